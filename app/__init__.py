@@ -1,0 +1,1 @@
+"""Sonotag's Qt GUI: thin views and controllers over ``model``."""

@@ -1,0 +1,67 @@
+"""``sonotag project new|add``: build a project from the shell, e.g. on a field laptop's cron."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from model.cli.progress import ProgressBar
+from model.errors import SonotagError
+from model.jobs import run_inline
+
+
+def register(commands: Any) -> None:
+    project = commands.add_parser("project", help="create a project or add recordings to it")
+    actions = project.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    new = actions.add_parser("new", help="create a project, optionally with recordings")
+    new.add_argument("project", type=Path, metavar="P.sonotag")
+    new.add_argument("inputs", nargs="*", type=Path, metavar="AUDIO_OR_DIR")
+    new.set_defaults(func=run_new)
+
+    add = actions.add_parser("add", help="add recordings (folders are searched recursively)")
+    add.add_argument("project", type=Path, metavar="P.sonotag")
+    add.add_argument("inputs", nargs="+", type=Path, metavar="AUDIO_OR_DIR")
+    add.set_defaults(func=run_add)
+
+
+def _check_suffix(path: Path) -> None:
+    if path.suffix.lower() != ".sonotag":
+        raise SonotagError(path, "a project file name must end in .sonotag")
+
+
+def _add(project_path: Path, inputs: list[Path]) -> int:
+    from model.ingest import add_audio_job
+
+    bar = ProgressBar("adding recordings")
+    try:
+        result = run_inline(add_audio_job, project_path, inputs, on_progress=bar)
+    finally:
+        bar.close()
+    for path, cause in result.skipped:
+        print(f"sonotag: skipped {path}: {cause}", file=sys.stderr)
+    print(f"{project_path}: {result.summary()}")
+    if inputs and not (result.added or result.already_present):
+        print("sonotag: error: no readable recordings among the inputs", file=sys.stderr)
+        return 1
+    return 0
+
+
+def run_new(args: argparse.Namespace) -> int:
+    from model.project import Project
+
+    _check_suffix(args.project)
+    Project.create(args.project).close()
+    if not args.inputs:
+        print(f"{args.project}: created (empty)")
+        return 0
+    return _add(args.project, args.inputs)
+
+
+def run_add(args: argparse.Namespace) -> int:
+    _check_suffix(args.project)
+    if not args.project.exists():
+        raise SonotagError(args.project, "no such project (create it with 'sonotag project new')")
+    return _add(args.project, args.inputs)

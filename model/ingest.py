@@ -1,0 +1,80 @@
+"""Adding recordings to a project, shared by ``sonotag project add`` and the GUI's Add Folder.
+
+Field folders hold thousands of files, some of them broken (a card pulled out mid-write, a
+zero-byte file when the battery died). One unreadable file must never stop the rest, and every
+skipped file is reported with its cause so nothing disappears silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from model.errors import AudioError, SonotagError
+from model.jobs import Reporter
+
+
+@dataclass
+class IngestResult:
+    """What an add run did: recordings added (or already there) and files skipped, with why."""
+
+    added: list[Path] = field(default_factory=list)
+    already_present: list[Path] = field(default_factory=list)
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = f"added {len(self.added)} recording(s)"
+        if self.already_present:
+            text += f", {len(self.already_present)} already in the project"
+        if self.skipped:
+            text += f", skipped {len(self.skipped)} unreadable file(s)"
+        return text
+
+
+def expand_inputs(inputs: Iterable[str | Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Audio files named or found (recursively) under the inputs, plus inputs that do not exist."""
+    from model.audio import find_audio_files
+
+    files: list[Path] = []
+    missing: list[tuple[Path, str]] = []
+    for item in inputs:
+        path = Path(item)
+        if not path.exists():
+            missing.append((path, "no such file or folder"))
+        elif path.is_dir():
+            files.extend(find_audio_files([path]))
+        else:
+            files.append(path)  # named explicitly: try it whatever its extension
+    return files, missing
+
+
+def add_audio_job(
+    reporter: Reporter, project_path: str | Path, inputs: list[str | Path]
+) -> IngestResult:
+    """Probes each file and adds it; runs in a worker (own SQLite connection) or inline."""
+    from model.audio import probe
+    from model.project import Project
+
+    files, missing = expand_inputs(inputs)
+    result = IngestResult(skipped=list(missing))
+    with Project.open(project_path) as project:
+        known = {rec.path.resolve() for rec in project.recordings()}
+        for index, path in enumerate(files):
+            reporter.update(index, len(files), path.name)
+            if path.resolve() in known:
+                result.already_present.append(path)
+                continue
+            try:
+                info = probe(path)
+                project.add_recording(path, info=info)
+            except AudioError as exc:
+                result.skipped.append((path, exc.cause))
+                continue
+            except SonotagError as exc:
+                result.skipped.append((path, str(exc)))
+                continue
+            known.add(path.resolve())
+            result.added.append(path)
+        reporter.update(len(files), len(files), result.summary())
+    return result

@@ -1,0 +1,220 @@
+"""One pattern for long work: a job is a plain function that takes a ``Reporter`` first.
+
+The function calls ``reporter.update(...)`` between steps; that call delivers progress to whoever
+listens and raises ``Cancelled`` once cancel was asked for, so cancellation is cooperative and
+lands at a step boundary. The same function runs in a thread (GUI ``app.jobs.JobRunner``), in a
+separate process (``ProcessJob``, for training: an out-of-memory or a crash ends the job, not the
+app), or inline with a text progress bar (CLI). Nothing here knows about Qt.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing as mp
+import queue
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from model.errors import SonotagError
+
+
+class Cancelled(Exception):  # noqa: N818 - reads as "the job was cancelled"
+    """Raised inside a job by ``Reporter.update``/``check`` once cancel was requested."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A step of a job: ``done`` of ``total`` units (total None when unknown) and free data.
+
+    ``data`` carries job-specific figures (epoch loss, clips/s...) so one signal path serves all.
+    """
+
+    done: float
+    total: float | None = None
+    message: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def fraction(self) -> float | None:
+        if not self.total:
+            return None
+        return max(0.0, min(1.0, self.done / self.total))
+
+
+class Reporter:
+    """Handed to every job; the only channel between a job and the one who runs it."""
+
+    def __init__(
+        self,
+        on_progress: Callable[[Progress], None] | None = None,
+        cancel_event: Any | None = None,
+    ) -> None:
+        self._on_progress = on_progress
+        # threading.Event or a multiprocessing Event: both have set()/is_set().
+        self._cancel = cancel_event if cancel_event is not None else threading.Event()
+        self.started = time.monotonic()
+
+    @property
+    def cancelled(self) -> bool:
+        return bool(self._cancel.is_set())
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def check(self) -> None:
+        if self._cancel.is_set():
+            raise Cancelled()
+
+    def update(
+        self, done: float, total: float | None = None, message: str = "", **data: Any
+    ) -> None:
+        self.check()
+        if self._on_progress is not None:
+            self._on_progress(Progress(done, total, message, dict(data)))
+
+    def eta_seconds(self, done: float, total: float | None) -> float | None:
+        """Seconds left by the average rate so far; None until there is a rate to go by."""
+        if not total or done <= 0:
+            return None
+        elapsed = time.monotonic() - self.started
+        return max(0.0, elapsed * (total - done) / done)
+
+
+JobFunction = Callable[..., Any]
+
+
+def resolve(target: str) -> JobFunction:
+    """``"package.module:function"`` -> the function; process jobs name their target this way
+    because a spawned interpreter can only import, not unpickle, a closure."""
+    module_name, _, attr = target.partition(":")
+    if not attr:
+        raise ValueError(f"job target must look like 'module:function', got {target!r}")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+@dataclass(frozen=True)
+class JobEvent:
+    """What a process job sends home: progress, its result, or an error it could describe."""
+
+    kind: str  # "progress" | "done" | "cancelled" | "error"
+    progress: Progress | None = None
+    result: Any = None
+    error: str = ""
+    detail: str = ""
+
+
+def _child_main(target: str, kwargs: dict[str, Any], events: Any, cancel_event: Any) -> None:
+    reporter = Reporter(lambda p: events.put(JobEvent("progress", progress=p)), cancel_event)
+    try:
+        result = resolve(target)(reporter, **kwargs)
+    except Cancelled:
+        events.put(JobEvent("cancelled"))
+    except SonotagError as exc:
+        events.put(JobEvent("error", error=str(exc), detail=traceback.format_exc()))
+    except BaseException as exc:  # noqa: BLE001 - anything else is reported, never swallowed
+        events.put(
+            JobEvent("error", error=f"{type(exc).__name__}: {exc}", detail=traceback.format_exc())
+        )
+    else:
+        events.put(JobEvent("done", result=result))
+
+
+class ProcessJob:
+    """Runs ``target(reporter, **kwargs)`` in a spawned process (works the same on Windows/macOS).
+
+    The parent polls for events; if the child dies without saying why (SIGKILL, out of memory)
+    ``poll`` reports an error event with the exit code, so callers need no special case.
+    """
+
+    def __init__(self, target: str, **kwargs: Any) -> None:
+        self.target = target
+        self.kwargs = kwargs
+        ctx = mp.get_context("spawn")
+        self._events = ctx.Queue()
+        self._cancel = ctx.Event()
+        self._process = ctx.Process(
+            target=_child_main, args=(target, kwargs, self._events, self._cancel), daemon=True
+        )
+        self.finished = False
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid
+
+    def start(self) -> ProcessJob:
+        self._process.start()
+        return self
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def kill(self) -> None:
+        if self._process.is_alive():
+            self._process.kill()
+
+    def is_alive(self) -> bool:
+        return self._process.is_alive()
+
+    def poll(self, timeout: float = 0.1) -> list[JobEvent]:
+        """Events that arrived, waiting up to ``timeout`` for the first; the last one is final
+        (done/cancelled/error) once the job is over."""
+        out: list[JobEvent] = []
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            try:
+                event = (
+                    self._events.get(timeout=max(0.0, remaining))
+                    if not out
+                    else (self._events.get_nowait())
+                )
+            except queue.Empty:
+                break
+            out.append(event)
+            if event.kind != "progress":
+                self.finished = True
+                break
+        if not self.finished and not out and not self._process.is_alive():
+            # Drain once more: the child may have put its last event just before exiting.
+            try:
+                out.append(self._events.get(timeout=0.5))
+                self.finished = out[-1].kind != "progress"
+            except queue.Empty:
+                pass
+            if not self.finished:
+                self.finished = True
+                code = self._process.exitcode
+                out.append(
+                    JobEvent(
+                        "error",
+                        error=f"the worker process ended unexpectedly (exit code {code})",
+                    )
+                )
+        if self.finished:
+            self._process.join(timeout=5)
+        return out
+
+    def wait(
+        self, on_progress: Callable[[Progress], None] | None = None, poll_s: float = 0.1
+    ) -> JobEvent:
+        """Blocks until the job ends (CLI and tests); returns the final event."""
+        while True:
+            for event in self.poll(poll_s):
+                if event.kind == "progress" and on_progress and event.progress:
+                    on_progress(event.progress)
+                elif event.kind != "progress":
+                    return event
+
+
+def run_inline(
+    function: JobFunction,
+    *args: Any,
+    on_progress: Callable[[Progress], None] | None = None,
+    **kwargs: Any,
+) -> Any:
+    """Runs a job in this thread (CLI, tests): same function, same reporter contract."""
+    return function(Reporter(on_progress), *args, **kwargs)
