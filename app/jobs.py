@@ -11,7 +11,7 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
 from model.errors import SonotagError
 from model.jobs import Cancelled, JobFunction, ProcessJob, Progress, Reporter
@@ -104,7 +104,9 @@ class JobRunner(QObject):
     def _track(self, job: Job, worker: QThread) -> Job:
         self._workers[job.job_id] = worker
         job.ended.connect(lambda: self._workers.pop(job.job_id, None))
-        worker.start()
+        # Start on the next event-loop turn so the caller can connect to the job's signals
+        # first; a fast job would otherwise finish before anyone listens.
+        QTimer.singleShot(0, worker.start)
         self.started.emit(job)
         return job
 

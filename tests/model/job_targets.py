@@ -1,0 +1,40 @@
+"""Job functions for the job-runner tests; importable by a spawned worker process."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from model.errors import AudioError
+from model.jobs import Reporter
+
+
+def count(reporter: Reporter, n: int, delay: float = 0.0) -> int:
+    for i in range(n):
+        reporter.update(i, n, f"step {i}", square=i * i)
+        time.sleep(delay)
+    reporter.update(n, n, "done")
+    return n * 10
+
+
+def until_cancelled(reporter: Reporter, step: float = 0.01) -> None:
+    i = 0
+    while True:
+        reporter.update(i, None, "working")
+        time.sleep(step)
+        i += 1
+
+
+def bad_file(reporter: Reporter, path: str) -> None:
+    reporter.update(0, 1)
+    raise AudioError(path, "file is empty (0 bytes)")
+
+
+def bug(reporter: Reporter) -> None:
+    raise ZeroDivisionError("division by zero")
+
+
+def die(reporter: Reporter) -> None:
+    reporter.update(0, 1, "about to die")
+    time.sleep(0.2)
+    os._exit(3)

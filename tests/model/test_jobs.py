@@ -1,0 +1,77 @@
+"""The job pattern: progress, cancel and errors behave the same inline and in a worker process."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from model.jobs import Cancelled, ProcessJob, Progress, Reporter, resolve, run_inline
+from tests.model import job_targets
+
+
+def test_inline_job_reports_progress_and_returns_result() -> None:
+    seen: list[Progress] = []
+    assert run_inline(job_targets.count, 3, on_progress=seen.append) == 30
+    assert [p.done for p in seen] == [0, 1, 2, 3]
+    assert seen[1].data == {"square": 1}
+    assert seen[-1].fraction == 1.0
+
+
+def test_cancel_raises_at_next_update() -> None:
+    reporter = Reporter()
+    reporter.update(0, 2)
+    reporter.cancel()
+    with pytest.raises(Cancelled):
+        reporter.update(1, 2)
+
+
+def test_eta_is_none_without_rate_and_positive_with_it() -> None:
+    reporter = Reporter()
+    assert reporter.eta_seconds(0, 10) is None
+    time.sleep(0.02)
+    eta = reporter.eta_seconds(1, 10)
+    assert eta is not None and eta > 0
+
+
+def test_resolve_rejects_malformed_target() -> None:
+    with pytest.raises(ValueError, match="module:function"):
+        resolve("tests.model.job_targets.count")
+    assert resolve("tests.model.job_targets:count") is job_targets.count
+
+
+def test_process_job_delivers_progress_then_result() -> None:
+    seen: list[Progress] = []
+    final = ProcessJob("tests.model.job_targets:count", n=4).start().wait(seen.append)
+    assert final.kind == "done" and final.result == 40
+    assert [p.done for p in seen] == [0, 1, 2, 3, 4]
+
+
+def test_process_job_cancel_is_prompt() -> None:
+    job = ProcessJob("tests.model.job_targets:until_cancelled").start()
+    final = job.wait(lambda p: job.cancel() if p.done >= 3 else None)
+    assert final.kind == "cancelled"
+    assert job.finished and not job.is_alive()
+
+
+def test_process_job_reports_user_error_and_bug() -> None:
+    final = ProcessJob("tests.model.job_targets:bad_file", path="/x/a.wav").start().wait()
+    assert final.kind == "error" and "a.wav: file is empty" in final.error
+    final = ProcessJob("tests.model.job_targets:bug").start().wait()
+    assert final.kind == "error" and final.error.startswith("ZeroDivisionError")
+    assert "Traceback" in final.detail
+
+
+def test_process_that_dies_is_reported_not_hung() -> None:
+    started = time.monotonic()
+    final = ProcessJob("tests.model.job_targets:die").start().wait()
+    assert final.kind == "error"
+    assert "ended unexpectedly (exit code 3)" in final.error
+    assert time.monotonic() - started < 30
+
+
+def test_killed_process_is_reported() -> None:
+    job = ProcessJob("tests.model.job_targets:until_cancelled").start()
+    final = job.wait(lambda p: job.kill() if p.done >= 2 else None)
+    assert final.kind == "error" and "exit code -9" in final.error
+    assert job.finished and not job.is_alive()
