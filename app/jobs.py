@@ -91,6 +91,11 @@ class _ProcessWatcher(QThread):
         self.job.ended.emit()
 
 
+# A QThread destroyed while running aborts the process; workers stay referenced here until their
+# thread has really finished, whatever happens to the runner or the job handle.
+_LIVE_WORKERS: set[QThread] = set()
+
+
 class JobRunner(QObject):
     """Owns the running jobs; the status bar and dialogs listen to ``started``."""
 
@@ -103,12 +108,18 @@ class JobRunner(QObject):
 
     def _track(self, job: Job, worker: QThread) -> Job:
         self._workers[job.job_id] = worker
-        job.ended.connect(lambda: self._workers.pop(job.job_id, None))
+        _LIVE_WORKERS.add(worker)
+        worker.finished.connect(lambda: self._reap(job.job_id, worker))
         # Start on the next event-loop turn so the caller can connect to the job's signals
         # first; a fast job would otherwise finish before anyone listens.
         QTimer.singleShot(0, worker.start)
         self.started.emit(job)
         return job
+
+    def _reap(self, job_id: int, worker: QThread) -> None:
+        self._workers.pop(job_id, None)
+        worker.wait()
+        _LIVE_WORKERS.discard(worker)
 
     def run_thread(self, title: str, function: JobFunction, *args: Any, **kwargs: Any) -> Job:
         job = Job(title, next(self._ids))
