@@ -5,7 +5,7 @@ Run from the repository root: ``.venv/bin/python resources/demo/build_demo.py``.
 
 - ``audio/B32_20210415_050630.flac``: great tit B32's songs of 15 April 2021 (pykanto's
   segmented clips) in the first minute from 05:06:30 UTC, at their true recording times; the
-  gaps between songs are low-level synthetic noise (the original between-song audio is not in pykanto).
+  gaps between songs are low-level synthetic noise (the between-song audio is not in pykanto).
 - ``audio/bengalese_finch_348.flac`` and ``_363.flac``: pykanto's Bengalese finch songs,
   samples unchanged (WAV → FLAC).
 - ``audio/20210502_040000.WAV``: pykanto's one-second AudioMoth file, unchanged.
