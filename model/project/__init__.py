@@ -1,0 +1,39 @@
+"""The project database: one ``*.sonotag`` SQLite file per project, with undoable edits."""
+
+from __future__ import annotations
+
+from model.project.commands import (
+    AddClass,
+    Command,
+    CommandGroup,
+    DeleteClass,
+    DeleteLabel,
+    RenameClass,
+    SetClassColour,
+    SetClassShortcut,
+    SetLabel,
+    UndoStack,
+)
+from model.project.records import Label, LabelClass, LabelState, ModelRecord, Recording
+from model.project.schema import SCHEMA_VERSION
+from model.project.store import Project
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "AddClass",
+    "Command",
+    "CommandGroup",
+    "DeleteClass",
+    "DeleteLabel",
+    "Label",
+    "LabelClass",
+    "LabelState",
+    "ModelRecord",
+    "Project",
+    "Recording",
+    "RenameClass",
+    "SetClassColour",
+    "SetClassShortcut",
+    "SetLabel",
+    "UndoStack",
+]

@@ -1,0 +1,122 @@
+"""The project file's tables, its version number and the forward migrations between versions.
+
+A new project is built by running version 1's DDL and then every migration, the same path an old
+file takes when it is upgraded, so a fresh file and an upgraded one cannot drift apart.
+``PRAGMA user_version`` holds the version; ``PRAGMA application_id`` marks the file as ours so a
+random SQLite database is refused instead of being "upgraded".
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+APPLICATION_ID = 0x534F4E4F  # "SONO"
+SCHEMA_VERSION = 2
+
+# Version 1: recordings, classes and labels only (kept verbatim: old files look like this).
+V1_DDL = """
+CREATE TABLE recordings (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    path TEXT NOT NULL UNIQUE,
+    fingerprint TEXT NOT NULL,
+    sample_rate INTEGER NOT NULL,
+    channels INTEGER NOT NULL,
+    frames INTEGER NOT NULL,
+    duration REAL NOT NULL,
+    start_time TEXT,
+    added TEXT NOT NULL
+);
+CREATE INDEX recordings_fingerprint ON recordings(fingerprint);
+CREATE TABLE classes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    colour TEXT NOT NULL,
+    shortcut TEXT UNIQUE,
+    position INTEGER NOT NULL
+);
+CREATE TABLE labels (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    recording_id INTEGER NOT NULL REFERENCES recordings(id) ON DELETE CASCADE,
+    start_ms INTEGER NOT NULL,
+    end_ms INTEGER NOT NULL,
+    class_id INTEGER NOT NULL REFERENCES classes(id) ON DELETE CASCADE,
+    state TEXT NOT NULL CHECK (state IN ('present', 'absent', 'uncertain')),
+    created TEXT NOT NULL,
+    CHECK (start_ms >= 0 AND end_ms > start_ms),
+    UNIQUE (recording_id, start_ms, end_ms, class_id)
+);
+CREATE INDEX labels_class ON labels(class_id);
+"""
+
+
+def _v1_to_v2(conn: sqlite3.Connection) -> None:
+    """Adds who/why to labels, and everything the classifier needs: models, scores, features."""
+    for statement in (
+        "ALTER TABLE labels ADD COLUMN author TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE labels ADD COLUMN note TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE recordings ADD COLUMN start_time_source TEXT",
+        "ALTER TABLE recordings ADD COLUMN format TEXT NOT NULL DEFAULT ''",
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        """CREATE TABLE models (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL,
+            file TEXT NOT NULL,
+            manifest TEXT NOT NULL,
+            metrics TEXT NOT NULL,
+            created TEXT NOT NULL,
+            active INTEGER NOT NULL DEFAULT 0
+        )""",
+        # One row per (model, recording): the windows x classes score matrix as a float32 BLOB.
+        # A row per score would be ~40,000 rows per recorded hour; a matrix loads in one read.
+        """CREATE TABLE predictions (
+            model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+            recording_id INTEGER NOT NULL REFERENCES recordings(id) ON DELETE CASCADE,
+            n_windows INTEGER NOT NULL,
+            class_ids TEXT NOT NULL,
+            starts BLOB NOT NULL,
+            scores BLOB NOT NULL,
+            PRIMARY KEY (model_id, recording_id)
+        )""",
+        "CREATE INDEX predictions_recording ON predictions(recording_id)",
+        """CREATE TABLE features (
+            id INTEGER PRIMARY KEY,
+            backbone TEXT NOT NULL,
+            settings_fp TEXT NOT NULL,
+            recording_id INTEGER NOT NULL REFERENCES recordings(id) ON DELETE CASCADE,
+            start_ms INTEGER NOT NULL,
+            dim INTEGER NOT NULL,
+            vector BLOB NOT NULL,
+            UNIQUE (backbone, settings_fp, recording_id, start_ms)
+        )""",
+        "CREATE INDEX features_recording ON features(recording_id)",
+    ):
+        conn.execute(statement)
+
+
+# MIGRATIONS[i] turns version i + 1 into version i + 2.
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_to_v2]
+assert len(MIGRATIONS) == SCHEMA_VERSION - 1
+
+# Tables a file of each version must have; checked before trusting a file.
+TABLES: dict[int, set[str]] = {
+    1: {"recordings", "classes", "labels"},
+    2: {"recordings", "classes", "labels", "meta", "models", "predictions", "features"},
+}
+
+
+def create_schema(conn: sqlite3.Connection) -> None:
+    """Builds the newest schema in an empty database; the caller holds the transaction."""
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    for statement in V1_DDL.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    conn.execute("PRAGMA user_version = 1")
+    migrate(conn, 1)
+
+
+def migrate(conn: sqlite3.Connection, from_version: int) -> None:
+    """Applies the migrations after ``from_version``; the caller holds the transaction."""
+    for version in range(from_version, SCHEMA_VERSION):
+        MIGRATIONS[version - 1](conn)
+        conn.execute(f"PRAGMA user_version = {version + 1}")

@@ -1,0 +1,327 @@
+"""``Project``: one ``*.sonotag`` SQLite file holding recordings, classes, labels and results.
+
+Every public method that changes something commits before it returns (``synchronous=FULL`` in
+WAL mode), so a crash or a killed process loses at most the edit in flight, never a saved label.
+There is no "Save": the GUI's undo stack (``commands.py``) sits on top of these methods.
+"""
+
+from __future__ import annotations
+
+import getpass
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from model.errors import ProjectError
+from model.project import connection as db
+from model.project.annotations import AnnotationsMixin
+from model.project.records import (
+    Recording,
+    dt_from_text,
+    dt_to_text,
+    now_utc,
+)
+from model.project.results import ResultsMixin
+from model.project.schema import SCHEMA_VERSION, create_schema
+
+_REC_COLUMNS = (
+    "id, path, fingerprint, sample_rate, channels, frames, duration, start_time, added, "
+    "start_time_source, format"
+)
+
+
+def _default_author() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some sandboxes; any name will do
+        return "unknown"
+
+
+class Project(AnnotationsMixin, ResultsMixin):
+    """An open project file. Use ``Project.create`` / ``Project.open``, then ``close``."""
+
+    def __init__(
+        self, path: Path, conn: sqlite3.Connection, read_only: bool, migrated_from: int | None
+    ) -> None:
+        self.path = path
+        self.read_only = read_only
+        self.migrated_from = migrated_from  # schema the file had before this open upgraded it
+        self.backup: Path | None = None  # the copy made before that upgrade
+        self.author = _default_author()
+        self._conn: sqlite3.Connection | None = conn
+        self._lock = threading.RLock()
+        self._depth = 0
+
+    # ----------------------------------------------------------------- life cycle
+    @classmethod
+    def create(cls, path: str | Path) -> Project:
+        path = Path(path).expanduser().resolve()
+        if path.exists() or db.sidecar(path, "-wal").exists():
+            raise ProjectError(path, "already exists; choose another name or open it")
+        if not path.parent.is_dir():
+            raise ProjectError(path, "its folder does not exist")
+        try:
+            conn = db.connect_writable(path)
+        except ProjectError:
+            path.unlink(missing_ok=True)
+            raise
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            create_schema(conn)
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            conn.close()
+            path.unlink(missing_ok=True)
+            raise ProjectError(path, f"could not be created ({exc})") from exc
+        return cls(path, conn, read_only=False, migrated_from=None)
+
+    @classmethod
+    def open(cls, path: str | Path, read_only: bool | None = None) -> Project:
+        """Opens (and if old, upgrades) a project; ``read_only=None`` decides from permissions."""
+        path = Path(path).expanduser().resolve()
+        version = db.inspect(path)
+        if read_only is None:
+            read_only = db.detect_read_only(path)
+        migrated_from = version if version < SCHEMA_VERSION else None
+        if read_only:
+            conn = db.connect_read_only(path)
+            if migrated_from is not None:
+                old, conn = conn, db.upgraded_copy_in_memory(conn, version)
+                old.close()
+            return cls(path, conn, read_only=True, migrated_from=migrated_from)
+        conn = db.connect_writable(path)
+        backup = None
+        if migrated_from is not None:
+            try:
+                backup = db.upgrade(conn, path, version)
+            except ProjectError:
+                conn.close()
+                raise
+        project = cls(path, conn, read_only=False, migrated_from=migrated_from)
+        project.backup = backup
+        return project
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    @property
+    def closed(self) -> bool:
+        return self._conn is None
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        mode = "read-only" if self.read_only else "writable"
+        return f"Project({str(self.path)!r}, {mode})"
+
+    @property
+    def directory(self) -> Path:
+        return self.path.parent
+
+    # ----------------------------------------------------------------- plumbing
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise ProjectError(self.path, "project is closed")
+        return self._conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic, durable change; nests (inner levels are savepoints)."""
+        if self.read_only:
+            raise ProjectError(self.path, "project is open read-only")
+        with self._lock:
+            conn = self.conn
+            level = self._depth
+            try:
+                conn.execute("BEGIN IMMEDIATE" if level == 0 else f"SAVEPOINT s{level}")
+            except sqlite3.OperationalError as exc:
+                raise ProjectError(self.path, f"cannot be changed now ({exc})") from exc
+            self._depth += 1
+            try:
+                yield conn
+            except BaseException as exc:
+                self._depth -= 1
+                if level == 0:
+                    conn.execute("ROLLBACK")
+                else:
+                    conn.execute(f"ROLLBACK TO s{level}")
+                    conn.execute(f"RELEASE s{level}")
+                if isinstance(exc, sqlite3.IntegrityError):
+                    raise ProjectError(self.path, f"change refused ({exc})") from exc
+                raise
+            else:
+                self._depth -= 1
+                conn.execute("COMMIT" if level == 0 else f"RELEASE s{level}")
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self.conn.execute(sql, params).fetchall()
+
+    def _one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        with self._lock:
+            return self.conn.execute(sql, params).fetchone()
+
+    def _stored(self, path: str | Path) -> str:
+        """Posix path relative to the project folder when under it, so both can move together."""
+        absolute = Path(path).expanduser().resolve()
+        if absolute.is_relative_to(self.directory):
+            return absolute.relative_to(self.directory).as_posix()
+        return str(absolute)
+
+    def _absolute(self, stored: str) -> Path:
+        candidate = Path(stored)
+        return candidate if candidate.is_absolute() else self.directory / candidate
+
+    # ----------------------------------------------------------------- meta
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, str(value)),
+            )
+
+    def get_meta(self, key: str) -> str | None:
+        row = self._one("SELECT value FROM meta WHERE key = ?", (key,))
+        return None if row is None else row[0]
+
+    def integrity_check(self) -> str:
+        return "\n".join(str(row[0]) for row in self._rows("PRAGMA integrity_check"))
+
+    # ----------------------------------------------------------------- recordings
+    def _recording(self, row: tuple[Any, ...]) -> Recording:
+        return Recording(
+            id=row[0],
+            path=self._absolute(row[1]),
+            stored_path=row[1],
+            fingerprint=row[2],
+            sample_rate=row[3],
+            channels=row[4],
+            frames=row[5],
+            duration=row[6],
+            start_time=dt_from_text(row[7]),
+            added=dt_from_text(row[8]) or now_utc(),
+            start_time_source=row[9],
+            format=row[10],
+        )
+
+    def add_recording(
+        self, audio_path: str | Path, info: Any | None = None, fingerprint: str | None = None
+    ) -> Recording:
+        """Adds a file (probing it unless ``info`` is given); a path already there is returned."""
+        stored = self._stored(audio_path)
+        row = self._one(f"SELECT {_REC_COLUMNS} FROM recordings WHERE path = ?", (stored,))
+        if row is not None:
+            return self._recording(row)
+        if self.read_only:
+            raise ProjectError(self.path, "project is open read-only")
+        absolute = self._absolute(stored)
+        if info is None or fingerprint is None:
+            from model.audio import content_fingerprint, probe
+
+            if info is None:
+                info = probe(absolute)
+            if fingerprint is None:
+                fingerprint = content_fingerprint(absolute)
+        start = getattr(info, "start_time", None)
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO recordings(path, fingerprint, sample_rate, channels, frames, "
+                "duration, start_time, added, start_time_source, format) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    stored,
+                    fingerprint,
+                    int(info.sample_rate),
+                    int(info.channels),
+                    int(info.frames),
+                    float(info.duration),
+                    dt_to_text(start),
+                    dt_to_text(now_utc()),
+                    getattr(info, "start_time_source", None),
+                    str(getattr(info, "format", "") or ""),
+                ),
+            )
+            new_id = cur.lastrowid
+        return self.recording(int(new_id))
+
+    def recordings(self) -> list[Recording]:
+        rows = self._rows(f"SELECT {_REC_COLUMNS} FROM recordings ORDER BY id")
+        return [self._recording(row) for row in rows]
+
+    def recording(self, id: int) -> Recording:  # noqa: A002 - the public API says id
+        row = self._one(f"SELECT {_REC_COLUMNS} FROM recordings WHERE id = ?", (id,))
+        if row is None:
+            raise ProjectError(self.path, f"has no recording number {id}")
+        return self._recording(row)
+
+    def relocate_recording(self, id: int, new_path: str | Path) -> Recording:  # noqa: A002
+        """Points a recording at its file's new place (labels stay attached)."""
+        self.recording(id)
+        stored = self._stored(new_path)
+        other = self._one("SELECT id FROM recordings WHERE path = ? AND id != ?", (stored, id))
+        if other is not None:
+            raise ProjectError(self.path, f"{new_path} is already recording number {other[0]}")
+        with self.transaction() as conn:
+            conn.execute("UPDATE recordings SET path = ? WHERE id = ?", (stored, id))
+        return self.recording(id)
+
+    def find_moved(self, search_dirs: Iterable[str | Path]) -> dict[int, Path]:
+        """Missing recordings found again under ``search_dirs`` by content fingerprint.
+
+        Files with the same name are fingerprinted first (the common case: a folder moved), and
+        the search stops as soon as every missing file is found. Nothing is changed: call
+        ``relocate_recording`` for the matches the user accepts.
+        """
+        missing: dict[str, list[int]] = {}
+        for rec in self.recordings():
+            if not rec.path.is_file() and rec.fingerprint:
+                missing.setdefault(rec.fingerprint, []).append(rec.id)
+        if not missing:
+            return {}
+        from model.audio import content_fingerprint, find_audio_files
+
+        wanted_names = {Path(r.stored_path).name.lower() for r in self.recordings()}
+        candidates = sorted(
+            find_audio_files([Path(d) for d in search_dirs]),
+            key=lambda p: (p.name.lower() not in wanted_names, str(p)),
+        )
+        found: dict[int, Path] = {}
+        for candidate in candidates:
+            try:
+                fp = content_fingerprint(candidate)
+            except Exception:  # noqa: BLE001 - an unreadable candidate is simply not a match
+                continue
+            for rec_id in missing.pop(fp, []):
+                found[rec_id] = candidate.resolve()
+            if not missing:
+                break
+        return found
+
+    def remove_recording(self, id: int) -> None:  # noqa: A002
+        """Removes a recording with its labels, scores and cached features (not the audio)."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM recordings WHERE id = ?", (id,))
+
+    def counts(self) -> dict[int, tuple[int, int]]:
+        """recording id -> (labels, scored windows of the active model), for the file list."""
+        result = {row[0]: (0, 0) for row in self._rows("SELECT id FROM recordings")}
+        for rec_id, n in self._rows("SELECT recording_id, count(*) FROM labels GROUP BY 1"):
+            result[rec_id] = (n, 0)
+        for rec_id, n in self._rows(
+            "SELECT p.recording_id, p.n_windows FROM predictions p "
+            "JOIN models m ON m.id = p.model_id WHERE m.active = 1"
+        ):
+            result[rec_id] = (result.get(rec_id, (0, 0))[0], n)
+        return result
