@@ -1,0 +1,233 @@
+"""Planning an import of annotations into a project, then applying it (undoably).
+
+``plan_import`` changes nothing: it matches each annotation to a recording, turns its span into
+clip labels by the rule in ``model.annotations.clips`` and sorts out class names, so the GUI can
+show what will happen (new classes to confirm, rows that cannot be placed and why) before the
+user says yes. ``apply_import`` then writes the plan as one command, so one Undo takes the whole
+import back.
+
+Rows are matched to recordings by the file they name (Raven ``Begin Path``/``Begin File``,
+BirdNET ``File``, a CSV file column): first by the whole path, then by file name (ignoring
+case; the path's folders break ties), then by name without extension. Single-file formats
+(Audacity, Sonic Visualiser layers) name no file; the caller passes the recording.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from model.annotations.clips import clips_for_span
+from model.annotations.records import Annotation, path_parts
+from model.project.records import LabelState, Recording
+
+if TYPE_CHECKING:
+    from model.project import Project, UndoStack
+
+RecordingFor = Recording | Callable[[Annotation], Recording | None] | None
+PlannedLabel = tuple[int, float, float, str, LabelState]
+
+# When overlapping annotations disagree about a clip, presence wins over doubt over absence.
+_RANK = {LabelState.ABSENT: 0, LabelState.UNCERTAIN: 1, LabelState.PRESENT: 2}
+
+
+@dataclass
+class ImportPlan:
+    """What an import would do: classes to create, clip labels to set, rows left out and why."""
+
+    new_class_names: list[str] = field(default_factory=list)
+    labels: list[PlannedLabel] = field(default_factory=list)
+    unplaced: list[tuple[Annotation, str]] = field(default_factory=list)
+    placed: int = 0  # annotations that gave at least one clip label
+
+    def summary(self) -> str:
+        recordings = len({label[0] for label in self.labels})
+        text = (
+            f"{self.placed} annotation(s) give {len(self.labels)} clip label(s) "
+            f"in {recordings} recording(s)"
+        )
+        if self.new_class_names:
+            text += f"; new classes: {', '.join(self.new_class_names)}"
+        if self.unplaced:
+            text += f"; {len(self.unplaced)} row(s) cannot be placed"
+        return text
+
+
+class RecordingIndex:
+    """Finds the project recording an annotation's file name refers to."""
+
+    def __init__(self, recordings: Iterable[Recording]) -> None:
+        self.by_name: dict[str, list[Recording]] = {}
+        self.by_stem: dict[str, list[Recording]] = {}
+        for rec in recordings:
+            self.by_name.setdefault(rec.path.name.lower(), []).append(rec)
+            self.by_stem.setdefault(rec.path.stem.lower(), []).append(rec)
+
+    def match(self, file: Path | None) -> tuple[Recording | None, str]:
+        """The recording, or None and the reason in words."""
+        if file is None:
+            return None, "the row names no recording; choose the recording to import into"
+        for table, key in ((self.by_name, file.name.lower()), (self.by_stem, file.stem.lower())):
+            candidates = table.get(key, [])
+            if candidates:
+                return _closest(file, candidates)
+        return None, f"no recording in the project is called {file.name}"
+
+
+def _closest(file: Path, candidates: list[Recording]) -> tuple[Recording | None, str]:
+    """The candidate whose path shares the longest tail of folders with ``file``."""
+    if len(candidates) == 1:
+        return candidates[0], ""
+    wanted = path_parts(file)
+    scores = [_common_tail(wanted, path_parts(c.path)) for c in candidates]
+    best = max(scores)
+    winners = [c for c, s in zip(candidates, scores, strict=True) if s == best]
+    if len(winners) == 1:
+        return winners[0], ""
+    return None, f"{len(winners)} recordings are called {file.name}; the path does not say which"
+
+
+def _common_tail(a: tuple[str, ...], b: tuple[str, ...]) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[-1 - n] == b[-1 - n]:
+        n += 1
+    return n
+
+
+def plan_import(
+    project: Project,
+    annotations: Sequence[Annotation],
+    *,
+    min_overlap: float = 0.5,
+    clip_seconds: float = 2.0,
+    grid: float = 1.0,
+    recording_for: RecordingFor = None,
+    default_label: str | None = None,
+    min_score: float | None = None,
+) -> ImportPlan:
+    """Works out the import without changing the project.
+
+    ``recording_for`` is the recording for single-file formats, or a function choosing one per
+    annotation; by default the annotation's file is matched against the project's recordings.
+    ``default_label`` names the class of rows without a name (Sonic Visualiser boxes often have
+    none). Rows scoring below ``min_score`` (BirdNET confidence) are listed, not imported.
+    """
+    if not 0.0 < min_overlap <= 1.0:
+        raise ValueError(f"min_overlap must be in (0, 1], got {min_overlap}")
+    index = RecordingIndex(project.recordings()) if recording_for is None else None
+    known = {c.name.lower(): c.name for c in project.classes()}
+    plan = ImportPlan()
+    chosen: dict[tuple[int, float, float, str], LabelState] = {}
+    for a in annotations:
+        rec, why = (None, a.problem) if a.problem else _recording(a, recording_for, index)
+        reason = why or _row_problem(a, rec, default_label, min_score)
+        if reason:
+            plan.unplaced.append((a, reason))
+            continue
+        assert rec is not None
+        spans = clips_for_span(
+            a.start,
+            a.end,
+            rec.duration,
+            clip_seconds=clip_seconds,
+            grid=grid,
+            min_overlap=min_overlap,
+        )
+        if not spans:
+            plan.unplaced.append((a, _no_clip_reason(a, rec, clip_seconds, min_overlap)))
+            continue
+        name = _class_name(a.label.strip() or (default_label or "").strip(), known, plan)
+        state = _state(a.state)
+        assert state is not None
+        for start, end in spans:
+            key = (rec.id, start, end, name)
+            if key not in chosen or _RANK[state] > _RANK[chosen[key]]:
+                chosen[key] = state
+        plan.placed += 1
+    plan.labels = [(r, s, e, n, st) for (r, s, e, n), st in chosen.items()]
+    return plan
+
+
+def _recording(
+    a: Annotation, recording_for: RecordingFor, index: RecordingIndex | None
+) -> tuple[Recording | None, str]:
+    if isinstance(recording_for, Recording):
+        return recording_for, ""
+    if callable(recording_for):
+        rec = recording_for(a)
+        return (rec, "") if rec is not None else (None, "no recording chosen for this row")
+    assert index is not None
+    return index.match(a.file)
+
+
+def _row_problem(
+    a: Annotation, rec: Recording | None, default_label: str | None, min_score: float | None
+) -> str:
+    """Why a row cannot be imported, or '' when it can (the clip rule is checked after)."""
+    if not (math.isfinite(a.start) and math.isfinite(a.end)):
+        return "the start or end time is not a number"
+    if a.end < a.start:
+        return f"it ends ({a.end:g} s) before it starts ({a.start:g} s)"
+    if not a.label.strip() and not (default_label or "").strip():
+        return "the row has no class name (give one for unnamed rows)"
+    if _state(a.state) is None:
+        return f"unknown label state {a.state!r} (expected present, absent or uncertain)"
+    if min_score is not None and a.score is not None and a.score < min_score:
+        return f"its score {a.score:.3f} is below the threshold {min_score:g}"
+    assert rec is not None
+    if a.end < 0 or a.start >= rec.duration:
+        return f"it lies outside the recording (0-{rec.duration:.2f} s)"
+    return ""
+
+
+def _no_clip_reason(a: Annotation, rec: Recording, clip: float, min_overlap: float) -> str:
+    if a.end <= 0:
+        return f"it lies outside the recording (0-{rec.duration:.2f} s)"
+    return f"it overlaps no {clip:g}-s clip by at least {min_overlap:.0%} of the shorter of the two"
+
+
+def _state(text: str | None) -> LabelState | None:
+    if text is None or not text.strip():
+        return LabelState.PRESENT
+    try:
+        return LabelState(text.strip().lower())
+    except ValueError:
+        return None
+
+
+def _class_name(name: str, known: dict[str, str], plan: ImportPlan) -> str:
+    """The project's spelling of a class (names match ignoring case); new names are collected."""
+    existing = known.get(name.lower())
+    if existing is not None:
+        return existing
+    known[name.lower()] = name
+    plan.new_class_names.append(name)
+    return name
+
+
+def apply_import(
+    project: Project,
+    plan: ImportPlan,
+    *,
+    create_classes: bool | set[str] = True,
+    author: str = "import",
+    overwrite: bool = True,
+    undo_stack: UndoStack | None = None,
+) -> int:
+    """Writes the plan as one ``ImportLabels`` command; returns the number of labels written.
+
+    ``create_classes``: True creates every new class, a set creates only those names, False
+    none; labels of classes not created are left out. ``overwrite=False`` keeps labels already
+    on a clip. With ``undo_stack`` the command is pushed there, so Undo takes it all back.
+    """
+    from model.annotations.commands import ImportLabels
+
+    command = ImportLabels(plan, create_classes=create_classes, author=author, overwrite=overwrite)
+    if undo_stack is not None:
+        undo_stack.push(command)
+    else:
+        command.do(project)
+    return command.written
