@@ -1,0 +1,347 @@
+"""Activity dock: detections per class by hour of day and by date (acoustic phenology).
+
+The numbers come from ``model.activity`` in a background job (a season of scores takes a while
+to read); this panel only chooses the settings, draws the two plots and offers the exports, so
+the PNG and CSV a user saves are exactly the tables shown.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDockWidget,
+    QDoubleSpinBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.context import AppContext
+from app.review_panel import colour_icon
+from model.activity import Activity, activity_job, export_csv, export_detections_csv, export_png
+from model.errors import SonotagError
+
+REFRESH_DELAY_MS = 250  # let a spin box settle before re-reading every score
+_NO_EFFORT_BRUSH = (128, 128, 128, 45)
+_TEXT = "#333333"  # pyqtgraph's default grey is faint on the white background
+
+
+def zone_choices() -> list[tuple[str, tzinfo | None]]:
+    """Fixed offsets rather than named zones: they need no time-zone database (Windows has
+    none without an extra package) and phenology tables are often kept in standard time."""
+    local = datetime.now().astimezone().tzinfo
+    choices: list[tuple[str, tzinfo | None]] = [("As recorded", None)]
+    if local is not None:
+        choices.append((f"This computer ({datetime.now().astimezone():UTC%z})", local))
+    choices.append(("UTC", UTC))
+    for hours in range(-12, 15):
+        if hours:
+            choices.append((f"UTC{hours:+03d}:00", timezone(timedelta(hours=hours))))
+    return choices
+
+
+class ActivityPanel(QDockWidget):
+    """Class filter, threshold, time zone; hour-of-day bars, by-date lines; PNG/CSV export."""
+
+    summarised = Signal(object)  # Activity
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__("Activity", parent)
+        self.setObjectName("activity-dock")
+        self.context = context
+        self.activity: Activity | None = None
+        self._job: Any = None
+        self._pending = False
+        self._dirty = True
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(REFRESH_DELAY_MS)
+        self._timer.timeout.connect(self.refresh)
+
+        body = QWidget(self)
+        layout = QVBoxLayout(body)
+        controls = QHBoxLayout()
+        self.class_combo = QComboBox()
+        self.threshold = QDoubleSpinBox()
+        self.threshold.setRange(0.0, 1.0)
+        self.threshold.setSingleStep(0.05)
+        self.threshold.setValue(0.5)
+        self.threshold.setToolTip("A run of windows scoring at least this much is one detection")
+        self.zone_combo = QComboBox()
+        for text, zone in zone_choices():
+            self.zone_combo.addItem(text, zone)
+        self.zone_combo.setToolTip("Time zone of the hour-of-day and date axes")
+        self.per_hour = QCheckBox("Per recorded hour")
+        self.per_hour.setToolTip("Divide by the hours recorded in each bin (uneven effort)")
+        for label, widget in (
+            ("Class", self.class_combo),
+            ("Threshold", self.threshold),
+            ("Time", self.zone_combo),
+        ):
+            controls.addWidget(QLabel(label))
+            controls.addWidget(widget)
+        controls.addWidget(self.per_hour)
+        controls.addStretch(1)
+        self.png_button = QPushButton("Export PNG…")
+        self.csv_button = QPushButton("Export CSV…")
+        controls.addWidget(self.png_button)
+        controls.addWidget(self.csv_button)
+        layout.addLayout(controls)
+        self.summary = QLabel("")
+        self.summary.setWordWrap(True)
+        layout.addWidget(self.summary)
+
+        self.plots = pg.GraphicsLayoutWidget()
+        self.plots.setBackground("w")
+        self.hour_plot = self.plots.addPlot(row=0, col=0, title="By hour of day")
+        self.hour_plot.getAxis("bottom").setTicks(
+            [[(h, f"{h:02d}") for h in range(0, 24, 3)], [(h, "") for h in range(24)]]
+        )
+        self.hour_plot.setXRange(-0.6, 23.6, padding=0)
+        self.hour_plot.setMouseEnabled(x=False, y=False)
+        self.hour_legend = self.hour_plot.addLegend(offset=(-10, 10), labelTextColor=_TEXT)
+        self.date_plot = self.plots.addPlot(
+            row=1, col=0, title="By date", axisItems={"bottom": pg.DateAxisItem(utcOffset=0)}
+        )
+        self.date_plot.setMouseEnabled(y=False)
+        for plot in (self.hour_plot, self.date_plot):
+            plot.showGrid(y=True, alpha=0.2)
+            plot.setTitle(plot.titleLabel.text, color=_TEXT)
+            for side in ("left", "bottom"):
+                plot.getAxis(side).setTextPen(_TEXT)
+                plot.getAxis(side).setPen(_TEXT)
+        layout.addWidget(self.plots, 1)
+        self.setWidget(body)
+
+        self.class_combo.currentIndexChanged.connect(self._redraw)
+        self.per_hour.toggled.connect(self._redraw)
+        self.threshold.valueChanged.connect(self.schedule_refresh)
+        self.zone_combo.currentIndexChanged.connect(self.schedule_refresh)
+        self.png_button.clicked.connect(lambda: self.export_png())
+        self.csv_button.clicked.connect(lambda: self.export_csv())
+        context.project_changed.connect(self._on_project_changed)
+        context.predictions_changed.connect(self.schedule_refresh)
+        context.models_changed.connect(self.schedule_refresh)
+        context.labels_changed.connect(self._refresh_classes)
+        self._on_project_changed(context.project)
+
+    # ----------------------------------------------------------------- computing
+    def _on_project_changed(self, _project: object) -> None:
+        self.activity = None
+        self._refresh_classes()
+        self._redraw()
+        self.schedule_refresh()
+
+    def _refresh_classes(self) -> None:
+        project = self.context.project
+        classes = project.classes() if project is not None else []
+        current = self.class_combo.currentData()
+        self.class_combo.blockSignals(True)
+        self.class_combo.clear()
+        self.class_combo.addItem("All classes", None)
+        for cls in classes:
+            self.class_combo.addItem(colour_icon(cls.colour), cls.name, cls.id)
+        self.class_combo.setCurrentIndex(max(self.class_combo.findData(current), 0))
+        self.class_combo.blockSignals(False)
+
+    def schedule_refresh(self, *_args: object) -> None:
+        self._dirty = True
+        if self.isVisible():
+            self._timer.start()
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if self._dirty:
+            self._timer.start()
+
+    def refresh(self) -> None:
+        """Recounts in a background job; a change during the count triggers one more."""
+        project = self.context.project
+        if self._job is not None:
+            self._pending = True
+            return
+        self._dirty = False
+        self._export_enabled(False)
+        if project is None:
+            self.summary.setText("")
+            return
+        if project.active_model() is None:
+            self.activity = None
+            self._redraw()
+            self.summary.setText("No model yet: train one, and its detections show here.")
+            return
+        self.summary.setText("Counting detections…")
+        job = self.context.jobs.run_thread(
+            "Activity summary",
+            activity_job,
+            project,
+            thresholds=self.threshold.value(),
+            zone=self.zone_combo.currentData(),
+        )
+        self._job = job
+        job.finished.connect(self._finished)
+        job.failed.connect(self._failed)
+        job.ended.connect(lambda j=job: self._ended(j))
+
+    def _finished(self, activity: Activity) -> None:
+        self.activity = activity
+        self._redraw()
+        self.summarised.emit(activity)
+
+    def _failed(self, message: str, detail: str) -> None:
+        self.summary.setText(message)
+        self.context.error.emit(message, detail)
+
+    def _ended(self, job: Any) -> None:
+        if self._job is not job:
+            return
+        self._job = None
+        if self._pending:
+            self._pending = False
+            self.refresh()
+
+    # ----------------------------------------------------------------- drawing
+    def shown(self) -> Activity | None:
+        """The summary restricted to the chosen class (what the plots and exports show)."""
+        activity, class_id = self.activity, self.class_combo.currentData()
+        if activity is None or class_id is None:
+            return activity
+        rows = [i for i, c in enumerate(activity.classes) if c.id == class_id]
+        if not rows:
+            return activity
+        i = rows[0]
+        return Activity(
+            classes=(activity.classes[i],),
+            thresholds={class_id: activity.thresholds[class_id]},
+            model_name=activity.model_name,
+            zone=activity.zone,
+            detections=[d for d in activity.detections if d.class_id == class_id],
+            excluded=activity.excluded,
+            by_hour=activity.by_hour[i : i + 1],
+            hour_effort=activity.hour_effort,
+            dates=activity.dates,
+            by_date=activity.by_date[i : i + 1],
+            date_effort=activity.date_effort,
+            recordings=activity.recordings,
+        )
+
+    def _redraw(self, *_args: object) -> None:
+        self.hour_plot.clear()
+        self.date_plot.clear()
+        self.hour_legend.clear()
+        activity = self.shown()
+        self._export_enabled(activity is not None)
+        if activity is None:
+            return
+        rate = self.per_hour.isChecked()
+        unit = "detections per recorded hour" if rate else "detections"
+        hours = np.nan_to_num(activity.hour_rate() if rate else activity.by_hour.astype(float))
+        days = activity.date_rate() if rate else activity.by_date.astype(float)
+        top = max(float(hours.max(initial=0.0)), 1.0) * 1.05
+        empty = np.flatnonzero(activity.hour_effort <= 0)
+        if len(empty):
+            shade = pg.BarGraphItem(
+                x=empty,
+                height=np.full(len(empty), top),
+                width=1.0,
+                brush=_NO_EFFORT_BRUSH,
+                pen=None,
+            )
+            shade.setZValue(-10)
+            self.hour_plot.addItem(shade)
+        k = max(len(activity.classes), 1)
+        width = 0.8 / k
+        x_days = np.array(
+            [datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp() for d in activity.dates]
+        )
+        recorded = activity.date_effort > 0
+        for i, cls in enumerate(activity.classes):
+            bars = pg.BarGraphItem(
+                x=np.arange(24) + (i - (k - 1) / 2) * width,
+                height=hours[i],
+                width=width,
+                brush=cls.colour,
+                pen=None,
+            )
+            self.hour_plot.addItem(bars)
+            self.hour_legend.addItem(bars, cls.name)
+            if len(x_days):
+                series = np.where(recorded, days[i], np.nan)
+                self.date_plot.plot(
+                    x_days, series, pen=pg.mkPen(cls.colour, width=2), connect="finite",
+                    symbol="o", symbolSize=5, symbolBrush=cls.colour, symbolPen=None,
+                    name=cls.name,
+                )  # fmt: skip
+        self.hour_plot.setYRange(0, top, padding=0)
+        self.hour_plot.setLabel("bottom", f"hour of day ({activity.zone})")
+        for plot in (self.hour_plot, self.date_plot):
+            plot.setLabel("left", unit)
+        finite = days[np.isfinite(days)]
+        self.date_plot.setYRange(0, max(float(finite.max(initial=0.0)), 1.0) * 1.05, padding=0)
+        if len(x_days):
+            self.date_plot.setXRange(x_days[0] - 43_200, x_days[-1] + 43_200, padding=0)
+        self.summary.setText(self._summary_text(activity))
+
+    def _summary_text(self, activity: Activity) -> str:
+        text = (
+            f"{len(activity.detections)} detections in {activity.recordings} scored recordings "
+            f"(model {activity.model_name}, threshold {self.threshold.value():.2f})."
+        )
+        if activity.excluded:
+            names = ", ".join(r.path.name for r in activity.excluded[:3])
+            more = f" and {len(activity.excluded) - 3} more" if len(activity.excluded) > 3 else ""
+            text += (
+                f" Not on the clock — {len(activity.excluded)} recording(s) without a start "
+                f"time: {names}{more} (their detections are in the detections CSV)."
+            )
+        return text
+
+    def _export_enabled(self, enabled: bool) -> None:
+        self.png_button.setEnabled(enabled)
+        self.csv_button.setEnabled(enabled)
+
+    # ----------------------------------------------------------------- export
+    def _ask(self, title: str, name: str, pattern: str) -> Path | None:
+        folder = self.context.project.directory if self.context.project is not None else Path()
+        chosen, _ = QFileDialog.getSaveFileName(self, title, str(folder / name), pattern)
+        return Path(chosen) if chosen else None
+
+    def export_png(self, path: str | Path | None = None) -> Path | None:
+        activity = self.shown()
+        target = Path(path) if path else self._ask("Export activity plot", "activity.png", "*.png")
+        if activity is None or target is None:
+            return None
+        try:
+            written = export_png(activity, target, per_hour=self.per_hour.isChecked())
+        except SonotagError as exc:
+            self.context.error.emit(str(exc), "")
+            return None
+        self.context.status.emit(f"Saved {written.name}")
+        return written
+
+    def export_csv(self, path: str | Path | None = None) -> Path | None:
+        """The tidy table at ``path`` and every detection in ``<name>_detections.csv``."""
+        activity, project = self.shown(), self.context.project
+        target = Path(path) if path else self._ask("Export activity table", "activity.csv", "*.csv")
+        if activity is None or project is None or target is None:
+            return None
+        events = target.with_name(f"{target.stem}_detections.csv")
+        try:
+            export_csv(activity, target)
+            export_detections_csv(activity, events, project)
+        except SonotagError as exc:
+            self.context.error.emit(str(exc), "")
+            return None
+        self.context.status.emit(f"Saved {target.name} and {events.name}")
+        return target

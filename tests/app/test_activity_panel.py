@@ -1,0 +1,111 @@
+"""The activity dock: counts in the background, draws per-class plots, exports what it shows."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+
+from app.activity_panel import ActivityPanel, zone_choices
+from app.context import AppContext
+from model.project import Project
+from tests.model.test_activity import make_phenology_project, make_small_project
+
+
+@pytest.fixture
+def context(qtbot) -> AppContext:
+    ctx = AppContext()
+    yield ctx
+    ctx.jobs.wait_all()
+    ctx.set_project(None)
+
+
+def open_panel(qtbot, context: AppContext) -> ActivityPanel:
+    panel = ActivityPanel(context)
+    qtbot.addWidget(panel)
+    panel.resize(900, 640)
+    panel.show()
+    qtbot.waitExposed(panel)
+    return panel
+
+
+def set_project(qtbot, context: AppContext, panel: ActivityPanel, project: Project) -> None:
+    with qtbot.waitSignal(panel.summarised, timeout=10_000):
+        context.set_project(project)
+
+
+def bars(panel: ActivityPanel) -> list[pg.BarGraphItem]:
+    items = [i for i in panel.hour_plot.items if isinstance(i, pg.BarGraphItem)]
+    return [i for i in items if i.zValue() >= 0]  # the grey "not recorded" shade is behind
+
+
+def test_plots_follow_the_counts_and_the_class_filter(
+    qtbot, context: AppContext, tmp_path: Path, output_dir: Path
+) -> None:
+    panel = open_panel(qtbot, context)
+    with make_phenology_project(tmp_path) as project:
+        set_project(qtbot, context, panel, project)
+        activity = panel.activity
+        assert activity is not None and len(activity.classes) == 3
+        drawn = bars(panel)
+        assert [b.opts["brush"] for b in drawn] == ["#4e79a7", "#f28e2b", "#e15759"]
+        assert np.array_equal(drawn[0].opts["height"], activity.by_hour[0])
+        curves = panel.date_plot.listDataItems()
+        assert len(curves) == 3 and len(curves[0].xData) == 14
+        assert "site2_unknown.wav" in panel.summary.text()
+        assert panel.hour_plot.getAxis("bottom").labelText == "hour of day (as recorded)"
+        qtbot.wait(50)
+        panel.grab().save(str(output_dir / "activity_panel.png"))
+
+        panel.class_combo.setCurrentIndex(panel.class_combo.findText("tawny owl"))
+        (owl,) = bars(panel)
+        assert owl.opts["brush"] == "#e15759"
+        assert np.array_equal(owl.opts["height"], activity.by_hour[2])
+        panel.per_hour.setChecked(True)
+        (owl,) = bars(panel)
+        rate = np.nan_to_num(activity.hour_rate()[2])
+        assert np.allclose(owl.opts["height"], rate) and panel.hour_plot.getAxis(
+            "left"
+        ).labelText.startswith("detections per recorded hour")
+
+        with qtbot.waitSignal(panel.summarised, timeout=10_000):
+            panel.threshold.setValue(0.95)  # fewer detections after the debounced recount
+        assert len(panel.activity.detections) < len(activity.detections)
+
+
+def test_exports_write_what_is_shown(qtbot, context: AppContext, tmp_path: Path) -> None:
+    panel = open_panel(qtbot, context)
+    with make_small_project(tmp_path) as project:
+        set_project(qtbot, context, panel, project)
+        panel.class_combo.setCurrentIndex(panel.class_combo.findText("wren"))
+        written = panel.export_csv(tmp_path / "wren.csv")
+        assert written == tmp_path / "wren.csv"
+        rows = list(csv.DictReader(written.open()))
+        assert {r["class"] for r in rows} == {"wren"} and len(rows) == 24 + 3
+        events = list(csv.DictReader((tmp_path / "wren_detections.csv").open()))
+        assert len(events) == 6 and sum(e["clock_start"] == "" for e in events) == 1
+        png = panel.export_png(tmp_path / "wren.png")
+        assert png is not None and png.read_bytes()[:4] == b"\x89PNG"
+        errors: list[tuple[str, str]] = []
+        context.error.connect(lambda m, d: errors.append((m, d)))
+        assert panel.export_csv(tmp_path / "no-such-folder" / "x.csv") is None
+        assert errors and "could not be written" in errors[0][0]
+
+
+def test_no_model_and_time_zones(qtbot, context: AppContext, tmp_path: Path) -> None:
+    panel = open_panel(qtbot, context)
+    with Project.create(tmp_path / "empty.sonotag") as empty:
+        context.set_project(empty)
+        qtbot.waitUntil(lambda: "No model yet" in panel.summary.text(), timeout=5000)
+        assert not panel.png_button.isEnabled() and not panel.csv_button.isEnabled()
+    with make_small_project(tmp_path) as project:
+        set_project(qtbot, context, panel, project)
+        minus_four = [text for text, _ in zone_choices()].index("UTC-04:00")
+        with qtbot.waitSignal(panel.summarised, timeout=10_000):
+            panel.zone_combo.setCurrentIndex(minus_four)
+        wren = panel.activity.by_hour[0]
+        assert {h: int(n) for h, n in enumerate(wren) if n} == {0: 1, 1: 2, 19: 1, 20: 1}
+        assert panel.hour_plot.getAxis("bottom").labelText == "hour of day (UTC-04:00)"
