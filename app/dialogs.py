@@ -1,0 +1,222 @@
+"""The app's dialogs: one place errors are shown, the shortcut sheet, and job progress.
+
+Every error goes through ``report_error`` so the user always sees which file failed and why, and
+so tests (and a future log panel) can listen to ``notifier().error_reported`` instead of
+clicking away modal boxes. Error boxes open window-modal but do not block the event loop
+(``QMessageBox.open``), so the app keeps painting and keeps working behind them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHeaderView,
+    QMessageBox,
+    QProgressDialog,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.jobs import Job
+from model.errors import SonotagError
+from model.jobs import Progress
+
+
+class ErrorNotifier(QObject):
+    """Broadcasts every reported error: (title, message naming file and cause, detail)."""
+
+    error_reported = Signal(str, str, str)
+
+
+_NOTIFIER: ErrorNotifier | None = None
+
+
+def notifier() -> ErrorNotifier:
+    global _NOTIFIER
+    if _NOTIFIER is None:
+        _NOTIFIER = ErrorNotifier()
+    return _NOTIFIER
+
+
+def describe_error(error: BaseException, path: Path | None = None) -> str:
+    """File and cause in plain words; unexpected exceptions keep their type for bug reports."""
+    if isinstance(error, SonotagError):
+        where = error.path or path
+        return f"File: {where}\nCause: {error.cause}" if where else error.cause
+    if isinstance(error, OSError):
+        where = error.filename or path
+        cause = error.strerror or str(error)
+        return f"File: {where}\nCause: {cause}" if where else cause
+    text = f"{type(error).__name__}: {error}"
+    return f"File: {path}\nCause: {text}" if path else text
+
+
+def report_error(parent: QWidget | None, title: str, message: str, detail: str = "") -> QMessageBox:
+    """Shows a non-blocking error box and tells listeners; returns the box (tests close it)."""
+    notifier().error_reported.emit(title, message, detail)
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle(title)
+    box.setText(title)
+    box.setInformativeText(message)
+    if detail:
+        box.setDetailedText(detail)
+    box.setStandardButtons(QMessageBox.StandardButton.Ok)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.setObjectName("sonotag-error")
+    box.open()
+    return box
+
+
+def report_exception(
+    parent: QWidget | None, title: str, error: BaseException, path: Path | None = None
+) -> QMessageBox:
+    import traceback
+
+    detail = "" if isinstance(error, SonotagError) else "".join(traceback.format_exception(error))
+    return report_error(parent, title, describe_error(error, path), detail)
+
+
+def report_skipped_files(
+    parent: QWidget | None, title: str, skipped: Sequence[tuple[Path, str]]
+) -> QMessageBox | None:
+    """One dialog for a batch: the first files in the message, all of them in the details."""
+    if not skipped:
+        return None
+    lines = [f"{path}: {cause}" for path, cause in skipped]
+    shown = "\n".join(lines[:5])
+    if len(lines) > 5:
+        shown += f"\n… and {len(lines) - 5} more (see details)"
+    message = f"{len(lines)} file(s) could not be read and were skipped:\n{shown}"
+    return report_error(parent, title, message, "\n".join(lines))
+
+
+def confirm(parent: QWidget | None, title: str, question: str) -> bool:
+    """A yes/no question where No is the default, for destructive actions."""
+    answer = QMessageBox.question(
+        parent,
+        title,
+        question,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
+    return answer == QMessageBox.StandardButton.Yes
+
+
+PROJECT_FILTER = "Sonotag projects (*.sonotag)"
+AUDIO_FILTER = "Audio (*.wav *.WAV *.flac *.FLAC *.ogg *.mp3 *.MP3);;All files (*)"
+
+
+def ask_project_path(parent: QWidget | None, *, new: bool) -> Path | None:
+    """A project file to create (``new``, ".sonotag" added when missing) or to open."""
+    if new:
+        path, _ = QFileDialog.getSaveFileName(parent, "New project", "", PROJECT_FILTER)
+        if path and not path.lower().endswith(".sonotag"):
+            path += ".sonotag"
+    else:
+        path, _ = QFileDialog.getOpenFileName(parent, "Open project", "", PROJECT_FILTER)
+    return Path(path) if path else None
+
+
+def ask_audio_files(parent: QWidget | None, start: Path | None) -> list[Path]:
+    paths, _ = QFileDialog.getOpenFileNames(
+        parent, "Add recordings", str(start or ""), AUDIO_FILTER
+    )
+    return [Path(p) for p in paths]
+
+
+def ask_folder(parent: QWidget | None, start: Path | None) -> Path | None:
+    folder = QFileDialog.getExistingDirectory(
+        parent, "Add a folder of recordings (searched with its subfolders)", str(start or "")
+    )
+    return Path(folder) if folder else None
+
+
+def show_about(parent: QWidget | None) -> None:
+    QMessageBox.about(
+        parent,
+        "About Sonotag",
+        "Sonotag: label two-second clips of wildlife recordings and train a classifier.\n"
+        "Demo recordings from the pykanto package (MIT licence, © 2020 Nilo M. Recalde).",
+    )
+
+
+class ShortcutSheet(QDialog):
+    """The Help ▸ Keyboard Shortcuts sheet; rows come from the actions that define the keys,
+    so the sheet cannot drift from what the keys really do."""
+
+    def __init__(self, rows: Iterable[tuple[str, str, str]], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts")
+        rows = list(rows)
+        table = QTableWidget(len(rows), 3, self)
+        table.setHorizontalHeaderLabels(["Area", "Keys", "Action"])
+        table.verticalHeader().setVisible(False)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        for row, values in enumerate(rows):
+            for column, value in enumerate(values):
+                table.setItem(row, column, QTableWidgetItem(value))
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table = table
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(table)
+        layout.addWidget(buttons)
+        self.resize(560, 520)
+
+
+class JobProgressDialog(QProgressDialog):
+    """Progress of one ``app.jobs.Job``; Cancel asks the job to stop at its next step.
+
+    The dialog closes itself when the job ends, whatever the outcome; the owner handles the
+    job's ``finished``/``failed`` signals.
+    """
+
+    def __init__(self, job: Job, parent: QWidget | None = None) -> None:
+        super().__init__(job.title, "Cancel", 0, 0, parent)
+        self.job = job
+        self.setWindowTitle(job.title)
+        self.setWindowModality(Qt.WindowModality.WindowModal)
+        self.setMinimumDuration(400)  # quick jobs finish without a flash of a dialog
+        self.setAutoClose(False)
+        self.setAutoReset(False)
+        self.canceled.connect(self._cancel)
+        job.progress.connect(self._on_progress)
+        job.ended.connect(self._on_ended)
+
+    def _cancel(self) -> None:
+        self.setLabelText(f"{self.job.title}: cancelling…")
+        self.job.cancel()
+
+    def _on_progress(self, progress: Progress) -> None:
+        if self.wasCanceled():
+            return
+        if progress.total:
+            self.setMaximum(1000)
+            self.setValue(round(1000 * (progress.fraction or 0.0)))
+        text = self.job.title
+        if progress.message:
+            text += f"\n{progress.message}"
+        if progress.total:
+            text += f"  ({progress.done:g} of {progress.total:g})"
+        self.setLabelText(text)
+
+    def _on_ended(self) -> None:
+        # close() would emit ``canceled`` (QProgressDialog.closeEvent); the job is over already.
+        self.canceled.disconnect(self._cancel)
+        self.hide()
+        self.deleteLater()

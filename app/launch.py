@@ -1,0 +1,105 @@
+"""Starting the GUI: which project to open, the QApplication, the event loop.
+
+``sonotag`` alone reopens the last project (or the demo on first run); ``sonotag open P`` opens
+a project; ``sonotag open a.wav b/`` puts the audio in a new scratch project in the user data
+folder, so listening and labelling a few files never asks where to save first.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from model.errors import SonotagError
+
+if TYPE_CHECKING:
+    from app.main_window import MainWindow
+    from app.settings import Preferences
+
+APP_NAME = "Sonotag"
+
+
+def user_data_dir() -> Path:
+    from platformdirs import user_data_dir as platform_data_dir
+
+    return Path(platform_data_dir(APP_NAME, appauthor=False))
+
+
+def scratch_project_path(data_dir: Path | None = None) -> Path:
+    """A new, unused ``scratch/untitled-<timestamp>.sonotag`` under the user data folder."""
+    folder = (data_dir if data_dir is not None else user_data_dir()) / "scratch"
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = folder / f"untitled-{stamp}.sonotag"
+    counter = 2
+    while path.exists():
+        path = folder / f"untitled-{stamp}-{counter}.sonotag"
+        counter += 1
+    return path
+
+
+def startup_project(
+    project: Path | None,
+    audio: list[Path],
+    last_project: Path | None,
+    data_dir: Path | None = None,
+) -> tuple[Path, bool]:
+    """(project to open, whether it must be created first) for the command-line arguments."""
+    if project is not None:
+        return project, False
+    if audio:
+        return scratch_project_path(data_dir), True
+    if last_project is not None and last_project.is_file():
+        return last_project, False
+    from model.demo import ensure_demo_project
+
+    return ensure_demo_project(data_dir), False
+
+
+def build_window(
+    project: Path | None,
+    audio: list[Path],
+    *,
+    prefs: Preferences | None = None,
+    data_dir: Path | None = None,
+) -> MainWindow:
+    """The shown main window with the right project open (needs a QApplication)."""
+    from app import dialogs
+    from app.main_window import MainWindow
+    from app.settings import Preferences
+
+    prefs = prefs if prefs is not None else Preferences()
+    window = MainWindow(prefs)
+    window.show()
+    try:
+        path, create = startup_project(project, audio, prefs.last_project, data_dir)
+    except SonotagError as exc:
+        dialogs.report_exception(window, "Cannot open the demo project", exc)
+        return window
+    opened = window.new_project(path) if create else window.open_project(path)
+    if not opened and project is None and not create:
+        # The last project is unreadable now: say so (done above) and fall back to the demo.
+        from model.demo import ensure_demo_project
+
+        try:
+            window.open_project(ensure_demo_project(data_dir))
+        except SonotagError as exc:
+            dialogs.report_exception(window, "Cannot open the demo project", exc)
+    if audio and window.project is not None:
+        window.add_recordings(list(audio))
+    return window
+
+
+def launch_gui(project: Path | None, audio: list[Path]) -> int:
+    """Entry point used by ``app.entry``: runs the app until the window closes."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    window = build_window(project, audio)
+    window.raise_()
+    return int(app.exec())

@@ -1,0 +1,387 @@
+"""The main window: composes the project panel, the spectrogram and the labelling controller.
+
+The window holds the open project and its undo stack and wires parts together; the parts do the
+work (``ProjectPanel`` edits classes, ``LabellingController`` edits labels, ``ListeningActions``
+plays). Opening a project or a recording that fails leaves the previous state in place and
+shows one dialog naming the file and the cause.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import dialogs
+from app.context import AppContext
+from app.jobs import Job, JobRunner
+from app.labelling.controller import LabellingController
+from app.labelling.history import UndoActions
+from app.labelling.keys import LabelActions
+from app.labelling.listening import ListeningActions
+from app.labelling.overlay import LabelOverlay
+from app.playback import PlaybackController, Playhead
+from app.project_panel import ProjectPanel
+from app.settings import Preferences
+from app.spectrogram import SpectrogramControls, SpectrogramView
+from model.errors import AudioError, ProjectError
+from model.ingest import IngestResult
+from model.project import Project, Recording, UndoStack
+
+
+def format_cursor(t: float, f: float, db: float, recording: Recording | None) -> str:
+    text = f"{t:.3f} s"
+    if recording is not None and recording.start_time is not None:
+        from datetime import timedelta
+
+        text += f" ({(recording.start_time + timedelta(seconds=t)).strftime('%H:%M:%S')})"
+    text += f"   {f / 1000:.2f} kHz" if f >= 1000 else f"   {f:.0f} Hz"
+    text += "" if math.isnan(db) else f"   {db:.1f} dB"
+    return text
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        prefs: Preferences | None = None,
+        *,
+        jobs: JobRunner | None = None,
+        playback: PlaybackController | None = None,
+    ) -> None:
+        super().__init__()
+        self.setObjectName("sonotag-main-window")
+        self.prefs = prefs if prefs is not None else Preferences()
+        self.jobs = jobs if jobs is not None else JobRunner(self)
+        # The state other panels (training, review, activity) share with this window.
+        self.context = AppContext(self.jobs, self)
+        self.context.labels_changed.connect(self._on_edit)
+        self.context.predictions_changed.connect(lambda _rec_id: self.panel.refresh_counts())
+        self.context.models_changed.connect(lambda: self.panel.refresh_counts())
+        self.context.error.connect(
+            lambda msg, detail: dialogs.report_error(self, "Error", msg, detail)
+        )
+        self.context.status.connect(lambda text: self.statusBar().showMessage(text, 10_000))
+        self._active_jobs: set[Job] = set()
+
+        self.spectrogram = SpectrogramView(self)
+        self.spectrogram.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.spectrogram.clicked.connect(lambda t, f, mods: self.labelling.click(t))
+        self.spectrogram.cursor_moved.connect(self._show_cursor)
+        self.spectrogram.error.connect(
+            lambda msg: dialogs.report_error(self, "Cannot read the recording", msg)
+        )
+        self.overlay = LabelOverlay()
+        self.spectrogram.plot_item.addItem(self.overlay, ignoreBounds=True)
+        self.labelling = LabellingController(self.overlay, self)
+        self.labelling.set_snap(self.prefs.snap_to_grid)
+        self.labelling.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.labelling.error.connect(lambda title, msg: dialogs.report_error(self, title, msg))
+        centre = QWidget(self)
+        layout = QVBoxLayout(centre)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(SpectrogramControls(self.spectrogram, centre))
+        layout.addWidget(self.spectrogram, 1)
+        self.setCentralWidget(centre)
+
+        self.panel = ProjectPanel(self)
+        self.panel.recording_selected.connect(self.show_recording)
+        self.panel.class_selected.connect(self.labelling.set_active_class)
+        self.labelling.active_class_changed.connect(self.panel.select_class)
+        self.dock = QDockWidget("Project", self)
+        self.dock.setObjectName("project-dock")
+        self.dock.setWidget(self.panel)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
+
+        self.playback = playback if playback is not None else PlaybackController(self.jobs)
+        self.playback.setParent(self)
+        self.playhead = Playhead(self.spectrogram.plot_item).follow(self.playback)
+        self.cursor_label = QLabel("", self)
+        self.cursor_label.setObjectName("cursor-readout")
+        self.cursor_label.setMinimumWidth(280)
+        self._build_menus()
+        self.statusBar().addPermanentWidget(self.listening.status_label)
+        self.statusBar().addPermanentWidget(self.cursor_label)
+        self.setAcceptDrops(True)
+        self.setWindowTitle("Sonotag")
+        self.resize(1280, 800)
+        geometry, state = self.prefs.window_state()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+    # -- menus --------------------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self._add(file_menu, "&New project…", self.ask_new_project, QKeySequence.StandardKey.New)
+        self._add(file_menu, "&Open project…", self.ask_open_project, QKeySequence.StandardKey.Open)
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addSeparator()
+        self._add(file_menu, "&Add recordings…", self.ask_add_recordings, "Ctrl+Shift+A")
+        self._add(file_menu, "Add &folder…", self.ask_add_folder, "Ctrl+Shift+F")
+        file_menu.addSeparator()
+        self._add(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        edit_menu = bar.addMenu("&Edit")
+        self.history = UndoActions(self, self.context, edit_menu)
+        self.undo_action, self.redo_action = self.history.undo_action, self.history.redo_action
+
+        view_menu = bar.addMenu("&View")
+        view_menu.addAction(self.dock.toggleViewAction())
+        self.snap_action = self._add(view_menu, "&Snap clips to a 1-second grid", self._set_snap)
+        self.snap_action.setCheckable(True)
+        self.snap_action.setChecked(self.prefs.snap_to_grid)
+        clock = self._add(view_menu, "&Clock time on the time axis", self._set_clock_time)
+        clock.setCheckable(True)
+
+        self.label_menu = bar.addMenu("&Label")
+        self.label_actions = LabelActions(self, self.labelling, self.label_menu)
+        playback_menu = bar.addMenu("&Playback")
+        self.listening = ListeningActions(
+            self, self.playback, self.labelling.selection, self.spectrogram, self.prefs,
+            playback_menu,
+        )  # fmt: skip
+
+        help_menu = bar.addMenu("&Help")
+        self._add(help_menu, "&Keyboard shortcuts", self.show_shortcuts, "F1")
+        self._add(help_menu, "&About Sonotag", lambda: dialogs.show_about(self))
+
+    def _add(
+        self,
+        menu: QMenu,
+        text: str,
+        slot: Callable[..., object],
+        key: str | QKeySequence.StandardKey | None = None,
+    ) -> QAction:
+        action = menu.addAction(text)
+        action.triggered.connect(slot)
+        if key is not None:
+            action.setShortcut(QKeySequence(key))
+        return action
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for path in self.prefs.recent_projects():
+            action = self.recent_menu.addAction(str(path))
+            action.triggered.connect(lambda _=False, p=path: self.open_project(p))
+        if self.recent_menu.isEmpty():
+            self.recent_menu.addAction("(none)").setEnabled(False)
+
+    def shortcut_rows(self) -> list[tuple[str, str, str]]:
+        rows = self.label_actions.sheet_rows() + self.listening.sheet_rows()
+        rows += [
+            ("Edit", "Ctrl+Z / Ctrl+Shift+Z", "undo / redo"),
+            ("View", "wheel / Shift+wheel", "zoom time / scroll"),
+            ("View", "Ctrl+wheel", "zoom frequency"),
+            ("View", "drag", "pan"),
+            ("File", "drop files or folders", "add recordings (drop a .sonotag to open it)"),
+            ("Help", "F1", "this sheet"),
+        ]
+        return rows
+
+    def show_shortcuts(self) -> dialogs.ShortcutSheet:
+        sheet = dialogs.ShortcutSheet(self.shortcut_rows(), self)
+        sheet.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        sheet.show()
+        return sheet
+
+    def _set_snap(self, checked: bool) -> None:
+        self.prefs.snap_to_grid = checked
+        self.labelling.set_snap(checked)
+
+    def _set_clock_time(self, checked: bool) -> None:
+        self.spectrogram.set_display(clock_time=checked)
+
+    # -- project ------------------------------------------------------------------------------
+    def open_project(self, path: str | Path) -> bool:
+        """Opens ``path``; on failure says why and keeps the project that was open."""
+        try:
+            project = Project.open(path)
+        except ProjectError as exc:
+            dialogs.report_exception(self, "Cannot open the project", exc)
+            return False
+        self._set_project(project)
+        if project.read_only:
+            self.statusBar().showMessage("Opened read-only: labels cannot be changed", 10_000)
+        elif project.backup is not None:
+            self.statusBar().showMessage(f"Project upgraded; the old file is {project.backup}")
+        return True
+
+    def new_project(self, path: str | Path) -> bool:
+        try:
+            project = Project.create(path)
+        except ProjectError as exc:
+            dialogs.report_exception(self, "Cannot create the project", exc)
+            return False
+        self._set_project(project)
+        return True
+
+    @property
+    def project(self) -> Project | None:
+        return self.context.project
+
+    @property
+    def undo(self) -> UndoStack | None:
+        return self.context.undo_stack
+
+    @property
+    def recording(self) -> Recording | None:
+        return self.context.recording
+
+    def _set_project(self, project: Project) -> None:
+        self.close_project()
+        self.context.set_project(project)
+        self.prefs.add_recent_project(project.path)
+        self.setWindowTitle(f"{project.path.stem} — Sonotag")
+        self.panel.set_project(project, self.undo)  # first: it shows the active class
+        self.labelling.set_project(project, self.undo)
+        recordings = project.recordings()
+        if recordings:
+            self.panel.select_recording(recordings[0].id)
+
+    def close_project(self) -> None:
+        project = self.project
+        self.show_recording(None)
+        self.labelling.set_project(None, None)
+        self.panel.set_project(None, None)
+        self.context.set_project(None)
+        if project is not None:
+            project.close()
+
+    def show_recording(self, rec_id: int | None) -> bool:
+        """Shows a recording of the project; a missing or unreadable file is reported."""
+        recording = self.project.recording(rec_id) if self.project and rec_id else None
+        info = None
+        if recording is not None:
+            from model.audio import probe
+
+            try:
+                if not recording.exists:
+                    raise AudioError(recording.path, "the file is missing (moved or deleted?)")
+                info = probe(recording.path)
+            except AudioError as exc:
+                dialogs.report_exception(self, "Cannot open the recording", exc)
+                recording = None
+        self.context.set_recording(recording)
+        self.listening.set_recording(recording.path if recording else None)
+        self.spectrogram.set_recording(recording.path if recording else None, info)
+        self.labelling.set_recording(recording)
+        return recording is not None
+
+    def _on_edit(self) -> None:
+        self.panel.refresh_counts()
+        self.panel.refresh_classes()
+
+    def undo_edit(self) -> None:
+        self.history.undo()
+
+    def redo_edit(self) -> None:
+        self.history.redo()
+
+    # -- recordings ---------------------------------------------------------------------------
+    def add_recordings(self, paths: list[Path]) -> Job | None:
+        """Adds files and folders (searched recursively) in a worker with a progress dialog;
+        unreadable files are listed in one dialog at the end."""
+        if self.project is None or not paths:
+            return None
+        if self.project.read_only:
+            dialogs.report_error(
+                self, "Cannot add recordings", f"File: {self.project.path}\nCause: read-only"
+            )
+            return None
+        from model.ingest import add_audio_job
+
+        job = self.jobs.run_thread("Adding recordings", add_audio_job, self.project.path, paths)
+        dialogs.JobProgressDialog(job, self)
+        job.finished.connect(self._recordings_added)
+        job.failed.connect(
+            lambda msg, detail: dialogs.report_error(self, "Adding failed", msg, detail)
+        )
+        job.cancelled.connect(self._recordings_cancelled)
+        self._active_jobs.add(job)
+        job.ended.connect(lambda: self._active_jobs.discard(job))
+        return job
+
+    def _recordings_added(self, result: IngestResult) -> None:
+        self.panel.refresh()
+        self.statusBar().showMessage(result.summary(), 10_000)
+        dialogs.report_skipped_files(self, "Some files were skipped", result.skipped)
+        if self.recording is None and result.added and self.project is not None:
+            wanted = {p.resolve() for p in result.added}
+            rec = next((r for r in self.project.recordings() if r.path in wanted), None)
+            if rec is not None:
+                self.panel.select_recording(rec.id)
+
+    def _recordings_cancelled(self) -> None:
+        self.panel.refresh()  # files added before the cancel stay added
+        self.statusBar().showMessage("Adding recordings cancelled", 10_000)
+
+    def ask_new_project(self) -> None:
+        path = dialogs.ask_project_path(self, new=True)
+        if path is not None:
+            self.new_project(path)
+
+    def ask_open_project(self) -> None:
+        path = dialogs.ask_project_path(self, new=False)
+        if path is not None:
+            self.open_project(path)
+
+    def ask_add_recordings(self) -> None:
+        paths = dialogs.ask_audio_files(self, self.prefs.last_audio_dir)
+        if paths:
+            self.prefs.last_audio_dir = paths[0].parent
+            self.add_recordings(paths)
+
+    def ask_add_folder(self) -> None:
+        folder = dialogs.ask_folder(self, self.prefs.last_audio_dir)
+        if folder is not None:
+            self.prefs.last_audio_dir = folder
+            self.add_recordings([folder])
+
+    # -- drag and drop ------------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        if urls and all(url.isLocalFile() for url in urls):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt API
+        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        event.acceptProposedAction()
+        self.handle_dropped(paths)
+
+    def handle_dropped(self, paths: list[Path]) -> None:
+        projects = [p for p in paths if p.suffix.lower() == ".sonotag"]
+        if projects:
+            self.open_project(projects[0])
+        others = [p for p in paths if p.suffix.lower() != ".sonotag"]
+        if others:
+            self.add_recordings(others)
+
+    # -- status bar ---------------------------------------------------------------------------
+    def _show_cursor(self, t: float, f: float, db: float) -> None:
+        self.cursor_label.setText(format_cursor(t, f, db, self.recording))
+
+    # -- shutdown -----------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        self.prefs.save_window_state(self.saveGeometry(), self.saveState())
+        self.prefs.sync()
+        self.playback.close()
+        for job in list(self._active_jobs):
+            job.cancel()  # stops at the next file; files added so far stay added
+        self.jobs.wait_all(5_000)
+        self.close_project()
+        self.spectrogram.shutdown()
+        super().closeEvent(event)

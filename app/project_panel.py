@@ -1,0 +1,389 @@
+"""The left-hand project panel: the recordings (filterable) and the classes (editable).
+
+The panel never writes to the project directly: class edits go through the undo stack as
+commands, so Ctrl+Z undoes a rename or a deletion like any label. The ``*_class`` methods do
+the edits without asking anything, the button slots ask the user first (names, colours,
+confirmation) and then call them; tests drive the methods.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QColorDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import dialogs
+from model.errors import ProjectError
+from model.project import (
+    AddClass,
+    Command,
+    DeleteClass,
+    LabelClass,
+    Project,
+    Recording,
+    RenameClass,
+    SetClassColour,
+    SetClassShortcut,
+    UndoStack,
+)
+
+KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0")
+_ID = Qt.ItemDataRole.UserRole
+_SORT = Qt.ItemDataRole.UserRole + 1
+
+
+def format_duration(seconds: float) -> str:
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+class _SortItem(QTableWidgetItem):
+    """Sorts by the number in ``_SORT`` (durations and counts), not by the shown text."""
+
+    def __lt__(self, other: QTableWidgetItem) -> bool:
+        mine, theirs = self.data(_SORT), other.data(_SORT)
+        if mine is None or theirs is None:
+            return super().__lt__(other)
+        return mine < theirs
+
+
+def swatch(colour: str, size: int = 14) -> QIcon:
+    pixmap = QPixmap(size, size)
+    pixmap.fill(QColor(colour))
+    return QIcon(pixmap)
+
+
+class ProjectPanel(QWidget):
+    """Recordings table with a filter box over a class list with edit buttons."""
+
+    recording_selected = Signal(int)  # recording id
+    class_selected = Signal(object)  # class id or None
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.project: Project | None = None
+        self.undo: UndoStack | None = None
+        self._classes: list[LabelClass] = []
+        self._filling = False
+
+        self.filter_box = QLineEdit(self)
+        self.filter_box.setPlaceholderText("Filter recordings…")
+        self.filter_box.setClearButtonEnabled(True)
+        self.filter_box.textChanged.connect(self.apply_filter)
+        self.recordings_table = QTableWidget(0, 4, self)
+        self.recordings_table.setHorizontalHeaderLabels(
+            ["Recording", "Duration", "Labels", "Predictions"]
+        )
+        table = self.recordings_table
+        table.verticalHeader().setVisible(False)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2, 3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        table.itemSelectionChanged.connect(self._on_recording_selection)
+
+        self.class_tree = QTreeWidget(self)
+        self.class_tree.setHeaderLabels(["Class", "Key"])
+        self.class_tree.setRootIsDecorated(False)
+        self.class_tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.class_tree.header().setStretchLastSection(False)
+        self.class_tree.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked)
+        self.class_tree.itemChanged.connect(self._on_class_item_changed)
+        self.class_tree.currentItemChanged.connect(self._on_class_current)
+        buttons = QHBoxLayout()
+        self.buttons: dict[str, QPushButton] = {}
+        for name, slot in (
+            ("Add…", self.ask_add_class),
+            ("Rename…", self.ask_rename_class),
+            ("Colour…", self.ask_recolour_class),
+            ("Key…", self.ask_class_shortcut),
+            ("Delete…", self.ask_delete_class),
+        ):
+            button = QPushButton(name, self)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys stay with the spectrogram
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
+            self.buttons[name.rstrip("…").lower()] = button
+
+        top = QWidget(self)
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(QLabel("<b>Recordings</b>", top))
+        top_layout.addWidget(self.filter_box)
+        top_layout.addWidget(table)
+        bottom = QWidget(self)
+        bottom_layout = QVBoxLayout(bottom)
+        bottom_layout.setContentsMargins(0, 0, 0, 0)
+        bottom_layout.addWidget(QLabel("<b>Classes</b>", bottom))
+        bottom_layout.addWidget(self.class_tree)
+        bottom_layout.addLayout(buttons)
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.addWidget(top)
+        splitter.addWidget(bottom)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(splitter)
+        self.set_project(None, None)
+
+    # -- project ----------------------------------------------------------------------------
+    def set_project(self, project: Project | None, undo: UndoStack | None) -> None:
+        self.project, self.undo = project, undo
+        for button in self.buttons.values():
+            button.setEnabled(project is not None and not project.read_only)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-reads recordings, counts and classes, keeping the selected rows."""
+        self.refresh_recordings()
+        self.refresh_classes()
+
+    # -- recordings -------------------------------------------------------------------------
+    def refresh_recordings(self) -> None:
+        current = self.current_recording_id()
+        table = self.recordings_table
+        recordings = self.project.recordings() if self.project else []
+        counts = self.project.counts() if self.project else {}
+        self._filling = True
+        table.setSortingEnabled(False)
+        table.setRowCount(len(recordings))
+        for row, rec in enumerate(recordings):
+            n_labels, n_predictions = counts.get(rec.id, (0, 0))
+            self._set_row(row, rec, n_labels, n_predictions)
+        table.setSortingEnabled(True)
+        self._filling = False
+        self.apply_filter(self.filter_box.text())
+        if current is not None:
+            self.select_recording(current, emit=False)
+
+    def _set_row(self, row: int, rec: Recording, n_labels: int, n_predictions: int) -> None:
+        name = _SortItem(rec.path.name)
+        name.setData(_ID, rec.id)
+        name.setData(_SORT, rec.path.name.lower())
+        tip = str(rec.path)
+        if not rec.exists:
+            name.setForeground(QColor("#c0392b"))
+            tip += "\n(file missing: moved or deleted?)"
+        name.setToolTip(tip)
+        cells = [name]
+        for text, value in (
+            (format_duration(rec.duration), rec.duration),
+            (str(n_labels), n_labels),
+            (str(n_predictions), n_predictions),
+        ):
+            item = _SortItem(text)
+            item.setData(_SORT, value)
+            item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            cells.append(item)
+        for column, item in enumerate(cells):
+            self.recordings_table.setItem(row, column, item)
+
+    def refresh_counts(self) -> None:
+        """Cheap update after a label edit: one GROUP BY, no rebuild of the table."""
+        if self.project is None:
+            return
+        counts = self.project.counts()
+        table = self.recordings_table
+        for row in range(table.rowCount()):
+            rec_id = table.item(row, 0).data(_ID)
+            n_labels, n_predictions = counts.get(rec_id, (0, 0))
+            for column, value in ((2, n_labels), (3, n_predictions)):
+                item = table.item(row, column)
+                if item.data(_SORT) != value:
+                    item.setText(str(value))
+                    item.setData(_SORT, value)
+
+    def apply_filter(self, text: str) -> None:
+        """Hides rows whose file name or folder does not contain every word of ``text``."""
+        words = text.lower().split()
+        table = self.recordings_table
+        for row in range(table.rowCount()):
+            haystack = f"{table.item(row, 0).text()} {table.item(row, 0).toolTip()}".lower()
+            table.setRowHidden(row, not all(word in haystack for word in words))
+
+    def visible_recording_ids(self) -> list[int]:
+        table = self.recordings_table
+        return [
+            table.item(row, 0).data(_ID)
+            for row in range(table.rowCount())
+            if not table.isRowHidden(row)
+        ]
+
+    def current_recording_id(self) -> int | None:
+        row = self.recordings_table.currentRow()
+        item = self.recordings_table.item(row, 0) if row >= 0 else None
+        return None if item is None else item.data(_ID)
+
+    def select_recording(self, rec_id: int, *, emit: bool = True) -> bool:
+        table = self.recordings_table
+        for row in range(table.rowCount()):
+            if table.item(row, 0).data(_ID) == rec_id:
+                self._filling = not emit
+                table.selectRow(row)
+                table.setCurrentCell(row, 0)
+                self._filling = False
+                return True
+        return False
+
+    def _on_recording_selection(self) -> None:
+        if self._filling:
+            return
+        rec_id = self.current_recording_id()
+        if rec_id is not None:
+            self.recording_selected.emit(rec_id)
+
+    # -- classes ----------------------------------------------------------------------------
+    def classes(self) -> list[LabelClass]:
+        return list(self._classes)
+
+    def refresh_classes(self) -> None:
+        current = self.current_class_id()
+        self._classes = self.project.classes() if self.project else []
+        self._filling = True
+        self.class_tree.clear()
+        for cls in self._classes:
+            item = QTreeWidgetItem([cls.name, cls.shortcut or ""])
+            item.setIcon(0, swatch(cls.colour))
+            item.setData(0, _ID, cls.id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
+            item.setTextAlignment(1, Qt.AlignmentFlag.AlignCenter)
+            item.setToolTip(0, f"{cls.name} ({cls.colour}); double-click to rename")
+            self.class_tree.addTopLevelItem(item)
+            if cls.id == current:
+                self.class_tree.setCurrentItem(item)
+        self._filling = False
+        if current is not None and self.current_class_id() != current:
+            self.class_selected.emit(self.current_class_id())
+
+    def current_class_id(self) -> int | None:
+        item = self.class_tree.currentItem()
+        return None if item is None else item.data(0, _ID)
+
+    def select_class(self, class_id: int | None) -> None:
+        for index in range(self.class_tree.topLevelItemCount()):
+            item = self.class_tree.topLevelItem(index)
+            if item.data(0, _ID) == class_id:
+                self._filling = True
+                self.class_tree.setCurrentItem(item)
+                self._filling = False
+                return
+
+    def _on_class_current(self, current: QTreeWidgetItem | None, *_: object) -> None:
+        if not self._filling:
+            self.class_selected.emit(None if current is None else current.data(0, _ID))
+
+    def _on_class_item_changed(self, item: QTreeWidgetItem, column: int) -> None:
+        if self._filling or column != 0:
+            return
+        class_id = item.data(0, _ID)
+        old = next((c for c in self._classes if c.id == class_id), None)
+        if old is not None and item.text(0).strip() != old.name:
+            if not self.rename_class(class_id, item.text(0)):
+                self.refresh_classes()  # show the old name again
+
+    def _push(self, command: Command, title: str) -> bool:
+        if self.undo is None:
+            return False
+        try:
+            self.undo.push(command)
+        except ProjectError as exc:
+            dialogs.report_exception(self, title, exc)
+            return False
+        return True
+
+    def add_class(
+        self, name: str, colour: str | None = None, shortcut: str | None = None
+    ) -> LabelClass | None:
+        command = AddClass(name, colour, shortcut)
+        return command.created if self._push(command, "Could not add the class") else None
+
+    def rename_class(self, class_id: int, name: str) -> bool:
+        return self._push(RenameClass(class_id, name), "Could not rename the class")
+
+    def recolour_class(self, class_id: int, colour: str) -> bool:
+        return self._push(SetClassColour(class_id, colour), "Could not change the colour")
+
+    def set_class_shortcut(self, class_id: int, key: str | None) -> bool:
+        return self._push(SetClassShortcut(class_id, key), "Could not change the key")
+
+    def delete_class(self, class_id: int) -> bool:
+        return self._push(DeleteClass(class_id), "Could not delete the class")
+
+    # -- the buttons: ask, then edit --------------------------------------------------------
+    def _current_class(self) -> LabelClass | None:
+        class_id = self.current_class_id()
+        return next((c for c in self._classes if c.id == class_id), None)
+
+    def ask_add_class(self) -> None:
+        name, ok = QInputDialog.getText(self, "Add class", "Name of the new class:")
+        if ok and name.strip():
+            added = self.add_class(name.strip())
+            if added is not None:
+                self.select_class(added.id)
+                self.class_selected.emit(added.id)
+
+    def ask_rename_class(self) -> None:
+        cls = self._current_class()
+        if cls is None:
+            return
+        name, ok = QInputDialog.getText(self, "Rename class", "New name:", text=cls.name)
+        if ok and name.strip() and name.strip() != cls.name:
+            self.rename_class(cls.id, name.strip())
+
+    def ask_recolour_class(self) -> None:
+        cls = self._current_class()
+        if cls is None:
+            return
+        colour = QColorDialog.getColor(QColor(cls.colour), self, f"Colour of {cls.name}")
+        if colour.isValid():
+            self.recolour_class(cls.id, colour.name())
+
+    def ask_class_shortcut(self) -> None:
+        cls = self._current_class()
+        if cls is None:
+            return
+        owners = {c.shortcut: c.name for c in self._classes if c.shortcut and c.id != cls.id}
+        choices = ["none"] + [f"{k} (used by {owners[k]})" if k in owners else k for k in KEYS]
+        current = choices.index(cls.shortcut) if cls.shortcut in choices else 0
+        choice, ok = QInputDialog.getItem(
+            self, "Class key", f"Key that labels {cls.name}:", choices, current, False
+        )
+        if ok:
+            key = None if choice == "none" else choice[0]
+            if key != cls.shortcut:
+                self.set_class_shortcut(cls.id, key)
+
+    def ask_delete_class(self) -> None:
+        cls = self._current_class()
+        if cls is None or self.project is None:
+            return
+        n = len(self.project.labels(class_id=cls.id))
+        question = (
+            f'Delete the class "{cls.name}" and its {n} label(s)?\n(Edit ▸ Undo brings it back.)'
+        )
+        if dialogs.confirm(self, "Delete class", question):
+            self.delete_class(cls.id)

@@ -1,0 +1,139 @@
+"""Typed preferences over ``QSettings``, so no widget reads a raw settings key.
+
+QSettings hands back strings on some platforms ("true", "0.5") and lists as a bare string when
+there is one element; every conversion lives here once. A schema version lets a later release
+migrate or drop stale keys instead of misreading them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+
+SCHEMA_VERSION = 1
+MAX_RECENT = 10
+SPEEDS = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
+
+
+def _to_bool(value: object, default: bool) -> bool:
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _to_float(value: object, default: float) -> float:
+    try:
+        return float(value) if value is not None else default
+    except (TypeError, ValueError):
+        return default
+
+
+def _to_list(value: object) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]  # type: ignore[union-attr]
+
+
+class Preferences:
+    """The app's preferences. ``settings`` defaults to ``QSettings("Sonotag", "Sonotag")``;
+    tests pass an INI-file ``QSettings`` in a temporary folder so they never touch the user's."""
+
+    def __init__(self, settings: QSettings | None = None) -> None:
+        self.qsettings = settings if settings is not None else QSettings("Sonotag", "Sonotag")
+        stored = int(_to_float(self.qsettings.value("schema_version"), 0))
+        if stored < SCHEMA_VERSION:
+            # Version 1 is the first schema; later versions migrate older keys here.
+            self.qsettings.setValue("schema_version", SCHEMA_VERSION)
+
+    @classmethod
+    def at(cls, ini_path: Path) -> Preferences:
+        return cls(QSettings(str(ini_path), QSettings.Format.IniFormat))
+
+    # -- projects --------------------------------------------------------------------------
+    @property
+    def last_project(self) -> Path | None:
+        value = self.qsettings.value("projects/last")
+        return Path(str(value)) if value else None
+
+    @last_project.setter
+    def last_project(self, path: Path | None) -> None:
+        self.qsettings.setValue("projects/last", str(path) if path else "")
+
+    def recent_projects(self) -> list[Path]:
+        return [Path(p) for p in _to_list(self.qsettings.value("projects/recent"))]
+
+    def add_recent_project(self, path: Path) -> None:
+        """Most recent first, no duplicates, at most ``MAX_RECENT``; also the last project."""
+        path = Path(path).resolve()
+        recent = [p for p in self.recent_projects() if p != path]
+        recent.insert(0, path)
+        self.qsettings.setValue("projects/recent", [str(p) for p in recent[:MAX_RECENT]])
+        self.last_project = path
+
+    def clear_recent_projects(self) -> None:
+        self.qsettings.setValue("projects/recent", [])
+
+    # -- labelling -------------------------------------------------------------------------
+    @property
+    def snap_to_grid(self) -> bool:
+        return _to_bool(self.qsettings.value("labelling/snap_to_grid"), False)
+
+    @snap_to_grid.setter
+    def snap_to_grid(self, value: bool) -> None:
+        self.qsettings.setValue("labelling/snap_to_grid", bool(value))
+
+    # -- playback --------------------------------------------------------------------------
+    @property
+    def playback_speed(self) -> float:
+        speed = _to_float(self.qsettings.value("playback/speed"), 1.0)
+        return min(SPEEDS, key=lambda s: abs(s - speed))
+
+    @playback_speed.setter
+    def playback_speed(self, value: float) -> None:
+        self.qsettings.setValue("playback/speed", float(value))
+
+    @property
+    def playback_loop(self) -> bool:
+        return _to_bool(self.qsettings.value("playback/loop"), False)
+
+    @playback_loop.setter
+    def playback_loop(self, value: bool) -> None:
+        self.qsettings.setValue("playback/loop", bool(value))
+
+    @property
+    def playback_band_pass(self) -> bool:
+        return _to_bool(self.qsettings.value("playback/band_pass"), False)
+
+    @playback_band_pass.setter
+    def playback_band_pass(self, value: bool) -> None:
+        self.qsettings.setValue("playback/band_pass", bool(value))
+
+    # -- window ----------------------------------------------------------------------------
+    def window_state(self) -> tuple[QByteArray | None, QByteArray | None]:
+        geometry = self.qsettings.value("window/geometry")
+        state = self.qsettings.value("window/state")
+        return (
+            geometry if isinstance(geometry, QByteArray) else None,
+            state if isinstance(state, QByteArray) else None,
+        )
+
+    def save_window_state(self, geometry: QByteArray, state: QByteArray) -> None:
+        self.qsettings.setValue("window/geometry", geometry)
+        self.qsettings.setValue("window/state", state)
+
+    @property
+    def last_audio_dir(self) -> Path | None:
+        value = self.qsettings.value("paths/last_audio_dir")
+        return Path(str(value)) if value else None
+
+    @last_audio_dir.setter
+    def last_audio_dir(self, path: Path) -> None:
+        self.qsettings.setValue("paths/last_audio_dir", str(path))
+
+    def sync(self) -> None:
+        self.qsettings.sync()

@@ -1,0 +1,135 @@
+"""The project panel: recordings with their counts and filter, classes and their editing."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from app import dialogs
+from app.project_panel import format_duration
+from model.project import Project
+from tests.app.conftest import click_at
+
+
+def table_rows(panel) -> dict[str, tuple[str, str, str]]:
+    table = panel.recordings_table
+    return {
+        table.item(row, 0).text(): tuple(table.item(row, c).text() for c in (1, 2, 3))
+        for row in range(table.rowCount())
+    }
+
+
+def test_format_duration() -> None:
+    assert format_duration(0.98) == "1.0 s"
+    assert format_duration(60.0) == "1:00"
+    assert format_duration(3725.0) == "1:02:05"
+
+
+def test_recordings_show_duration_and_counts(window) -> None:
+    rows = table_rows(window.panel)
+    assert rows["B32_20210415_050630.flac"] == ("1:00", "16", "0")
+    assert rows["bengalese_finch_363.flac"] == ("21.0 s", "12", "0")
+    assert rows["20210502_040000.WAV"] == ("1.0 s", "0", "0")
+
+
+def test_label_counts_follow_edits_and_undo(qtbot, window) -> None:
+    click_at(qtbot, window, 5.0)
+    qtbot.keyClick(window.spectrogram, Qt.Key.Key_1)
+    assert table_rows(window.panel)["B32_20210415_050630.flac"][1] == "17"
+    window.undo_edit()
+    assert table_rows(window.panel)["B32_20210415_050630.flac"][1] == "16"
+
+
+def test_filter_box_hides_non_matching_recordings(qtbot, window) -> None:
+    panel = window.panel
+    qtbot.keyClicks(panel.filter_box, "finch")
+    visible = [panel.recordings_table.item(r, 0).text() for r in range(4)
+               if not panel.recordings_table.isRowHidden(r)]  # fmt: skip
+    assert sorted(visible) == ["bengalese_finch_348.flac", "bengalese_finch_363.flac"]
+    panel.filter_box.clear()
+    assert len(panel.visible_recording_ids()) == 4
+
+
+def test_choosing_a_recording_shows_it(qtbot, window) -> None:
+    rec = next(r for r in window.project.recordings() if r.path.name.startswith("bengalese"))
+    with qtbot.waitSignal(window.context.recording_changed):
+        window.panel.select_recording(rec.id)
+    assert window.recording.id == rec.id
+    assert window.spectrogram.info().duration == rec.duration
+    assert len(window.overlay.labels()) == len(window.project.labels(recording_id=rec.id))
+
+
+def test_classes_are_listed_with_colour_and_key(window) -> None:
+    tree = window.panel.class_tree
+    rows = [(tree.topLevelItem(i).text(0), tree.topLevelItem(i).text(1)) for i in range(3)]
+    assert rows == [("Great tit", "1"), ("Bengalese finch", "2"), ("Noise", "3")]
+    assert not tree.topLevelItem(0).icon(0).isNull()
+
+
+def test_add_rename_recolour_rekey_class(qtbot, window) -> None:
+    panel = window.panel
+    added = panel.add_class("Storm petrel")
+    assert added is not None and added.shortcut == "4"  # next free key
+    assert panel.rename_class(added.id, "European storm petrel")
+    assert panel.recolour_class(added.id, "#123456")
+    assert panel.set_class_shortcut(added.id, "9")
+    with Project.open(window.project.path, read_only=True) as project:
+        stored = project.label_class(added.id)
+    assert (stored.name, stored.colour, stored.shortcut) == (
+        "European storm petrel",
+        "#123456",
+        "9",
+    )
+    # The new key labels at once, and the list shows the new state.
+    click_at(qtbot, window, 5.0)
+    qtbot.keyClick(window.spectrogram, Qt.Key.Key_9)
+    assert window.project.labels(class_id=added.id)
+    names = [panel.class_tree.topLevelItem(i).text(0) for i in range(4)]
+    assert names[-1] == "European storm petrel"
+
+
+def test_rename_by_editing_the_list_item(window) -> None:
+    item = window.panel.class_tree.topLevelItem(2)
+    item.setText(0, "Wind noise")
+    assert window.project.label_class(3).name == "Wind noise"
+    window.undo_edit()
+    assert window.project.label_class(3).name == "Noise"
+
+
+def test_bad_class_edits_are_reported_and_change_nothing(window, errors) -> None:
+    assert window.panel.add_class("great tit") is None  # names are case-insensitive
+    assert window.panel.set_class_shortcut(2, "1") is False  # key taken by Great tit
+    assert [title for title, _ in errors] == ["Could not add the class", "Could not change the key"]
+    assert "already has a class" in errors[0][1] and str(window.project.path) in errors[0][1]
+    assert 'key "1" is already used by "Great tit"' in errors[1][1]
+    assert [c.name for c in window.project.classes()] == ["Great tit", "Bengalese finch", "Noise"]
+
+
+def test_delete_class_asks_first_and_undo_brings_labels_back(qtbot, window, monkeypatch) -> None:
+    panel = window.panel
+    panel.select_class(1)
+    n_labels = len(window.project.labels(class_id=1))
+    questions = []
+
+    def answer(reply):
+        def ask(parent, title, question):
+            questions.append(question)
+            return reply
+
+        return ask
+
+    monkeypatch.setattr(dialogs, "confirm", answer(False))
+    panel.ask_delete_class()
+    assert window.project.label_class(1).name == "Great tit"
+    assert f"and its {n_labels} label(s)" in questions[0]
+
+    monkeypatch.setattr(dialogs, "confirm", answer(True))
+    panel.ask_delete_class()
+    assert [c.name for c in window.project.classes()] == ["Bengalese finch", "Noise"]
+    assert window.project.labels(class_id=1) == []
+    assert window.overlay.labels() == []  # the great tit bands are gone from the picture
+    assert panel.class_tree.topLevelItemCount() == 2
+
+    window.undo_edit()
+    assert len(window.project.labels(class_id=1)) == n_labels
+    assert panel.class_tree.topLevelItem(0).text(0) == "Great tit"
+    assert len(window.overlay.labels()) == n_labels
