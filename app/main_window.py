@@ -31,6 +31,7 @@ from app.labelling.history import UndoActions
 from app.labelling.keys import LabelActions
 from app.labelling.listening import ListeningActions
 from app.labelling.overlay import LabelOverlay
+from app.panels import install_panels
 from app.playback import PlaybackController, Playhead
 from app.project_panel import ProjectPanel
 from app.settings import Preferences
@@ -133,7 +134,6 @@ class MainWindow(QMainWindow):
         self._add(file_menu, "&Add recordings…", self.ask_add_recordings, "Ctrl+Shift+A")
         self._add(file_menu, "Add &folder…", self.ask_add_folder, "Ctrl+Shift+F")
         file_menu.addSeparator()
-        self._add(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
         edit_menu = bar.addMenu("&Edit")
         self.history = UndoActions(self, self.context, edit_menu)
@@ -146,6 +146,10 @@ class MainWindow(QMainWindow):
         self.snap_action.setChecked(self.prefs.snap_to_grid)
         clock = self._add(view_menu, "&Clock time on the time axis", self._set_clock_time)
         clock.setCheckable(True)
+        view_menu.addSeparator()
+        self.panels = install_panels(self, file_menu, view_menu)
+        file_menu.addSeparator()
+        self._add(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
         self.label_menu = bar.addMenu("&Label")
         self.label_actions = LabelActions(self, self.labelling, self.label_menu)

@@ -1,0 +1,88 @@
+"""Docks the secondary panels (training, models, review, activity) around the main window and
+adds their menu entries, so ``main_window.py`` stays about the spectrogram and labelling.
+
+Each panel is built on the window's ``AppContext`` alone; the only window-specific pieces are
+the two callbacks review needs (show a clip, play a clip).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDockWidget, QMenu, QWidget
+
+from app.activity_panel import ActivityPanel
+from app.annotations.actions import export_action, import_annotations_action
+from app.ml.wiring import MlUi, build_ml_ui
+from app.review_panel import ReviewPanel
+
+if TYPE_CHECKING:
+    from app.main_window import MainWindow
+    from model.project import Recording
+
+
+@dataclass
+class Panels:
+    ml: MlUi
+    training_dock: QDockWidget
+    models_dock: QDockWidget
+    review: ReviewPanel
+    activity: ActivityPanel
+
+
+def _dock(window: MainWindow, title: str, name: str, widget: QWidget) -> QDockWidget:
+    dock = QDockWidget(title, window)
+    dock.setObjectName(name)  # restoreState finds docks by object name
+    dock.setWidget(widget)
+    return dock
+
+
+def show_clip(window: MainWindow, recording: Recording, start: float, end: float) -> None:
+    """Review's "next clip": switch recording if needed, centre the clip and select it."""
+    if window.recording is None or window.recording.id != recording.id:
+        window.show_recording(recording.id)
+    window.spectrogram.center_on((start + end) / 2)
+    window.labelling.selection.select_span(start, end)
+
+
+def play_clip(window: MainWindow, recording: Recording, start: float, end: float) -> None:
+    if window.playback.available:
+        window.playback.play_span(recording.path, start, end)
+
+
+def install_panels(window: MainWindow, file_menu: QMenu, view_menu: QMenu) -> Panels:
+    context = window.context
+    ml = build_ml_ui(context, window.spectrogram)
+    training_dock = _dock(window, "Training", "training-dock", ml.training)
+    models_dock = _dock(window, "Models", "models-dock", ml.models)
+    review = ReviewPanel(
+        context,
+        on_show=lambda rec, s, e: show_clip(window, rec, s, e),
+        on_play=lambda rec, s, e: play_clip(window, rec, s, e),
+        parent=window,
+    )
+    activity = ActivityPanel(context, window)
+    right = Qt.DockWidgetArea.RightDockWidgetArea
+    window.addDockWidget(right, training_dock)
+    for dock in (models_dock, review, activity):
+        window.addDockWidget(right, dock)
+        window.tabifyDockWidget(training_dock, dock)
+    training_dock.raise_()
+    docks = (training_dock, models_dock, review, activity)
+    for key, dock in zip(("F6", "F7", "F8", "F9"), docks, strict=True):
+        # Hidden until asked for (View menu): labelling needs the whole width first. The
+        # window's saved state brings them back as the user left them.
+        dock.hide()
+        toggle = dock.toggleViewAction()
+        toggle.setShortcut(key)
+        view_menu.addAction(toggle)
+
+    import_action = file_menu.addAction("&Import annotations…")
+    import_action.setShortcut("Ctrl+I")
+    import_action.triggered.connect(lambda: import_annotations_action(context, window))
+    export = file_menu.addAction("&Export labels or detections…")
+    export.setShortcut("Ctrl+E")
+    export.triggered.connect(lambda: export_action(context, window))
+    return Panels(ml, training_dock, models_dock, review, activity)

@@ -1,0 +1,40 @@
+"""The secondary panels are docked, reachable from the menus, and review can drive the window."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QDockWidget
+
+
+def _menu_texts(window, title: str) -> list[str]:
+    for action in window.menuBar().actions():
+        if action.text().replace("&", "") == title:
+            return [a.text().replace("&", "") for a in action.menu().actions()]
+    raise AssertionError(f"no {title} menu")
+
+
+def test_panels_are_docked_and_toggled_from_the_view_menu(window) -> None:
+    names = {dock.objectName() for dock in window.findChildren(QDockWidget)}
+    assert {"training-dock", "models-dock", "review-dock", "activity-dock"} <= names
+    panels = window.panels
+    assert not panels.training_dock.isVisible()
+    panels.training_dock.toggleViewAction().trigger()
+    assert panels.training_dock.isVisible()
+    assert panels.training_dock.widget() is panels.ml.training
+    view = _menu_texts(window, "View")
+    assert {"Training", "Models", "Review", "Activity"} <= set(view)
+    file_menu = _menu_texts(window, "File")
+    assert "Import annotations…" in file_menu and "Export labels or detections…" in file_menu
+    assert file_menu[-1] == "Quit"
+
+
+def test_review_callback_switches_recording_and_selects_the_clip(window) -> None:
+    from app.panels import show_clip
+
+    recordings = window.project.recordings()
+    other = next(r for r in recordings if r.id != window.recording.id and r.duration > 10)
+    show_clip(window, other, 6.0, 8.0)
+    assert window.recording.id == other.id
+    clip = window.labelling.selection.clip
+    assert (clip.start, clip.end) == (6.0, 8.0)
+    t0, t1 = window.spectrogram.view_range()
+    assert t0 < 7.0 < t1
