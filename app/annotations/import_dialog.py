@@ -1,0 +1,439 @@
+"""File ▸ Import annotations…: files from Raven, Audacity, Sonic Visualiser, BirdNET or CSV into
+the open project, with a preview of exactly what will be written before anything is.
+
+The user sees the clip rule in words with its numbers, which classes would be new (ticked by
+default; unticking one leaves its labels out) and every row that cannot be placed, with the
+reason, so nothing is dropped silently. Import writes one ``ImportLabels`` command on the
+context's undo stack, so a single Undo takes the whole import back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.annotations.sources import (
+    FORMAT_NAMES,
+    AnnotationCache,
+    ImportRule,
+    Preview,
+    Source,
+    build_preview,
+    default_recording,
+    make_source,
+    rate_mismatch,
+    rule_text,
+)
+from app.dialogs import report_exception
+from model.annotations.importer import apply_import
+from model.errors import SonotagError
+
+if TYPE_CHECKING:
+    from app.context import AppContext
+    from model.project import Project, Recording
+
+_FILE, _FORMAT, _RECORDING, _ROWS = range(4)
+_DEBOUNCE_MS = 150  # typing a class name or spinning a box re-plans once the user pauses
+
+
+def clip_seconds_of(project: Project) -> float:
+    """The project's clip length (models may use other than 2 s); 2 s if it never set one."""
+    from model.ml.features import clip_settings_of
+
+    try:
+        return float(clip_settings_of(project).clip_seconds)
+    except (ValueError, TypeError, KeyError):
+        return 2.0
+
+
+class ImportDialog(QDialog):
+    """Set up, preview and apply the import of ``paths`` into ``context.project``."""
+
+    def __init__(
+        self, context: AppContext, paths: Sequence[str | Path], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        if context.project is None:
+            raise ValueError("the import dialog needs an open project")
+        self.context = context
+        self.project: Project = context.project
+        self.setWindowTitle("Import annotations")
+        self.recordings: list[Recording] = self.project.recordings()
+        self.sources = [make_source(Path(p), self.recordings, context.recording) for p in paths]
+        self.cache = AnnotationCache()
+        self.preview = Preview()
+        self.refused: set[str] = set()  # lower-cased new class names the user unticked
+        self.written = 0
+        self._clip_seconds = clip_seconds_of(self.project)
+        self._timer = QTimer(self, singleShot=True, interval=_DEBOUNCE_MS)
+        self._timer.timeout.connect(self.refresh_preview)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._build_files())
+        row = QHBoxLayout()
+        row.addWidget(self._build_rule(), 3)
+        row.addWidget(self._build_options(), 2)
+        layout.addLayout(row)
+        layout.addWidget(self._build_preview(), 1)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.import_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.import_button.setText("Import")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.resize(960, 780)
+        self.refresh_preview()
+
+    # ----------------------------------------------------------------- building
+    def _build_files(self) -> QGroupBox:
+        box = QGroupBox("Files", self)
+        table = QTableWidget(len(self.sources), 4, box)
+        table.setHorizontalHeaderLabels(["File", "Format", "Recording", "Rows"])
+        table.verticalHeader().setVisible(False)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(_FILE, QHeaderView.ResizeMode.Stretch)
+        for column in (_FORMAT, _RECORDING, _ROWS):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        names = _recording_names(self.recordings)
+        for i, source in enumerate(self.sources):
+            item = QTableWidgetItem(source.path.name)
+            item.setToolTip(str(source.path))
+            table.setItem(i, _FILE, item)
+            table.setCellWidget(i, _FORMAT, self._format_combo(i, source))
+            table.setCellWidget(i, _RECORDING, self._recording_combo(i, names))
+            table.setItem(i, _ROWS, QTableWidgetItem(""))
+        table.setMaximumHeight(60 + 32 * min(len(self.sources), 6))
+        self.files_table = table
+        QVBoxLayout(box).addWidget(table)
+        return box
+
+    def _format_combo(self, row: int, source: Source) -> QComboBox:
+        combo = QComboBox()
+        for key, name in FORMAT_NAMES.items():
+            combo.addItem(name + (" (detected)" if key == source.detected else ""), key)
+        combo.setCurrentIndex(combo.findData(source.fmt))
+        combo.setToolTip("Detected from the file's first line; change it if it is wrong.")
+        combo.currentIndexChanged.connect(lambda _i, r=row: self._format_changed(r))
+        return combo
+
+    def _recording_combo(self, row: int, names: list[str]) -> QComboBox:
+        combo = QComboBox()
+        combo.addItem("(choose a recording)", None)
+        for rec, name in zip(self.recordings, names, strict=True):
+            combo.addItem(name, rec.id)
+            combo.setItemData(combo.count() - 1, str(rec.path), Qt.ItemDataRole.ToolTipRole)
+        combo.currentIndexChanged.connect(lambda _i, r=row: self._recording_changed(r))
+        self._sync_recording_combo(row, combo)
+        return combo
+
+    def _build_rule(self) -> QGroupBox:
+        box = QGroupBox("From time spans to clip labels", self)
+        form = QFormLayout(box)
+        self.overlap_spin = QSpinBox(box, suffix=" %")
+        self.overlap_spin.setRange(1, 100)
+        self.overlap_spin.setValue(50)
+        self.overlap_spin.setToolTip("Of the shorter of annotation and clip.")
+        self.grid_spin = QDoubleSpinBox(box, decimals=2, singleStep=0.5, suffix=" s")
+        self.grid_spin.setRange(0.05, self._clip_seconds)
+        self.grid_spin.setValue(min(1.0, self._clip_seconds))
+        self.rule_label = QLabel(box, wordWrap=True)
+        form.addRow("Minimum overlap:", self.overlap_spin)
+        form.addRow("Clips start every:", self.grid_spin)
+        form.addRow(self.rule_label)
+        self.overlap_spin.valueChanged.connect(self._schedule)
+        self.grid_spin.valueChanged.connect(self._schedule)
+        return box
+
+    def _build_options(self) -> QGroupBox:
+        box = QGroupBox("Rows", self)
+        form = QFormLayout(box)
+        self.default_class_edit = QLineEdit(box, placeholderText="e.g. the species")
+        self.default_class_edit.setToolTip(
+            "Class given to rows that carry no class name (Sonic Visualiser boxes often have "
+            "none). Left empty, such rows are listed as not placed."
+        )
+        form.addRow("Class for unnamed rows:", self.default_class_edit)
+        self.min_score_spin = QDoubleSpinBox(box, decimals=2, singleStep=0.05)
+        self.min_score_spin.setRange(0.0, 1.0)
+        self.min_score_spin.setSpecialValueText("any")
+        self.min_score_spin.setToolTip(
+            "BirdNET confidence: rows below it are listed, not imported."
+        )
+        form.addRow("Minimum score:", self.min_score_spin)
+        self.frames_box = QCheckBox("Sonic Visualiser frames are counted at\nthe recording's rate")
+        self.frames_box.setToolTip(
+            "Some layers (pykanto's examples among them) state 44100 Hz whatever the audio's "
+            "rate but count frames at the audio's own rate. Tick this when the imported spans "
+            "look stretched or cut short."
+        )
+        self.frames_hint = QLabel(box, wordWrap=True)
+        self.keep_box = QCheckBox("Keep labels already on a clip")
+        self.keep_box.setToolTip("Otherwise the imported state replaces a clip's existing label.")
+        form.addRow(self.frames_box)
+        form.addRow(self.frames_hint)
+        form.addRow(self.keep_box)
+        self.default_class_edit.textChanged.connect(self._schedule)
+        self.min_score_spin.valueChanged.connect(self._schedule)
+        self.frames_box.toggled.connect(self._schedule)
+        return box
+
+    def _build_preview(self) -> QGroupBox:
+        box = QGroupBox("Preview", self)
+        layout = QVBoxLayout(box)
+        self.summary_label = QLabel(box, wordWrap=True)
+        font = self.summary_label.font()
+        font.setBold(True)
+        self.summary_label.setFont(font)
+        layout.addWidget(self.summary_label)
+        row = QHBoxLayout()
+        left = QVBoxLayout()
+        left.addWidget(QLabel("New classes (untick to leave out):", box))
+        self.new_classes_list = QListWidget(box)
+        self.new_classes_list.itemChanged.connect(self._class_ticked)
+        left.addWidget(self.new_classes_list)
+        row.addLayout(left, 1)
+        right = QVBoxLayout()
+        head = QHBoxLayout()
+        self.unplaced_label = QLabel(box)
+        head.addWidget(self.unplaced_label, 1)
+        self.copy_button = QPushButton("Copy list", box)
+        self.copy_button.clicked.connect(self.copy_unplaced)
+        head.addWidget(self.copy_button)
+        right.addLayout(head)
+        table = QTableWidget(0, 4, box)
+        table.setHorizontalHeaderLabels(["File", "Row", "Annotation", "Reason"])
+        table.verticalHeader().setVisible(False)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setWordWrap(False)
+        header = table.horizontalHeader()
+        for column in range(3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.unplaced_table = table
+        right.addWidget(table)
+        row.addLayout(right, 3)
+        layout.addLayout(row)
+        return box
+
+    # ----------------------------------------------------------------- state
+    def rule(self) -> ImportRule:
+        score = self.min_score_spin.value()
+        return ImportRule(
+            min_overlap=self.overlap_spin.value() / 100.0,
+            grid=self.grid_spin.value(),
+            clip_seconds=self._clip_seconds,
+            default_label=self.default_class_edit.text(),
+            min_score=score if score > 0 else None,
+            frames_at_recording_rate=self.frames_box.isChecked(),
+        )
+
+    def _schedule(self) -> None:
+        self._timer.start()
+
+    def _format_changed(self, row: int) -> None:
+        source = self.sources[row]
+        combo = self.files_table.cellWidget(row, _FORMAT)
+        assert isinstance(combo, QComboBox)
+        source.fmt = combo.currentData()
+        if source.single_file and source.recording_id is None:
+            rec = default_recording(source.path, self.recordings, self.context.recording)
+            source.recording_id = rec.id if rec is not None else None
+        recording = self.files_table.cellWidget(row, _RECORDING)
+        assert isinstance(recording, QComboBox)
+        self._sync_recording_combo(row, recording)
+        self.refresh_preview()
+
+    def _sync_recording_combo(self, row: int, combo: QComboBox) -> None:
+        source = self.sources[row]
+        combo.blockSignals(True)
+        combo.setEnabled(source.single_file)
+        if source.single_file:
+            combo.setItemText(0, "(choose a recording)")
+            combo.setCurrentIndex(max(0, combo.findData(source.recording_id)))
+            combo.setToolTip("This format names no audio file: choose the recording it belongs to.")
+        else:
+            combo.setItemText(0, "as named in each row")
+            combo.setCurrentIndex(0)
+            combo.setToolTip("Rows are matched to recordings by the file name they give.")
+        combo.blockSignals(False)
+
+    def _recording_changed(self, row: int) -> None:
+        combo = self.files_table.cellWidget(row, _RECORDING)
+        assert isinstance(combo, QComboBox)
+        self.sources[row].recording_id = combo.currentData()
+        self.refresh_preview()
+
+    def set_format(self, row: int, fmt: str) -> None:
+        combo = self.files_table.cellWidget(row, _FORMAT)
+        assert isinstance(combo, QComboBox)
+        combo.setCurrentIndex(combo.findData(fmt))
+
+    def set_recording(self, row: int, recording_id: int | None) -> None:
+        combo = self.files_table.cellWidget(row, _RECORDING)
+        assert isinstance(combo, QComboBox)
+        combo.setCurrentIndex(max(0, combo.findData(recording_id)))
+
+    def _class_ticked(self, item: QListWidgetItem) -> None:
+        name = item.text().lower()
+        if item.checkState() == Qt.CheckState.Checked:
+            self.refused.discard(name)
+        else:
+            self.refused.add(name)
+        self._show_summary()
+
+    # ----------------------------------------------------------------- preview
+    def refresh_preview(self) -> None:
+        """Re-plans the import from the current settings (nothing is written)."""
+        self._timer.stop()
+        rule = self.rule()
+        self.rule_label.setText(rule_text(rule))
+        self.preview = build_preview(self.project, self.sources, rule, self.cache)
+        for i, source in enumerate(self.sources):
+            rows = self.preview.rows.get(source.path)
+            item = self.files_table.item(i, _ROWS)
+            item.setText("unreadable" if rows is None else str(rows))
+        self._show_rate_hint()
+        self._show_new_classes()
+        self._show_unplaced()
+        self._show_summary()
+
+    def _show_rate_hint(self) -> None:
+        recordings = {r.id: r for r in self.recordings}
+        layers = [s for s in self.sources if s.fmt == "sonic_visualiser"]
+        self.frames_box.setEnabled(bool(layers))
+        notes = []
+        for source in layers:
+            rec = recordings.get(source.recording_id) if source.recording_id is not None else None
+            rate = rate_mismatch(self.cache, source, rec)
+            if rate is not None and rec is not None:
+                notes.append(
+                    f"{source.path.name}: layer {rate:g} Hz, recording {rec.sample_rate:g} Hz"
+                )
+        self.frames_hint.setText("\n".join(notes))
+        self.frames_hint.setVisible(bool(notes))
+
+    def _show_new_classes(self) -> None:
+        names = self.preview.plan.new_class_names
+        self.new_classes_list.blockSignals(True)
+        self.new_classes_list.clear()
+        for name in names:
+            item = QListWidgetItem(name, self.new_classes_list)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            refused = name.lower() in self.refused
+            item.setCheckState(Qt.CheckState.Unchecked if refused else Qt.CheckState.Checked)
+        if not names:
+            item = QListWidgetItem("(none: every class exists)", self.new_classes_list)
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
+        self.new_classes_list.blockSignals(False)
+
+    def _show_unplaced(self) -> None:
+        rows = self.preview.unplaced
+        table = self.unplaced_table
+        table.setRowCount(len(rows))
+        for i, entry in enumerate(rows):
+            values = (entry.path.name, entry.where(), entry.what(), entry.reason)
+            for column, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                item.setToolTip(str(entry.path) if column == 0 else value)
+                table.setItem(i, column, item)
+        self.unplaced_label.setText(
+            f"{len(rows)} row(s) cannot be placed:" if rows else "Every row can be placed."
+        )
+        self.copy_button.setEnabled(bool(rows))
+
+    def refused_classes(self) -> set[str]:
+        """New class names (project spelling) whose labels the user chose to leave out."""
+        return {n for n in self.preview.plan.new_class_names if n.lower() in self.refused}
+
+    def labels_to_write(self) -> int:
+        return self.preview.labels_to_write(self.refused_classes())
+
+    def _show_summary(self) -> None:
+        refused = self.refused_classes()
+        count = self.preview.labels_to_write(refused)
+        left_out = len(self.preview.plan.labels) - count
+        text = (
+            f"{count} clip label(s) to write in {self.preview.recordings_touched(refused)} "
+            f"recording(s), from {self.preview.plan.placed} of {self.preview.total_rows} "
+            f"annotation row(s) in {len(self.sources)} file(s)."
+        )
+        if left_out:
+            text += f" {left_out} label(s) of unticked classes are left out."
+        self.summary_label.setText(text)
+        self.import_button.setEnabled(count > 0)
+
+    def unplaced_text(self) -> str:
+        """Tab-separated, with a header: pastes straight into a spreadsheet."""
+        lines = ["File\tRow\tAnnotation\tReason"]
+        lines += [f"{u.path}\t{u.where()}\t{u.what()}\t{u.reason}" for u in self.preview.unplaced]
+        return "\n".join(lines)
+
+    def copy_unplaced(self) -> None:
+        QApplication.clipboard().setText(self.unplaced_text())
+
+    # ----------------------------------------------------------------- apply
+    def accept(self) -> None:
+        if self._timer.isActive():
+            self.refresh_preview()
+        if self.labels_to_write() == 0 or self.context.undo_stack is None:
+            return
+        refused = self.refused_classes()
+        wanted = {n for n in self.preview.plan.new_class_names if n not in refused}
+        try:
+            self.written = apply_import(
+                self.project,
+                self.preview.plan,
+                create_classes=wanted,
+                overwrite=not self.keep_box.isChecked(),
+                undo_stack=self.context.undo_stack,
+            )
+        except (SonotagError, OSError) as exc:
+            report_exception(self, "The annotations could not be imported", exc)
+            return
+        files = len(self.sources)
+        self.context.status.emit(f"Imported {self.written} clip label(s) from {files} file(s)")
+        super().accept()
+
+
+def _recording_names(recordings: list[Recording]) -> list[str]:
+    """File names, with the folder added where two recordings share a name."""
+    counts: dict[str, int] = {}
+    for rec in recordings:
+        counts[rec.path.name.lower()] = counts.get(rec.path.name.lower(), 0) + 1
+    return [
+        f"{rec.path.parent.name}/{rec.path.name}"
+        if counts[rec.path.name.lower()] > 1
+        else rec.path.name
+        for rec in recordings
+    ]

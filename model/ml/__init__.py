@@ -1,0 +1,6 @@
+"""Machine learning for Sonotag: a frozen ResNet50 backbone, a small head, bundles, prediction.
+
+The split mirrors the cost: the backbone (seconds per clip on a laptop CPU) runs once per clip
+and its 2048-d features are cached in the project; the head (milliseconds) is what retraining
+changes. Nothing here imports TensorFlow at module import time, so the GUI starts fast.
+"""

@@ -1,0 +1,225 @@
+"""Labels -> training examples (clip windows with 1/0/unknown per class) and the held-out split.
+
+Rules, chosen so corrections and negatives feed training directly:
+
+- Each label yields clip windows: a short label one window centred on it, a long one several
+  windows spread over it. Windows are clamped inside the recording.
+- For each window and class: a PRESENT label covering at least half of the call (or half the
+  window, for long labels) makes it a positive; one that only grazes the window makes it
+  unknown, so half a call is never taught as "absent". UNCERTAIN makes it unknown, ABSENT a
+  negative. Precedence: present > unknown > absent.
+- A class with no label on a labelled window is a negative there: labelling a clip "wren"
+  says it is not a "robin".
+- The held-out part is made of whole recordings, never of overlapping windows of one file (a
+  call split across neighbouring windows would otherwise be in both parts and inflate AP).
+  With a single recording, blocks of time are held out and training windows that overlap a
+  held-out window are dropped.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from model.project.records import Label, LabelClass, LabelState
+
+POSITIVE, NEGATIVE, UNKNOWN = 1, 0, -1
+MIN_HELD_OUT = 10  # fewer labelled windows than this: no split, nothing to report
+TIME_BLOCK_S = 30.0
+
+
+@dataclass(frozen=True)
+class Examples:
+    recording_ids: np.ndarray  # (N,) int64
+    starts: np.ndarray  # (N,) float64 seconds, rounded to the millisecond
+    targets: np.ndarray  # (N, k) int8: 1, 0 or -1
+    class_ids: tuple[int, ...]
+    class_names: tuple[str, ...]
+    clip_seconds: float
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def subset(self, index: np.ndarray) -> Examples:
+        return Examples(
+            self.recording_ids[index],
+            self.starts[index],
+            self.targets[index],
+            self.class_ids,
+            self.class_names,
+            self.clip_seconds,
+        )
+
+    def label_counts(self) -> dict[str, dict[str, int]]:
+        return {
+            name: {
+                "present": int((self.targets[:, i] == POSITIVE).sum()),
+                "absent": int((self.targets[:, i] == NEGATIVE).sum()),
+                "unknown": int((self.targets[:, i] == UNKNOWN).sum()),
+            }
+            for i, name in enumerate(self.class_names)
+        }
+
+    def by_recording(self) -> dict[int, np.ndarray]:
+        """Indices of the examples of each recording (features are fetched per recording)."""
+        groups: dict[int, list[int]] = defaultdict(list)
+        for i, rid in enumerate(self.recording_ids.tolist()):
+            groups[rid].append(i)
+        return {rid: np.asarray(ix) for rid, ix in groups.items()}
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000) / 1000
+
+
+def label_windows(start: float, end: float, duration: float, clip: float) -> list[float]:
+    """Window starts covering one label, clamped to ``[0, duration - clip]``."""
+    latest = max(0.0, duration - clip)
+    length = end - start
+    if length <= clip:
+        starts = [(start + end) / 2 - clip / 2]
+    else:
+        count = math.ceil(length / clip)
+        starts = list(np.linspace(start, end - clip, count))
+    return sorted({_ms(min(max(0.0, s), latest)) for s in starts})
+
+
+def _state_value(label: Label, window_start: float, clip: float) -> int | None:
+    overlap = min(label.end, window_start + clip) - max(label.start, window_start)
+    if overlap <= 0:
+        return None
+    substantial = overlap >= 0.5 * min(max(label.end - label.start, 1e-3), clip)
+    if label.state == LabelState.PRESENT:
+        return POSITIVE if substantial else UNKNOWN
+    if label.state == LabelState.UNCERTAIN:
+        return UNKNOWN
+    return NEGATIVE if substantial else None
+
+
+_RANK = {POSITIVE: 3, UNKNOWN: 2, NEGATIVE: 1}
+
+
+def build_examples(
+    labels: Iterable[Label],
+    classes: Sequence[LabelClass],
+    durations: Mapping[int, float],
+    clip_seconds: float,
+) -> Examples:
+    """All labelled windows with their targets; labels of unknown recordings are skipped."""
+    column = {c.id: i for i, c in enumerate(classes)}
+    per_recording: dict[int, list[Label]] = defaultdict(list)
+    for label in labels:
+        if label.class_id in column and label.recording_id in durations:
+            per_recording[label.recording_id].append(label)
+    rec_ids: list[int] = []
+    starts: list[float] = []
+    rows: list[np.ndarray] = []
+    for rid in sorted(per_recording):
+        recording_labels = sorted(per_recording[rid], key=lambda lb: lb.start)
+        windows: set[float] = set()
+        for label in recording_labels:
+            windows.update(label_windows(label.start, label.end, durations[rid], clip_seconds))
+        for window in sorted(windows):
+            row = np.full(len(classes), NEGATIVE, np.int8)
+            rank = np.zeros(len(classes), np.int8)
+            for label in recording_labels:
+                if label.start >= window + clip_seconds:
+                    break
+                value = _state_value(label, window, clip_seconds)
+                col = column[label.class_id]
+                if value is not None and _RANK[value] > rank[col]:
+                    row[col], rank[col] = value, _RANK[value]
+            rec_ids.append(rid)
+            starts.append(window)
+            rows.append(row)
+    return Examples(
+        np.asarray(rec_ids, np.int64),
+        np.asarray(starts, np.float64),
+        np.asarray(rows, np.int8).reshape(len(rows), len(classes)),
+        tuple(c.id for c in classes),
+        tuple(c.name for c in classes),
+        float(clip_seconds),
+    )
+
+
+@dataclass(frozen=True)
+class Split:
+    train: np.ndarray  # indices into Examples
+    held_out: np.ndarray
+    method: str  # "recording", "time-block" or "none"
+    held_out_recordings: tuple[int, ...]
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "train_clips": int(len(self.train)),
+            "held_out_clips": int(len(self.held_out)),
+            "held_out_recordings": list(self.held_out_recordings),
+        }
+
+
+def _groups(examples: Examples) -> tuple[np.ndarray, str]:
+    if len(np.unique(examples.recording_ids)) >= 2:
+        return examples.recording_ids.copy(), "recording"
+    blocks = np.floor(examples.starts / TIME_BLOCK_S).astype(np.int64)
+    return examples.recording_ids * 1_000_000 + blocks, "time-block"
+
+
+def _score(examples: Examples, held: np.ndarray, fraction: float) -> tuple[int, float]:
+    targets = examples.targets
+    both = 0
+    for col in range(targets.shape[1]):
+        train_pos = (targets[~held, col] == POSITIVE).any()
+        held_pos = (targets[held, col] == POSITIVE).any()
+        held_neg = (targets[held, col] == NEGATIVE).any()
+        both += int(train_pos and held_pos and held_neg)
+    return both, -abs(held.mean() - fraction)
+
+
+def split_by_recording(
+    examples: Examples, fraction: float = 0.25, seed: int = 0, tries: int = 300
+) -> Split:
+    """Holds out whole recordings (about ``fraction`` of the windows), choosing among random
+    draws the one where most classes have positives on both sides and negatives held out."""
+    count = len(examples)
+    empty = np.empty(0, np.int64)
+    if count < MIN_HELD_OUT:
+        return Split(np.arange(count), empty, "none", ())
+    groups, method = _groups(examples)
+    unique = np.unique(groups)
+    if len(unique) < 2:
+        return Split(np.arange(count), empty, "none", ())
+    rng = np.random.default_rng(seed)
+    best: tuple[tuple[int, float], np.ndarray] | None = None
+    for _ in range(tries):
+        held = np.zeros(count, bool)
+        for group in rng.permutation(unique)[: len(unique) - 1]:
+            held |= groups == group
+            if held.mean() >= fraction:
+                break
+        score = _score(examples, held, fraction)
+        if best is None or score > best[0]:
+            best = (score, held)
+    assert best is not None
+    held = best[1]
+    train = ~held
+    if method == "time-block":
+        # Neighbouring windows of one file overlap in time: drop training windows that share
+        # audio with a held-out window so no call is on both sides.
+        clip = examples.clip_seconds
+        for i in np.flatnonzero(held):
+            same = examples.recording_ids == examples.recording_ids[i]
+            near = np.abs(examples.starts - examples.starts[i]) < clip
+            train &= ~(same & near)
+    held_recordings = tuple(sorted(set(examples.recording_ids[held].tolist())))
+    return Split(
+        np.flatnonzero(train),
+        np.flatnonzero(held),
+        method,
+        held_recordings if method == "recording" else (),
+    )

@@ -1,0 +1,218 @@
+"""Backbone features for windows of recordings, from the project's cache whenever possible.
+
+This is what makes retraining fast: features are keyed by backbone (and precision), clip
+settings fingerprint, recording and window start, so retraining the head or re-scoring a
+recording with a new head never runs ResNet50 again. New features are written to the project
+chunk by chunk, so a worker killed half-way keeps everything computed so far.
+
+Freshly computed vectors are rounded to float16 exactly as the cache stores them, so a score
+does not depend on whether its features came from the cache or the backbone.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from model.clips import ClipSettings
+from model.errors import AudioError
+from model.jobs import Reporter
+from model.ml.backbone import FeatureExtractor
+from model.project.records import Recording
+
+CLIP_SETTINGS_META = "clip_settings"
+
+
+def clip_settings_of(project: Any) -> ClipSettings:
+    """The project's clip settings: its own accessor if it has one, else the meta table, else
+    today's defaults (a project that never changed them)."""
+    getter = getattr(project, "clip_settings", None)
+    if callable(getter):
+        return getter()
+    text = project.get_meta(CLIP_SETTINGS_META) if hasattr(project, "get_meta") else None
+    return ClipSettings.from_dict(json.loads(text)) if text else ClipSettings()
+
+
+class _CancelOnly:
+    """Hands cancel checks to ``clip_images`` without letting its per-image counts replace our
+    overall progress figures."""
+
+    def __init__(self, reporter: Reporter | None) -> None:
+        self._reporter = reporter
+
+    def check(self) -> None:
+        if self._reporter is not None:
+            self._reporter.check()
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self.check()
+
+
+@dataclass
+class FeatureStats:
+    cached: int = 0
+    computed: int = 0
+    seconds: float = 0.0
+    missing_recordings: list[str] = field(default_factory=list)
+
+
+class FeatureSource:
+    """Cache first, backbone for the rest; the backbone is built only if something is missing."""
+
+    def __init__(
+        self,
+        project: Any,
+        settings: ClipSettings,
+        extractor: FeatureExtractor,
+        chunk: int | None = None,
+    ) -> None:
+        self.project = project
+        self.settings = settings
+        self.fingerprint = settings.fingerprint()
+        self.extractor = extractor
+        self.chunk = chunk or 2 * extractor.batch_size
+        self.stats = FeatureStats()
+
+    def features(
+        self,
+        requests: Sequence[tuple[Recording, np.ndarray]],
+        reporter: Reporter | None = None,
+        message: str = "computing clip features",
+        on_progress: Callable[[int, int, float | None], None] | None = None,
+    ) -> list[np.ndarray | None]:
+        """One (n, 2048) array per request, or None where the recording cannot be read and
+        nothing is cached for it (its name goes to ``stats.missing_recordings``)."""
+        key = self.extractor.cache_key
+        results: list[np.ndarray | None] = []
+        todo: list[tuple[int, np.ndarray]] = []
+        for i, (recording, starts) in enumerate(requests):
+            starts = np.asarray(starts, np.float64)
+            found, vectors = self.project.get_features(key, self.fingerprint, recording.id, starts)
+            if vectors.shape[1] == 0:
+                vectors = np.zeros((len(starts), 2048), np.float32)
+            results.append(vectors)
+            self.stats.cached += int(found.sum())
+            if not found.all():
+                todo.append((i, np.flatnonzero(~found)))
+        total = sum(len(ix) for _, ix in todo)
+        if total == 0:
+            return results
+        progress = _Progress(self, reporter, total, message, on_progress)
+        if reporter is not None:
+            reporter.update(0, total, f"{message} (backbone: {self.extractor.device.description})")
+        self.extractor.load(reporter)
+        pending: list[tuple[int, np.ndarray, np.ndarray]] = []  # (request, positions, images)
+        for i, missing in todo:
+            recording, starts = requests[i]
+            try:
+                for positions, images in self._images(recording, starts, missing, reporter):
+                    pending.append((i, positions, images))
+                    if sum(len(p) for _, p, _ in pending) >= self.chunk:
+                        self._flush(pending, requests, results, reporter, progress)
+            except AudioError as exc:
+                self.stats.missing_recordings.append(f"{recording.path.name}: {exc.cause}")
+                results[i] = None
+                pending = [item for item in pending if item[0] != i]
+                progress.advance(len(missing))
+        self._flush(pending, requests, results, reporter, progress)
+        self.stats.computed += total
+        self.stats.seconds += time.monotonic() - progress.started
+        return results
+
+    def _images(
+        self,
+        recording: Recording,
+        starts: np.ndarray,
+        missing: np.ndarray,
+        reporter: Reporter | None,
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Clip images of the missing windows of one recording, a chunk at a time."""
+        from model.audio import AudioFile
+        from model.clips import clip_images
+
+        starts = np.asarray(starts, np.float64)
+        audio = AudioFile(recording.path)
+        try:
+            for begin in range(0, len(missing), self.chunk):
+                positions = missing[begin : begin + self.chunk]
+                cancel_only: Any = _CancelOnly(reporter)
+                yield (
+                    positions,
+                    clip_images(audio, starts[positions], self.settings, reporter=cancel_only),
+                )
+        finally:
+            audio.close()
+
+    def _flush(
+        self,
+        pending: list[tuple[int, np.ndarray, np.ndarray]],
+        requests: Sequence[tuple[Recording, np.ndarray]],
+        results: list[np.ndarray | None],
+        reporter: Reporter | None,
+        progress: _Progress,
+    ) -> None:
+        """Embeds the pending images of possibly several recordings in full batches, then
+        stores each recording's part (committed at once: a killed worker keeps it)."""
+        if not pending:
+            return
+        images = np.concatenate([item[2] for item in pending])
+        vectors = self.extractor.embed(images, reporter)
+        vectors = vectors.astype(np.float16).astype(np.float32)  # as the cache keeps them
+        offset = 0
+        for i, positions, _ in pending:
+            part = vectors[offset : offset + len(positions)]
+            offset += len(positions)
+            recording, starts = requests[i]
+            self.project.put_features(
+                self.extractor.cache_key,
+                self.fingerprint,
+                recording.id,
+                np.asarray(starts, np.float64)[positions],
+                part,
+            )
+            target = results[i]
+            if target is not None:
+                target[positions] = part
+        progress.advance(len(images))
+        pending.clear()
+
+
+class _Progress:
+    def __init__(
+        self,
+        source: FeatureSource,
+        reporter: Reporter | None,
+        total: int,
+        message: str,
+        on_progress: Callable[[int, int, float | None], None] | None,
+    ) -> None:
+        self.source = source
+        self.reporter = reporter
+        self.total = total
+        self.message = message
+        self.on_progress = on_progress
+        self.done = 0
+        self.started = time.monotonic()
+
+    def advance(self, count: int) -> None:
+        self.done += count
+        elapsed = time.monotonic() - self.started
+        rate = self.done / elapsed if elapsed > 0 else None
+        eta = (self.total - self.done) / rate if rate else None
+        if self.on_progress is not None:
+            self.on_progress(self.done, self.total, eta)
+        if self.reporter is not None:
+            self.reporter.update(
+                self.done,
+                self.total,
+                f"{self.message}: {self.done}/{self.total} clips",
+                stage="features",
+                clips_per_s=rate,
+                eta_s=eta,
+                device=self.source.extractor.device.description,
+            )

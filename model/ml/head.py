@@ -1,0 +1,232 @@
+"""The classifier head (the paper's two dense layers with dropout) and its training loop.
+
+The head is trained on cached 2048-d backbone features, so a retrain is a few seconds of Keras
+``fit`` on a few thousand vectors. Targets use 1 (present), 0 (absent) and -1 (unknown, no loss),
+and each class's positives and negatives are weighted to count equally, because a rare call with
+20 examples must not drown under 2,000 negatives. Outputs are sigmoids: a clip can hold several
+classes or none.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from model.jobs import Reporter
+
+MAX_CLASS_WEIGHT = 50.0
+
+
+@dataclass(frozen=True)
+class HeadConfig:
+    hidden: int = 256
+    dropout: float = 0.5
+    learning_rate: float = 1e-3
+    batch_size: int = 64
+    epochs: int = 60
+    patience: int = 8
+    seed: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class FitResult:
+    model: Any
+    history: list[dict[str, float | None]] = field(default_factory=list)
+    best_epoch: int = 0
+    stopped_early: bool = False
+    seconds: float = 0.0
+
+
+def class_weights(targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(positive, negative) weight per class so both halves of a class weigh the same."""
+    positives = (targets == 1).sum(axis=0).astype(np.float64)
+    negatives = (targets == 0).sum(axis=0).astype(np.float64)
+    known = positives + negatives
+    pos = np.where(positives > 0, known / (2 * np.maximum(positives, 1)), 1.0)
+    neg = np.where(negatives > 0, known / (2 * np.maximum(negatives, 1)), 1.0)
+    return (
+        np.clip(pos, 1 / MAX_CLASS_WEIGHT, MAX_CLASS_WEIGHT).astype(np.float32),
+        np.clip(neg, 1 / MAX_CLASS_WEIGHT, MAX_CLASS_WEIGHT).astype(np.float32),
+    )
+
+
+def masked_loss(pos_weight: np.ndarray, neg_weight: np.ndarray) -> Callable[[Any, Any], Any]:
+    """Weighted binary cross-entropy that ignores targets of -1."""
+    from keras import ops
+
+    pos = ops.convert_to_tensor(pos_weight)
+    neg = ops.convert_to_tensor(neg_weight)
+
+    def loss(y_true: Any, y_pred: Any) -> Any:
+        y_true = ops.cast(y_true, "float32")
+        y_pred = ops.clip(ops.cast(y_pred, "float32"), 1e-7, 1 - 1e-7)
+        known = ops.cast(y_true >= 0, "float32")
+        y = ops.clip(y_true, 0.0, 1.0)
+        weight = known * (y * pos + (1 - y) * neg)
+        bce = -(y * ops.log(y_pred) + (1 - y) * ops.log(1 - y_pred))
+        return ops.sum(weight * bce, axis=-1) / ops.maximum(ops.sum(known, axis=-1), 1.0)
+
+    return loss
+
+
+def feature_statistics(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and variance for the head's input normalisation, with a variance floor: the
+    untrained backbone has near-constant features that would otherwise be blown up."""
+    mean = features.mean(axis=0)
+    variance = features.var(axis=0)
+    floor = 1e-3 * float(variance.mean()) + 1e-12
+    return mean.astype(np.float32), np.maximum(variance, floor).astype(np.float32)
+
+
+def build_head(
+    n_classes: int, mean: np.ndarray, variance: np.ndarray, config: HeadConfig = HeadConfig()
+) -> Any:
+    """Normalisation -> Dense(relu) -> Dropout -> Dense(sigmoid); only built-in Keras layers,
+    so the saved file loads in Keras' safe mode."""
+    import keras
+    from keras import layers
+
+    keras.utils.set_random_seed(config.seed)
+    inputs = keras.Input((len(mean),), name="features")
+    x = layers.Normalization(mean=mean, variance=variance, name="feature_norm")(inputs)
+    x = layers.Dense(config.hidden, activation="relu", name="fc1")(x)
+    x = layers.Dropout(config.dropout, name="dropout")(x)
+    outputs = layers.Dense(n_classes, activation="sigmoid", name="scores", dtype="float32")(x)
+    return keras.Model(inputs, outputs, name="sonotag_head")
+
+
+def _callbacks(
+    reporter: Reporter | None,
+    epochs: int,
+    validation: tuple[np.ndarray, np.ndarray] | None,
+    history: list[dict[str, float | None]],
+    device_text: str,
+    progress: Callable[[int, int, dict[str, Any]], None] | None,
+) -> list[Any]:
+    import keras
+
+    from model.ml.metrics import average_precision, mean_ap
+
+    started = time.monotonic()
+
+    class Progress(keras.callbacks.Callback):
+        """Cancel between batches; per-epoch loss, validation AP and ETA to the reporter."""
+
+        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+            if reporter is not None:
+                reporter.check()
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            logs = logs or {}
+            val_ap = None
+            if validation is not None:
+                scores = np.asarray(self.model(validation[0], training=False))
+                val_ap = mean_ap(average_precision(validation[1], scores))
+            elapsed = time.monotonic() - started
+            row = {
+                "epoch": epoch + 1,
+                "epochs": epochs,
+                "loss": _num(logs.get("loss")),
+                "val_loss": _num(logs.get("val_loss")),
+                "val_ap": val_ap,
+                "eta_s": elapsed / (epoch + 1) * (epochs - epoch - 1),
+                "device": device_text,
+            }
+            history.append(row)
+            if progress is not None:
+                progress(epoch + 1, epochs, row)
+            elif reporter is not None:
+                reporter.update(epoch + 1, epochs, f"epoch {epoch + 1}", **row)
+
+    return [Progress()]
+
+
+def _num(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def fit_head(
+    model: Any,
+    features: np.ndarray,
+    targets: np.ndarray,
+    validation: tuple[np.ndarray, np.ndarray] | None,
+    config: HeadConfig = HeadConfig(),
+    *,
+    reporter: Reporter | None = None,
+    device_text: str = "",
+    learning_rate: float | None = None,
+    progress: Callable[[int, int, dict[str, Any]], None] | None = None,
+) -> FitResult:
+    """Trains with early stopping on the held-out loss (or the training loss when there is no
+    held-out set) and restores the best epoch's weights."""
+    import keras
+
+    started = time.monotonic()
+    pos, neg = class_weights(targets)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate or config.learning_rate),
+        loss=masked_loss(pos, neg),
+    )
+    history: list[dict[str, float | None]] = []
+    monitor = "val_loss" if validation is not None else "loss"
+    stopper = keras.callbacks.EarlyStopping(
+        monitor=monitor, patience=config.patience, restore_best_weights=True
+    )
+    callbacks = _callbacks(reporter, config.epochs, validation, history, device_text, progress)
+    model.fit(
+        features,
+        targets.astype(np.float32),
+        batch_size=config.batch_size,
+        epochs=config.epochs,
+        validation_data=(
+            None if validation is None else (validation[0], validation[1].astype(np.float32))
+        ),
+        callbacks=[*callbacks, stopper],
+        shuffle=True,
+        verbose=0,
+    )
+    best = int(stopper.best_epoch) + 1 if stopper.best is not None else len(history)
+    return FitResult(
+        model=model,
+        history=history,
+        best_epoch=best,
+        stopped_early=len(history) < config.epochs,
+        seconds=time.monotonic() - started,
+    )
+
+
+def inference_copy(model: Any) -> Any:
+    """The trained head without optimizer and custom loss: what goes into a bundle, loadable
+    with ``safe_mode=True`` and no custom objects."""
+    import keras
+
+    copy = keras.Model.from_config(model.get_config())  # clone_model would copy the loss
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+def predict_scores(model: Any, features: np.ndarray, batch_size: int = 4096) -> np.ndarray:
+    """Scores (N, k) float32; direct calls in large batches, far quicker than ``predict``."""
+    out = [
+        np.asarray(model(features[i : i + batch_size], training=False), dtype=np.float32)
+        for i in range(0, len(features), batch_size)
+    ]
+    return np.concatenate(out) if out else np.empty((0, model.output_shape[-1]), np.float32)
+
+
+def summarise(names: Sequence[str], fit: FitResult) -> dict[str, Any]:
+    return {
+        "epochs_run": len(fit.history),
+        "best_epoch": fit.best_epoch,
+        "stopped_early": fit.stopped_early,
+        "seconds": round(fit.seconds, 3),
+        "classes": list(names),
+        "history": fit.history,
+    }

@@ -1,0 +1,185 @@
+"""Scoring recordings: two-second windows with a configurable hop, one score per class each.
+
+Inside a project the windows' backbone features come from the feature cache (so a new head
+re-scores an hour of audio in well under a second) and the scores are stored in the project.
+Outside a project (``sonotag predict``) files are scored straight from their audio.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from model.clips import window_starts
+from model.errors import ProjectError
+from model.jobs import Reporter
+from model.ml.backbone import FeatureExtractor
+from model.ml.bundle import KIND_FINE_TUNED, Bundle, check_compatible, load_bundle
+from model.ml.features import FeatureSource, clip_settings_of
+from model.ml.head import predict_scores
+from model.project.records import Recording
+
+DEFAULT_HOP = 1.0
+
+
+class Scorer:
+    """A loaded bundle plus (lazily) the backbone it needs; reusable across recordings."""
+
+    def __init__(
+        self,
+        bundle: Bundle,
+        *,
+        extractor: FeatureExtractor | None = None,
+        batch_size: int = 32,
+        allow_download: bool = True,
+    ) -> None:
+        self.bundle = bundle
+        self.settings = bundle.clip_settings
+        self.extractor = extractor or FeatureExtractor(
+            bundle.backbone, batch_size=batch_size, allow_download=allow_download
+        )
+
+    @property
+    def fine_tuned(self) -> bool:
+        return self.bundle.kind == KIND_FINE_TUNED
+
+    def scores_from_features(self, features: np.ndarray) -> np.ndarray:
+        return predict_scores(self.bundle.model, features)
+
+    def scores_from_images(
+        self, images: np.ndarray, reporter: Reporter | None = None
+    ) -> np.ndarray:
+        if not self.fine_tuned:
+            return self.scores_from_features(self.extractor.embed(images, reporter))
+        from model.ml.finetune import predict_images
+
+        return predict_images(self.bundle.model, images, self.extractor.batch_size, reporter)
+
+    def score_file(
+        self,
+        path: str | Path,
+        hop: float = DEFAULT_HOP,
+        reporter: Reporter | None = None,
+        chunk: int = 64,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(window starts, scores[windows, classes]) for an audio file outside any project."""
+        from model.audio import AudioFile
+        from model.clips import clip_images
+
+        audio = AudioFile(path)
+        try:
+            starts = window_starts(audio.info.duration, self.settings.clip_seconds, hop)
+            parts = []
+            for begin in range(0, len(starts), chunk):
+                images = clip_images(audio, starts[begin : begin + chunk], self.settings)
+                parts.append(self.scores_from_images(images, reporter))
+                if reporter is not None:
+                    reporter.update(
+                        min(begin + chunk, len(starts)), len(starts), f"scoring {Path(path).name}"
+                    )
+        finally:
+            audio.close()
+        return starts, np.concatenate(parts)
+
+
+def class_ids_for(bundle: Bundle, project: Any) -> list[int]:
+    by_name = {c.name: c.id for c in project.classes()}
+    return [by_name[name] for name in bundle.class_names]
+
+
+def score_recordings(
+    project: Any,
+    scorer: Scorer,
+    model_id: int,
+    recordings: Sequence[Recording],
+    *,
+    hop: float = DEFAULT_HOP,
+    reporter: Reporter | None = None,
+    source: FeatureSource | None = None,
+) -> dict[str, Any]:
+    """Scores and stores every recording; unreadable ones are listed, not fatal."""
+    started = time.monotonic()
+    settings = scorer.settings
+    check_compatible(
+        scorer.bundle.manifest, project.classes(), clip_settings_of(project), scorer.bundle.path
+    )
+    class_ids = class_ids_for(scorer.bundle, project)
+    windows = [window_starts(r.duration, settings.clip_seconds, hop) for r in recordings]
+    skipped: list[str] = []
+    scored = 0
+    if scorer.fine_tuned:
+        from model.clips import clip_images
+        from model.errors import AudioError
+
+        total = sum(len(w) for w in windows)
+        done = 0
+        for recording, starts in zip(recordings, windows, strict=True):
+            try:
+                images = clip_images(recording.path, starts, settings)
+            except AudioError as exc:
+                skipped.append(f"{recording.path.name}: {exc.cause}")
+                continue
+            scores = scorer.scores_from_images(images, reporter)
+            project.put_predictions(model_id, recording.id, starts, class_ids, scores)
+            done += len(starts)
+            scored += 1
+            if reporter is not None:
+                reporter.update(done, total, "scoring recordings", stage="scoring")
+    else:
+        source = source or FeatureSource(project, settings, scorer.extractor)
+        features = source.features(
+            list(zip(recordings, windows, strict=True)), reporter, "features of windows to score"
+        )
+        for recording, starts, vectors in zip(recordings, windows, features, strict=True):
+            if vectors is None:
+                continue
+            scores = scorer.scores_from_features(vectors)
+            project.put_predictions(model_id, recording.id, starts, class_ids, scores)
+            scored += 1
+        skipped = list(source.stats.missing_recordings)
+    return {
+        "recordings_scored": scored,
+        "windows": int(sum(len(w) for w in windows)),
+        "skipped": skipped,
+        "hop": hop,
+        "seconds": round(time.monotonic() - started, 3),
+    }
+
+
+def predict_job(
+    reporter: Reporter,
+    project_path: str,
+    model_id: int | None = None,
+    recording_ids: Sequence[int] | None = None,
+    hop: float = DEFAULT_HOP,
+    allow_download: bool = True,
+) -> dict[str, Any]:
+    """Job: score recordings of a project with one of its models (the active one by default)."""
+    from model.project import Project
+
+    project = Project.open(project_path)
+    try:
+        record = project.model(model_id) if model_id is not None else project.active_model()
+        if record is None:
+            raise ProjectError(project.path, "has no trained model yet; train one first")
+        bundle = load_bundle(record.file)
+        scorer = Scorer(bundle, allow_download=allow_download)
+        wanted = set(recording_ids) if recording_ids is not None else None
+        recordings = [r for r in project.recordings() if wanted is None or r.id in wanted]
+        result = score_recordings(
+            project, scorer, record.id, recordings, hop=hop, reporter=reporter
+        )
+        return {"model_id": record.id, **result}
+    finally:
+        project.close()
+
+
+def load_for_project(path: str | Path, project: Any) -> Bundle:
+    """Loads a bundle and refuses it, with the reason, if it does not fit the project."""
+    bundle = load_bundle(path)
+    check_compatible(bundle.manifest, project.classes(), clip_settings_of(project), path)
+    return bundle
