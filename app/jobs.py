@@ -32,6 +32,7 @@ class Job(QObject):
         self.job_id = job_id
         self.last_progress: Progress | None = None
         self._cancel_fn: Callable[[], None] = lambda: None
+        self.process: ProcessJob | None = None  # set for process jobs: pid, kill()
         self.progress.connect(self._remember)
 
     def _remember(self, progress: Progress) -> None:
@@ -39,6 +40,11 @@ class Job(QObject):
 
     def cancel(self) -> None:
         self._cancel_fn()
+
+    def kill(self) -> None:
+        """Ends a process job's worker at once (it then reports ``failed``); no-op for threads."""
+        if self.process is not None:
+            self.process.kill()
 
 
 class _ThreadWorker(QThread):
@@ -73,6 +79,7 @@ class _ProcessWatcher(QThread):
         self.job = job
         self.process_job = process_job
         job._cancel_fn = process_job.cancel
+        job.process = process_job
 
     def run(self) -> None:
         self.process_job.start()

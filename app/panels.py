@@ -28,6 +28,7 @@ class Panels:
     ml: MlUi
     training_dock: QDockWidget
     models_dock: QDockWidget
+    thresholds_dock: QDockWidget
     review: ReviewPanel
     activity: ActivityPanel
 
@@ -57,6 +58,7 @@ def install_panels(window: MainWindow, file_menu: QMenu, view_menu: QMenu) -> Pa
     ml = build_ml_ui(context, window.spectrogram)
     training_dock = _dock(window, "Training", "training-dock", ml.training)
     models_dock = _dock(window, "Models", "models-dock", ml.models)
+    thresholds_dock = _dock(window, "Thresholds", "thresholds-dock", ml.tracks.controls)
     review = ReviewPanel(
         context,
         on_show=lambda rec, s, e: show_clip(window, rec, s, e),
@@ -66,12 +68,12 @@ def install_panels(window: MainWindow, file_menu: QMenu, view_menu: QMenu) -> Pa
     activity = ActivityPanel(context, window)
     right = Qt.DockWidgetArea.RightDockWidgetArea
     window.addDockWidget(right, training_dock)
-    for dock in (models_dock, review, activity):
+    for dock in (models_dock, thresholds_dock, review, activity):
         window.addDockWidget(right, dock)
         window.tabifyDockWidget(training_dock, dock)
     training_dock.raise_()
-    docks = (training_dock, models_dock, review, activity)
-    for key, dock in zip(("F6", "F7", "F8", "F9"), docks, strict=True):
+    docks = (training_dock, models_dock, thresholds_dock, review, activity)
+    for key, dock in zip(("F6", "F7", "F8", "F9", "F10"), docks, strict=True):
         # Hidden until asked for (View menu): labelling needs the whole width first. The
         # window's saved state brings them back as the user left them.
         dock.hide()
@@ -85,4 +87,4 @@ def install_panels(window: MainWindow, file_menu: QMenu, view_menu: QMenu) -> Pa
     export = file_menu.addAction("&Export labels or detections…")
     export.setShortcut("Ctrl+E")
     export.triggered.connect(lambda: export_action(context, window))
-    return Panels(ml, training_dock, models_dock, review, activity)
+    return Panels(ml, training_dock, models_dock, thresholds_dock, review, activity)

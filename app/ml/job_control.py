@@ -19,13 +19,8 @@ CANCEL_GRACE_MS = 1000  # plus up to ~0.6 s for the watcher to notice: within th
 
 
 def worker_process(job: Job) -> ProcessJob | None:
-    """The process behind a ``JobRunner.run_process`` job, or None for a thread job.
-
-    ``app.jobs.Job`` does not expose it yet; its cancel function is the ``ProcessJob``'s bound
-    ``cancel`` method, which leads to it.
-    """
-    owner = getattr(getattr(job, "_cancel_fn", None), "__self__", None)
-    return owner if isinstance(owner, ProcessJob) else None
+    """The process behind a ``JobRunner.run_process`` job, or None for a thread job."""
+    return job.process
 
 
 def cancel_within(job: Job, grace_ms: int = CANCEL_GRACE_MS, parent: QObject | None = None) -> None:

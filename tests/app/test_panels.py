@@ -14,14 +14,20 @@ def _menu_texts(window, title: str) -> list[str]:
 
 def test_panels_are_docked_and_toggled_from_the_view_menu(window) -> None:
     names = {dock.objectName() for dock in window.findChildren(QDockWidget)}
-    assert {"training-dock", "models-dock", "review-dock", "activity-dock"} <= names
+    assert {
+        "training-dock",
+        "models-dock",
+        "thresholds-dock",
+        "review-dock",
+        "activity-dock",
+    } <= names
     panels = window.panels
     assert not panels.training_dock.isVisible()
     panels.training_dock.toggleViewAction().trigger()
     assert panels.training_dock.isVisible()
     assert panels.training_dock.widget() is panels.ml.training
     view = _menu_texts(window, "View")
-    assert {"Training", "Models", "Review", "Activity"} <= set(view)
+    assert {"Training", "Models", "Thresholds", "Review", "Activity"} <= set(view)
     file_menu = _menu_texts(window, "File")
     assert "Import annotations…" in file_menu and "Export labels or detections…" in file_menu
     assert file_menu[-1] == "Quit"

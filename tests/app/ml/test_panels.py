@@ -1,0 +1,175 @@
+"""Models panel (list, active radio, manifest summary, untrained flag, delete) and the training
+panel's results view and weights row, on models registered without TensorFlow."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from app.context import AppContext
+from app.ml.models_panel import UNTRAINED_FLAG, ModelsPanel
+from app.ml.training_panel import TrainingPanel, format_seconds
+from app.ml.worker_jobs import check_weights_job, weights_cache_path
+from model.jobs import run_inline
+from model.ml import weights
+from model.project import Project
+from tests.app.ml.conftest import add_model_record
+
+
+@pytest.fixture
+def context(project_path, monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras-home"))  # no weights there
+    ctx = AppContext()
+    project = Project.open(project_path)
+    ctx.set_project(project)
+    yield ctx
+    assert ctx.jobs.wait_all(20_000)
+    project.close()
+
+
+def test_models_are_listed_with_the_active_one_and_the_untrained_flag(qtbot, context) -> None:
+    first = add_model_record(context.project, "imagenet-model", untrained=False)
+    second = add_model_record(context.project, "random-model", untrained=True)
+    panel = ModelsPanel(context)
+    qtbot.addWidget(panel)
+    panel.resize(600, 500)
+    panel.show()
+    qtbot.waitExposed(panel)
+    assert [r.name for r in panel.records] == ["imagenet-model", "random-model"]
+    assert panel.table.item(0, 5).text() == "ImageNet"
+    assert panel.table.item(1, 5).text() == UNTRAINED_FLAG
+    assert panel.active_model_id() == second.id and panel.radios.button(second.id).isChecked()
+    # the active one is selected, its manifest summarised with the flag
+    assert panel.selected_model_id() == second.id
+    html = panel.details.toHtml()
+    assert "UNTRAINED backbone" in html and "random-model" in html and "0.80" in html
+    # picking the other radio makes it active in the project and tells everyone
+    with qtbot.waitSignal(context.models_changed, timeout=1000):
+        radio = panel.radios.button(first.id)
+        indicator = QPoint(radio.iconSize().width() // 2 + 2, radio.height() // 2)
+        qtbot.mouseClick(radio, Qt.MouseButton.LeftButton, pos=indicator)
+    assert context.project.active_model().id == first.id
+    assert panel.radios.button(first.id).isChecked()
+
+
+def test_delete_forgets_the_model_its_scores_and_its_file(qtbot, context) -> None:
+    record = add_model_record(context.project, "old")
+    recording = context.project.recordings()[0]
+    context.project.put_predictions(record.id, recording.id, [0.0], [1, 2], [[0.1, 0.2]])
+    panel = ModelsPanel(context)
+    qtbot.addWidget(panel)
+    assert record.file.exists()
+    assert panel.delete_model(record.id, ask=False)
+    assert context.project.models() == [] and panel.table.rowCount() == 0
+    assert context.project.predictions(record.id, recording.id)[1] == []
+    assert not record.file.exists()
+
+
+def test_training_panel_shows_a_stored_models_figures(qtbot, context) -> None:
+    record = add_model_record(context.project, "shown", untrained=True)
+    panel = TrainingPanel(context)
+    qtbot.addWidget(panel)
+    results = panel.results
+    assert results.table.rowCount() == 2  # the active model is shown on opening
+    assert [results.table.item(r, 0).text() for r in range(2)] == ["tone", "sweep"]
+    assert results.table.item(0, 1).text() == "0.90" and results.table.item(1, 1).text() == "0.70"
+    assert results.map_label.text() == "Held-out mAP 0.80"
+    assert not results.flag.isHidden() and "1 whole recording" in results.split_label.text()
+    assert len(results.pr_plot.listDataItems()) == 2
+    assert [len(c.getData()[0]) for c in results.pr_plot.listDataItems()] == [3, 3]
+    loss_x, loss_y = panel.loss_plot._loss.getData()
+    assert list(loss_x) == [1.0, 2.0, 3.0] and loss_y[0] == pytest.approx(1.0)
+    assert record.id == context.project.active_model().id
+
+
+def test_untrained_choice_is_flagged_and_train_needs_a_writable_project(qtbot, context) -> None:
+    panel = TrainingPanel(context)
+    qtbot.addWidget(panel)
+    assert panel.train_button.isEnabled() and not panel.cancel_button.isEnabled()
+    assert panel.untrained_warning.isHidden()
+    panel.set_untrained_backbone(True)
+    assert panel.untrained_backbone and not panel.untrained_warning.isHidden()
+    assert not panel.weights.isEnabled()  # weights do not matter for the untrained backbone
+    context.set_project(None)
+    assert not panel.train_button.isEnabled() and panel.start_training() is None
+
+
+def test_weights_status_missing_damaged_ok(qtbot, context, monkeypatch, tmp_path) -> None:
+    path = weights_cache_path()
+    assert path == tmp_path / "keras-home" / "models" / weights.FILE_NAME
+    assert run_inline(check_weights_job)["state"] == "missing"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not the weights")
+    assert run_inline(check_weights_job)["state"] == "damaged"
+    monkeypatch.setattr(weights, "expected_md5", lambda: weights.file_md5(path))
+    assert run_inline(check_weights_job)["state"] == "ok"
+    panel = TrainingPanel(context)
+    qtbot.addWidget(panel)
+    qtbot.waitUntil(lambda: panel.weights.state == "ok", timeout=5000)
+    assert "installed" in panel.weights.label.text()
+    assert panel.weights.download_button.isHidden()
+
+
+def test_importing_a_wrong_weights_file_says_why(qtbot, context, tmp_path) -> None:
+    panel = TrainingPanel(context)
+    qtbot.addWidget(panel)
+    qtbot.waitUntil(lambda: panel.weights.state == "missing", timeout=5000)
+    assert "Import weights file" in panel.weights.label.text()
+    wrong = tmp_path / "resnet50_weights_tf_dim_ordering_tf_kernels.h5"
+    wrong.write_bytes(b"x" * 1000)
+    errors: list[str] = []
+    context.error.connect(lambda message, detail: errors.append(message))
+    job = panel.import_weights_from(wrong)
+    with qtbot.waitSignal(job.ended, timeout=60_000):
+        pass
+    assert errors and "MD5 checksum" in errors[0] and str(wrong) in errors[0]
+    assert "MD5 checksum" in panel.weights.label.text()
+    assert panel.weights.import_button.isEnabled()
+    assert not weights_cache_path().exists()
+
+
+def test_format_seconds() -> None:
+    assert format_seconds(None) == "–"
+    assert format_seconds(75.4) == "1:15"
+    assert format_seconds(3725) == "1:02:05"
+
+
+def test_the_gui_process_never_loads_tensorflow(project_path) -> None:
+    """Building all ML panels on a project with a model must not import TensorFlow/Keras:
+    training and scoring happen in workers, and the GUI would pay seconds and ~1 GB."""
+    import subprocess
+    import sys
+
+    script = f"""
+import sys
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from app.context import AppContext
+from app.ml.wiring import build_ml_ui
+from app.spectrogram import SpectrogramView
+from model.project import Project
+from tests.app.ml.conftest import add_model_record
+context = AppContext()
+project = Project.open({str(project_path)!r})
+add_model_record(project)
+context.set_project(project)
+view = SpectrogramView()
+ui = build_ml_ui(context, view)
+context.set_recording(project.recordings()[0])
+ui.predictor.cancel()
+context.jobs.wait_all(10000)
+view.shutdown()
+print(sorted(m for m in ("tensorflow", "keras") if m in sys.modules))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
+        cwd=str(Path(__file__).resolve().parents[3]),
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -1,0 +1,128 @@
+"""The prediction controller's rules: shown recording first, one job at a time, a queue, and
+scores announced per recording. The worker here is a thread that writes plain scores through
+its own connection, so the rules are checked in a second; the real worker runs in
+``test_training_loop.py``."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numpy as np
+import pytest
+
+from app.context import AppContext
+from app.jobs import Job, JobRunner
+from app.ml.predict_controller import TARGET, PredictController
+from model.jobs import Reporter
+from model.project import Project
+from tests.app.ml.conftest import add_model_record
+
+
+def write_scores(
+    reporter: Reporter,
+    project_path: str,
+    recording_ids: list[int],
+    model_id: int,
+    hop: float,
+    gate: threading.Event,
+) -> dict[str, Any]:
+    gate.wait(10)
+    with Project.open(project_path) as project:
+        ids = [c.id for c in project.classes()]
+        for n, rid in enumerate(recording_ids):
+            starts = np.arange(0.0, 10.0 + 1e-9, hop)
+            scores = np.full((len(starts), len(ids)), 0.25, np.float32)
+            project.put_predictions(model_id, rid, starts, ids, scores)
+            reporter.update(n + 1, len(recording_ids), "scored", scored_recording=rid)
+    return {"scored": list(recording_ids), "skipped": []}
+
+
+class ThreadRunner(JobRunner):
+    """Runs the prediction target in a thread and remembers what it was asked."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[dict[str, Any]] = []
+        self.gate = threading.Event()
+
+    def run_process(self, title: str, target: str, **kwargs: Any) -> Job:
+        assert target == TARGET
+        self.calls.append(kwargs)
+        return self.run_thread(title, write_scores, gate=self.gate, **kwargs)
+
+
+@pytest.fixture
+def setup(project_path):
+    runner = ThreadRunner()
+    context = AppContext(jobs=runner)
+    project = Project.open(project_path)
+    context.set_project(project)
+    controller = PredictController(context)
+    yield context, controller, runner, project
+    context.set_project(None)  # drops the queue
+    runner.gate.set()
+    assert runner.wait_all(10_000)
+    project.close()
+
+
+def test_nothing_to_do_without_a_model(setup) -> None:
+    context, controller, runner, project = setup
+    context.set_recording(project.recordings()[0])
+    controller.predict(None)
+    assert runner.calls == [] and not controller.busy
+
+
+def test_shown_recording_is_scored_first_and_announced(qtbot, setup) -> None:
+    context, controller, runner, project = setup
+    model = add_model_record(project)
+    recordings = project.recordings()
+    context.set_recording(recordings[2])  # no scores yet: queued at once, alone
+    assert runner.calls[-1]["recording_ids"] == [recordings[2].id]
+    assert runner.calls[-1]["model_id"] == model.id and controller.busy
+    controller.hop = 2.0
+    controller.predict(None)  # while busy: waits in the queue
+    others = [r.id for r in recordings if r.id != recordings[2].id]
+    assert controller.queued() == others  # the shown one is being scored already
+    announced: list[int] = []
+    context.predictions_changed.connect(announced.append)
+    runner.gate.set()
+    qtbot.waitUntil(lambda: len(runner.calls) == 2 and not controller.busy, timeout=10_000)
+    second = runner.calls[1]
+    assert second["recording_ids"] == others and second["hop"] == 2.0
+    assert announced == [recordings[2].id, *others]
+    starts, _, scores = project.predictions(model.id, recordings[0].id)
+    assert len(starts) == 6 and scores.shape == (6, 2)  # hop 2 s over 10 s
+
+
+def test_a_scored_recording_is_not_scored_again_and_a_new_model_is(qtbot, setup) -> None:
+    context, controller, runner, project = setup
+    runner.gate.set()
+    model = add_model_record(project, "first")
+    shown = project.recordings()[0]
+    project.put_predictions(model.id, shown.id, [0.0], [1, 2], [[0.5, 0.5]])
+    context.set_recording(shown)
+    assert runner.calls == []
+    newer = add_model_record(project, "second")  # e.g. just trained: active, no scores
+    context.models_changed.emit()
+    assert runner.calls[-1]["model_id"] == newer.id
+    assert runner.calls[-1]["recording_ids"] == [shown.id]
+    context.models_changed.emit()  # already running for it: not queued twice
+    assert controller.queued() == []
+    qtbot.waitUntil(lambda: not controller.busy, timeout=10_000)
+    assert len(project.predictions(newer.id, shown.id)[0]) > 0
+
+
+def test_after_training_scores_everything_when_asked(qtbot, setup) -> None:
+    context, controller, runner, project = setup
+    runner.gate.set()
+    add_model_record(project)
+    controller.auto_score_visible = False
+    recordings = project.recordings()
+    context.set_recording(recordings[1])
+    assert runner.calls == []
+    controller.after_training({"model_id": 1}, score_all=True)
+    ids = runner.calls[-1]["recording_ids"]
+    assert len(runner.calls) == 1
+    assert ids[0] == recordings[1].id and sorted(ids) == sorted(r.id for r in recordings)
+    qtbot.waitUntil(lambda: not controller.busy, timeout=10_000)

@@ -1,0 +1,173 @@
+"""The whole loop in the GUI with the real worker process: label with clicks and keys, train on
+the untrained backbone, see score tracks appear; cancel and a killed worker leave app and
+project intact. These spawn TensorFlow workers, so they take a while (about a minute for the
+first, seconds for the others)."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from app.ml.job_control import worker_process
+from app.ml.models_panel import UNTRAINED_FLAG
+from model.project import LabelState, Project, SetLabel
+from tests.app.ml.conftest import label_with_commands
+
+pytestmark = pytest.mark.slow
+
+
+def press(qtbot, lab, key, shift: bool = False) -> None:
+    modifier = Qt.KeyboardModifier.ShiftModifier if shift else Qt.KeyboardModifier.NoModifier
+    qtbot.keyClick(lab.view, key, modifier)
+
+
+def label_by_keys(qtbot, lab, audio_set) -> int:
+    """Clicks each call (the 2-s clip centred on it) and presses its class key; noise-only
+    slots get Shift+1 and Shift+2 (absent for both classes)."""
+    count = 0
+    for index, (_, calls) in enumerate(audio_set):
+        lab.show_recording(index)
+        assert lab.view.wait_until_rendered(10_000)
+        for call in calls:
+            lab.click_at(qtbot, call.centre)
+            assert lab.labelling.selection.clip is not None
+            if call.kind == "tone":
+                press(qtbot, lab, Qt.Key.Key_1)
+                count += 1
+            elif call.kind == "sweep":
+                press(qtbot, lab, Qt.Key.Key_2)
+                count += 1
+            else:
+                press(qtbot, lab, Qt.Key.Key_1, shift=True)
+                press(qtbot, lab, Qt.Key.Key_2, shift=True)
+                count += 2
+    return count
+
+
+def stored(path) -> list[tuple]:
+    with Project.open(path, read_only=True) as project:
+        assert project.integrity_check() == "ok"
+        return sorted(
+            (la.recording_id, la.start, la.end, la.class_id, la.state.value)
+            for la in project.labels()
+        )
+
+
+def test_train_from_key_labels_and_see_score_tracks(qtbot, lab, audio_set, output_dir) -> None:
+    made = label_by_keys(qtbot, lab, audio_set)
+    labels = lab.context.project.labels()
+    assert len(labels) == made == 20
+    assert {la.state for la in labels} == {LabelState.PRESENT, LabelState.ABSENT}
+
+    lab.show_recording(0)
+    panel, tracks, models = lab.ml.training, lab.ml.tracks, lab.ml.models
+    assert "No model yet" in tracks._message.text()
+    panel.set_untrained_backbone(True)
+    panel.epochs.setValue(12)
+    with qtbot.waitSignal(panel.trained, timeout=240_000) as trained:
+        qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+        assert panel.job is not None and panel.cancel_button.isEnabled()
+        assert not panel.train_button.isEnabled()
+    result = trained.args[0]
+    assert result["untrained_backbone"] is True
+    assert panel.device_label.text().startswith(("Device: CPU", "Device: GPU"))
+    assert len(panel.loss_plot.rows) >= 1 and panel.epoch_label.text().startswith("Epoch")
+    assert panel.results.table.rowCount() == 2 and not panel.results.flag.isHidden()
+    assert "Flagged: untrained backbone" in panel.status_label.text()
+
+    # the models panel lists the new model, active, flagged
+    assert [r.id for r in models.records] == [result["model_id"]]
+    assert models.table.item(0, 5).text() == UNTRAINED_FLAG
+    assert models.radios.button(result["model_id"]).isChecked()
+
+    # the shown recording is scored in the background and its tracks appear
+    qtbot.waitUntil(tracks.has_scores, timeout=180_000)
+    recording = lab.context.recording
+    tone, sweep = (c.id for c in lab.context.project.classes())
+    assert tracks.model.id == result["model_id"] and tracks.class_ids == [tone, sweep]
+    assert len(tracks.starts) == 11  # 12 s, 2-s windows, 1-s hop
+    assert np.all((tracks.scores >= 0) & (tracks.scores <= 1))
+    assert len(tracks.plot.listDataItems()) == 2 and "UNTRAINED" in tracks.warning
+    # the model tells the calls apart on this recording: tone windows score higher for tone
+    calls = audio_set[0][1]
+    centres, tone_scores = tracks.curve(tone)
+    _, sweep_scores = tracks.curve(sweep)
+
+    def covering(kind: str) -> np.ndarray:
+        spans = [(c.start, c.end) for c in calls if c.kind == kind]
+        return np.array([any(s - 1 <= a and b <= s + 1 for a, b in spans) for s in centres])
+
+    assert tone_scores[covering("tone")].mean() > tone_scores[covering("sweep")].mean()
+    assert sweep_scores[covering("sweep")].mean() > sweep_scores[covering("tone")].mean()
+    qtbot.waitUntil(lambda: not lab.ml.predictor.busy, timeout=30_000)
+    assert lab.context.project.predictions(result["model_id"], recording.id)[0].size == 11
+
+    assert lab.view.wait_until_rendered(10_000)
+    assert lab.view.grab().save(str(output_dir / "ml_score_tracks_trained.png"))
+    assert panel.content.grab().save(str(output_dir / "ml_training_panel.png"))
+    models.resize(560, 520)
+    assert models.grab().save(str(output_dir / "ml_models_panel.png"))
+    assert stored(lab.context.project.path)  # labels still there, file intact
+
+
+def test_cancel_stops_training_within_two_seconds(qtbot, lab, audio_set) -> None:
+    label_with_commands(lab.context, audio_set)
+    before = stored(lab.context.project.path)
+    panel = lab.ml.training
+    panel.set_untrained_backbone(True)
+    qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.wait(1500)  # the worker is starting (importing TensorFlow)
+    started = time.monotonic()
+    with qtbot.waitSignal(panel.training_ended, timeout=10_000):
+        qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
+    elapsed = time.monotonic() - started
+    print(f"cancel took {elapsed:.2f} s")
+    assert elapsed < 2.0, f"cancel took {elapsed:.2f} s"
+    assert "cancelled" in panel.status_label.text()
+    assert panel.train_button.isEnabled() and panel.job is None
+    assert lab.context.project.models() == []
+    assert stored(lab.context.project.path) == before
+
+
+def test_killed_worker_leaves_app_and_project_usable(qtbot, lab, audio_set) -> None:
+    label_with_commands(lab.context, audio_set)
+    before = stored(lab.context.project.path)
+    panel = lab.ml.training
+    panel.set_untrained_backbone(True)
+    errors: list[str] = []
+    lab.context.error.connect(lambda message, detail: errors.append(message))
+    job = panel.start_training()
+    # wait until the worker is at work (it has said which device it uses), then kill it
+    with qtbot.waitSignal(job.progress, timeout=60_000):
+        pass
+    worker_process(job).kill()
+    with qtbot.waitSignal(panel.training_ended, timeout=15_000):
+        pass
+    assert errors and "ended unexpectedly" in errors[0]
+    assert panel.status_label.text().startswith("Training failed")
+    assert panel.train_button.isEnabled()
+    assert stored(lab.context.project.path) == before
+    assert lab.context.project.models() == []
+    # the app goes on: a label can still be set and undone
+    recording = lab.context.project.recordings()[0]
+    tone = lab.context.project.classes()[0].id
+    lab.context.undo_stack.push(SetLabel(recording.id, 0.0, 2.0, tone, LabelState.PRESENT))
+    assert len(stored(lab.context.project.path)) == len(before) + 1
+    lab.context.undo_stack.undo()
+    assert stored(lab.context.project.path) == before
+
+
+def test_training_without_labels_says_what_to_do(qtbot, lab) -> None:
+    panel = lab.ml.training
+    panel.set_untrained_backbone(True)
+    errors: list[str] = []
+    lab.context.error.connect(lambda message, detail: errors.append(message))
+    with qtbot.waitSignal(panel.training_ended, timeout=120_000):
+        panel.start_training()
+    assert errors and "labelled 'present'" in errors[0]
+    assert str(lab.context.project.path) in errors[0]
+    assert panel.status_label.text().startswith("Training failed")
+    assert panel.train_button.isEnabled() and lab.context.project.models() == []
