@@ -73,12 +73,19 @@ def sonic_visualiser_boxes(xml_path: Path) -> list[tuple[float, float]]:
     ]
 
 
+def centred_clip(span: tuple[float, float], duration: float) -> float:
+    """The 2-s clip centred on a short call (what a click on the call selects)."""
+    centre = (span[0] + span[1]) / 2
+    return float(min(max(0.0, round(centre - 1.0, 1)), duration - 2.0))
+
+
 def clips_for(span: tuple[float, float], duration: float) -> list[float]:
-    """Clip starts on a 1-s grid whose 2-s clip holds at least half of the call."""
+    """Clips on a 2-s grid (no overlaps, so the demo stays readable) holding at least half of
+    the call, or half of the clip for long calls."""
     begin, end = span
     need = 0.5 * min(end - begin, 2.0)
     starts = []
-    for start in np.arange(max(0.0, np.floor(begin) - 2.0), min(end, duration - 1.0), 1.0):
+    for start in np.arange(max(0.0, 2 * np.floor(begin / 2) - 2.0), min(end, duration - 1.0), 2.0):
         overlap = min(end, start + 2.0) - max(begin, start)
         if overlap >= need:
             starts.append(float(start))
@@ -108,7 +115,7 @@ def main() -> None:
         rec = project.add_recording(tit_path)
         labelled = set()
         for span in tit_spans:
-            for start in clips_for(span, rec.duration):
+            for start in [centred_clip(span, rec.duration)]:
                 project.put_label(
                     rec.id, start, start + 2.0, tit.id, LabelState.PRESENT, author="demo"
                 )
