@@ -180,8 +180,10 @@ class ExportDialog(QDialog):
             "Audacity label tracks hold one recording each." if audacity else ""
         )
         if self.per_recording:
+            recordings = self.project.recordings()
+            stem = recordings[0].path.stem if recordings else "recording"
             text = (
-                f"Writes one file per recording (name{PER_RECORDING_SUFFIX[self.fmt]}) "
+                f"Writes one file per recording (such as {stem}{PER_RECORDING_SUFFIX[self.fmt]}) "
                 f"into {self.folder()}."
             )
         else:

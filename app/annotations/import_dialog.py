@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -28,7 +27,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QListWidget,
     QListWidgetItem,
     QPushButton,
     QSpinBox,
@@ -38,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.annotations.preview_widgets import NewClassList, UnplacedTable
 from app.annotations.sources import (
     FORMAT_NAMES,
     AnnotationCache,
@@ -45,9 +44,11 @@ from app.annotations.sources import (
     Preview,
     Source,
     build_preview,
+    clip_seconds_of,
     default_recording,
     make_source,
     rate_mismatch,
+    recording_names,
     rule_text,
 )
 from app.dialogs import report_exception
@@ -60,16 +61,6 @@ if TYPE_CHECKING:
 
 _FILE, _FORMAT, _RECORDING, _ROWS = range(4)
 _DEBOUNCE_MS = 150  # typing a class name or spinning a box re-plans once the user pauses
-
-
-def clip_seconds_of(project: Project) -> float:
-    """The project's clip length (models may use other than 2 s); 2 s if it never set one."""
-    from model.ml.features import clip_settings_of
-
-    try:
-        return float(clip_settings_of(project).clip_seconds)
-    except (ValueError, TypeError, KeyError):
-        return 2.0
 
 
 class ImportDialog(QDialog):
@@ -124,7 +115,7 @@ class ImportDialog(QDialog):
         header.setSectionResizeMode(_FILE, QHeaderView.ResizeMode.Stretch)
         for column in (_FORMAT, _RECORDING, _ROWS):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        names = _recording_names(self.recordings)
+        names = recording_names(self.recordings)
         for i, source in enumerate(self.sources):
             item = QTableWidgetItem(source.path.name)
             item.setToolTip(str(source.path))
@@ -132,7 +123,8 @@ class ImportDialog(QDialog):
             table.setCellWidget(i, _FORMAT, self._format_combo(i, source))
             table.setCellWidget(i, _RECORDING, self._recording_combo(i, names))
             table.setItem(i, _ROWS, QTableWidgetItem(""))
-        table.setMaximumHeight(60 + 32 * min(len(self.sources), 6))
+        rows = table.verticalHeader().defaultSectionSize() * min(max(len(self.sources), 1), 6)
+        table.setFixedHeight(header.sizeHint().height() + rows + 2 * table.frameWidth() + 2)
         self.files_table = table
         QVBoxLayout(box).addWidget(table)
         return box
@@ -218,7 +210,7 @@ class ImportDialog(QDialog):
         row = QHBoxLayout()
         left = QVBoxLayout()
         left.addWidget(QLabel("New classes (untick to leave out):", box))
-        self.new_classes_list = QListWidget(box)
+        self.new_classes_list = NewClassList(box)
         self.new_classes_list.itemChanged.connect(self._class_ticked)
         left.addWidget(self.new_classes_list)
         row.addLayout(left, 1)
@@ -230,19 +222,9 @@ class ImportDialog(QDialog):
         self.copy_button.clicked.connect(self.copy_unplaced)
         head.addWidget(self.copy_button)
         right.addLayout(head)
-        table = QTableWidget(0, 4, box)
-        table.setHorizontalHeaderLabels(["File", "Row", "Annotation", "Reason"])
-        table.verticalHeader().setVisible(False)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setWordWrap(False)
-        header = table.horizontalHeader()
-        for column in range(3):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        self.unplaced_table = table
-        right.addWidget(table)
-        row.addLayout(right, 3)
+        self.unplaced_table = UnplacedTable(box)
+        right.addWidget(self.unplaced_table)
+        row.addLayout(right, 5)
         layout.addLayout(row)
         return box
 
@@ -337,36 +319,18 @@ class ImportDialog(QDialog):
             rec = recordings.get(source.recording_id) if source.recording_id is not None else None
             rate = rate_mismatch(self.cache, source, rec)
             if rate is not None and rec is not None:
-                notes.append(
-                    f"{source.path.name}: layer {rate:g} Hz, recording {rec.sample_rate:g} Hz"
-                )
+                notes.append(f"{source.path.name}: {rate:g} vs {rec.sample_rate:g} Hz")
+        if notes:
+            notes.insert(0, "Layer rate vs recording rate:")
         self.frames_hint.setText("\n".join(notes))
         self.frames_hint.setVisible(bool(notes))
 
     def _show_new_classes(self) -> None:
-        names = self.preview.plan.new_class_names
-        self.new_classes_list.blockSignals(True)
-        self.new_classes_list.clear()
-        for name in names:
-            item = QListWidgetItem(name, self.new_classes_list)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            refused = name.lower() in self.refused
-            item.setCheckState(Qt.CheckState.Unchecked if refused else Qt.CheckState.Checked)
-        if not names:
-            item = QListWidgetItem("(none: every class exists)", self.new_classes_list)
-            item.setFlags(Qt.ItemFlag.NoItemFlags)
-        self.new_classes_list.blockSignals(False)
+        self.new_classes_list.show_names(self.preview.plan.new_class_names, self.refused)
 
     def _show_unplaced(self) -> None:
         rows = self.preview.unplaced
-        table = self.unplaced_table
-        table.setRowCount(len(rows))
-        for i, entry in enumerate(rows):
-            values = (entry.path.name, entry.where(), entry.what(), entry.reason)
-            for column, value in enumerate(values):
-                item = QTableWidgetItem(value)
-                item.setToolTip(str(entry.path) if column == 0 else value)
-                table.setItem(i, column, item)
+        self.unplaced_table.show_entries(rows)
         self.unplaced_label.setText(
             f"{len(rows)} row(s) cannot be placed:" if rows else "Every row can be placed."
         )
@@ -393,14 +357,8 @@ class ImportDialog(QDialog):
         self.summary_label.setText(text)
         self.import_button.setEnabled(count > 0)
 
-    def unplaced_text(self) -> str:
-        """Tab-separated, with a header: pastes straight into a spreadsheet."""
-        lines = ["File\tRow\tAnnotation\tReason"]
-        lines += [f"{u.path}\t{u.where()}\t{u.what()}\t{u.reason}" for u in self.preview.unplaced]
-        return "\n".join(lines)
-
     def copy_unplaced(self) -> None:
-        QApplication.clipboard().setText(self.unplaced_text())
+        self.unplaced_table.copy()
 
     # ----------------------------------------------------------------- apply
     def accept(self) -> None:
@@ -424,16 +382,3 @@ class ImportDialog(QDialog):
         files = len(self.sources)
         self.context.status.emit(f"Imported {self.written} clip label(s) from {files} file(s)")
         super().accept()
-
-
-def _recording_names(recordings: list[Recording]) -> list[str]:
-    """File names, with the folder added where two recordings share a name."""
-    counts: dict[str, int] = {}
-    for rec in recordings:
-        counts[rec.path.name.lower()] = counts.get(rec.path.name.lower(), 0) + 1
-    return [
-        f"{rec.path.parent.name}/{rec.path.name}"
-        if counts[rec.path.name.lower()] > 1
-        else rec.path.name
-        for rec in recordings
-    ]

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from model.annotations.formats import READERS, SINGLE_FILE, detect_format, read_annotations
 from model.annotations.importer import ImportPlan, RecordingIndex, plan_import
 from model.annotations.records import Annotation
-from model.errors import SonotagError
+from model.errors import AnnotationFormatError, SonotagError
 from model.project.records import LabelState, Recording
 
 if TYPE_CHECKING:
@@ -159,6 +159,9 @@ class AnnotationCache:
                 self._read[key] = read_annotations(path, fmt, **options)
             except SonotagError as exc:
                 self._read[key] = exc
+            except Exception as exc:  # noqa: BLE001 - a reader bug must not hide the other files
+                cause = f"the file could not be read as {FORMAT_NAMES[fmt]} ({exc})"
+                self._read[key] = AnnotationFormatError(path, cause)
         return self._read[key]
 
 
@@ -238,3 +241,26 @@ def rule_text(rule: ImportRule) -> str:
         f"that contain it. Spans are cut to the recording; rows that meet no clip are listed "
         f"below with the reason."
     )
+
+
+def clip_seconds_of(project: Project) -> float:
+    """The project's clip length (models may use other than 2 s); 2 s if it never set one."""
+    from model.ml.features import clip_settings_of
+
+    try:
+        return float(clip_settings_of(project).clip_seconds)
+    except (ValueError, TypeError, KeyError):
+        return 2.0
+
+
+def recording_names(recordings: list[Recording]) -> list[str]:
+    """File names, with the folder added where two recordings share a name."""
+    counts: dict[str, int] = {}
+    for rec in recordings:
+        counts[rec.path.name.lower()] = counts.get(rec.path.name.lower(), 0) + 1
+    return [
+        f"{rec.path.parent.name}/{rec.path.name}"
+        if counts[rec.path.name.lower()] > 1
+        else rec.path.name
+        for rec in recordings
+    ]
