@@ -1,9 +1,10 @@
 """The continuous spectrogram of one recording: scroll, zoom, read levels, any file length.
 
-The GUI thread only decides which tiles are visible and hands finished uint8 tiles to image
-items; FFTs run in ``TileWorker``. Range changes are coalesced by a short single-shot timer, so a
-burst of wheel events costs one tile update, and panning within already-shown tiles costs
-nothing but a repaint. Memory is the cache budget plus the image items of one screen.
+The GUI thread only decides which tiles are visible and hands finished uint8 tiles to a few
+reused ``TileItem``s; FFTs run in ``TileWorker``. Range changes are coalesced by a short
+single-shot timer, so a burst of wheel events costs one tile update, and panning within
+already-shown tiles costs nothing but a repaint. Memory is the cache budget plus the items of
+one screen.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6.QtCore import QCoreApplication, QEventLoop, QPointF, QTimer, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from app.spectrogram.axes import FrequencyAxisItem, TimeAxisItem
@@ -108,7 +110,7 @@ class SpectrogramView(QWidget):
         self._worker = TileWorker(self.cache, self)
         self._worker.tile_ready.connect(self._on_tile_ready)
         self._worker.failed.connect(self.error)
-        self._worker.start()
+        self._worker.ensure_running()
         worker = self._worker  # the closure must not keep ``self`` alive
         self.destroyed.connect(lambda *_: _stop_quietly(worker))
         app = QCoreApplication.instance()
@@ -253,7 +255,7 @@ class SpectrogramView(QWidget):
         if self._settings.n_fft != old.n_fft and self._grid is not None:
             self._make_grid(self._grid.source)
             self._update_tiles()
-        self.display_changed.emit(self._settings)
+        self.display_changed.emit(self.display())
 
     def clock_time(self) -> bool:
         return self._time_axes[0].clock_time
@@ -377,9 +379,9 @@ class SpectrogramView(QWidget):
         """Stop the tile thread (also done on close, on destruction and when the app quits)."""
         self._worker.stop()
 
-    def closeEvent(self, event: object) -> None:
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
-        super().closeEvent(event)  # type: ignore[arg-type]
+        super().closeEvent(event)
 
 
 def _stop_quietly(worker: TileWorker) -> None:

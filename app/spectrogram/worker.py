@@ -59,7 +59,8 @@ class TileWorker(QThread):
             self.wait()
             with self._cond:
                 self._stopping = False
-            self.start()
+            # below the GUI thread where the OS honours it (Windows, macOS; a no-op on Linux)
+            self.start(QThread.Priority.LowPriority)
 
     def stop(self) -> None:
         with self._cond:

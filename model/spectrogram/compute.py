@@ -62,6 +62,10 @@ def frame_starts(key: TileKey, columns: int) -> np.ndarray:
 
 def _read_span(reader: FrameReader, start: int, length: int, frames: int, channel: int | None):
     """Samples ``start``..``start+length``, zero outside the recording."""
+    if start >= 0 and start + length <= frames:
+        data = np.asarray(reader.read_frames(start, length, channel=channel), dtype=np.float32)
+        if len(data) == length:
+            return data
     out = np.zeros(length, dtype=np.float32)
     lo, hi = max(start, 0), min(start + length, frames)
     if hi > lo:
@@ -92,8 +96,11 @@ def read_frames_matrix(
     for a, b in zip(run_first.tolist(), run_last.tolist(), strict=True):
         base = int(flat[a])
         span = _read_span(reader, base, int(flat[b - 1]) - base + n_fft, frames, channel)
-        windows = np.lib.stride_tricks.sliding_window_view(span, n_fft)
-        out[a:b] = windows[flat[a:b] - base]
+        if b - a == 1:
+            out[a] = span  # a lone frame (coarse levels): no window view to build
+        else:
+            windows = np.lib.stride_tricks.sliding_window_view(span, n_fft)
+            out[a:b] = windows[flat[a:b] - base]
     return out
 
 

@@ -205,3 +205,14 @@ def test_unreadable_recording_reports_an_error(qtbot, view, tmp_path, recording)
     assert "gone.wav" in blocker.args[0]
     view.set_recording(None, None)
     assert view.info() is None and not view.layer.items()
+
+
+def test_closing_stops_the_tile_thread_and_reopening_restarts_it(qtbot, view, recording) -> None:
+    open_in(view, recording)
+    view.close()
+    assert not view._worker.isRunning()
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_display(n_fft=2048)  # new tiles must be computed by a running thread again
+    open_in(view, recording)
+    assert view.level_at(11.0, TONE_HZ) > -20
