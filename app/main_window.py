@@ -32,6 +32,7 @@ from app.labelling.keys import LabelActions
 from app.labelling.listening import ListeningActions
 from app.labelling.overlay import LabelOverlay
 from app.panels import install_panels
+from app.panels import sheet_rows as panel_sheet_rows
 from app.playback import PlaybackController, Playhead
 from app.project_panel import ProjectPanel
 from app.settings import Preferences
@@ -194,7 +195,7 @@ class MainWindow(QMainWindow):
             ("File", "drop files or folders", "add recordings (drop a .sonotag to open it)"),
             ("Help", "F1", "this sheet"),
         ]
-        return rows
+        return rows + panel_sheet_rows(self.panels)
 
     def show_shortcuts(self) -> dialogs.ShortcutSheet:
         sheet = dialogs.ShortcutSheet(self.shortcut_rows(), self)

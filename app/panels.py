@@ -88,3 +88,33 @@ def install_panels(window: MainWindow, file_menu: QMenu, view_menu: QMenu) -> Pa
     export.setShortcut("Ctrl+E")
     export.triggered.connect(lambda: export_action(context, window))
     return Panels(ml, training_dock, models_dock, thresholds_dock, review, activity)
+
+
+def sheet_rows(panels: Panels) -> list[tuple[str, str, str]]:
+    """The panels' keys for the shortcut sheet (F1), read from the same tables they bind."""
+    from app.review_panel import BACK_KEY, DECISION_KEYS, REPLAY_KEY
+
+    rows = [
+        ("Review", key, f"{text.lower()} the clip under review (while a review runs)")
+        for _decision, text, key in DECISION_KEYS
+    ]
+    rows += [
+        ("Review", BACK_KEY, "back to the previous clip"),
+        ("Review", REPLAY_KEY, "play the clip again"),
+    ]
+    for dock in (
+        panels.training_dock,
+        panels.models_dock,
+        panels.thresholds_dock,
+        panels.review,
+        panels.activity,
+    ):
+        action = dock.toggleViewAction()
+        rows.append(
+            ("View", action.shortcut().toString(), f"show / hide the {action.text()} panel")
+        )
+    rows += [
+        ("File", "Ctrl+I", "import annotations"),
+        ("File", "Ctrl+E", "export labels or detections"),
+    ]
+    return rows

@@ -44,3 +44,11 @@ def test_review_callback_switches_recording_and_selects_the_clip(window) -> None
     assert (clip.start, clip.end) == (6.0, 8.0)
     t0, t1 = window.spectrogram.view_range()
     assert t0 < 7.0 < t1
+
+
+def test_shortcut_sheet_lists_review_and_panel_keys(window) -> None:
+    rows = window.shortcut_rows()
+    keys = {(section, key) for section, key, _ in rows}
+    assert {("Review", "A"), ("Review", "Z"), ("Review", "U"), ("Review", "S")} <= keys
+    assert ("View", "F6") in keys and ("File", "Ctrl+I") in keys
+    assert len(keys) == len(rows), "one key bound to two things"
