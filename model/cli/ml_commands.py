@@ -159,7 +159,7 @@ def predict_files_job(
     for index, path in enumerate(files):
         reporter.update(index, len(files), f"scoring {path.name}")
         try:
-            starts, scores = scorer.score_file(path, hop)
+            starts, scores = scorer.score_file(path, hop, reporter)
         except AudioError as exc:
             skipped.append((str(path), exc.cause))
             continue

@@ -55,6 +55,19 @@ class Examples:
             self.clip_seconds,
         )
 
+    def with_classes(self, columns: np.ndarray) -> Examples:
+        """Only these classes (columns); windows left with no known target are dropped."""
+        targets = self.targets[:, columns]
+        keep = np.flatnonzero((targets >= 0).any(axis=1))
+        return Examples(
+            self.recording_ids[keep],
+            self.starts[keep],
+            targets[keep],
+            tuple(self.class_ids[i] for i in columns),
+            tuple(self.class_names[i] for i in columns),
+            self.clip_seconds,
+        )
+
     def label_counts(self) -> dict[str, dict[str, int]]:
         return {
             name: {

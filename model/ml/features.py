@@ -104,9 +104,16 @@ class FeatureSource:
             return results
         progress = _Progress(self, reporter, total, message, on_progress)
         if reporter is not None:
-            reporter.update(0, total, f"{message} (backbone: {self.extractor.device.description})")
+            reporter.update(
+                0,
+                total,
+                f"{message} (backbone: {self.extractor.device.description})",
+                stage="features",
+                device=self.extractor.device.description,
+            )
         self.extractor.load(reporter)
         pending: list[tuple[int, np.ndarray, np.ndarray]] = []  # (request, positions, images)
+        unreadable = 0
         for i, missing in todo:
             recording, starts = requests[i]
             try:
@@ -119,8 +126,9 @@ class FeatureSource:
                 results[i] = None
                 pending = [item for item in pending if item[0] != i]
                 progress.advance(len(missing))
+                unreadable += len(missing)
         self._flush(pending, requests, results, reporter, progress)
-        self.stats.computed += total
+        self.stats.computed += total - unreadable
         self.stats.seconds += time.monotonic() - progress.started
         return results
 

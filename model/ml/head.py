@@ -76,6 +76,21 @@ def masked_loss(pos_weight: np.ndarray, neg_weight: np.ndarray) -> Callable[[Any
     return loss
 
 
+def masked_loss_value(
+    targets: np.ndarray, scores: np.ndarray, pos_weight: np.ndarray, neg_weight: np.ndarray
+) -> float:
+    """The same loss in NumPy, for the held-out set: evaluating it inside ``fit`` would trace
+    a second graph and cost more than training the head on a CPU."""
+    y_true = np.asarray(targets, np.float64)
+    p = np.clip(np.asarray(scores, np.float64), 1e-7, 1 - 1e-7)
+    known = (y_true >= 0).astype(np.float64)
+    y = np.clip(y_true, 0.0, 1.0)
+    weight = known * (y * pos_weight + (1 - y) * neg_weight)
+    bce = -(y * np.log(p) + (1 - y) * np.log(1 - p))
+    per_clip = (weight * bce).sum(axis=-1) / np.maximum(known.sum(axis=-1), 1.0)
+    return float(per_clip.mean())
+
+
 def feature_statistics(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean and variance for the head's input normalisation, with a variance floor: the
     untrained backbone has near-constant features that would otherwise be blown up."""
@@ -109,6 +124,7 @@ def _callbacks(
     history: list[dict[str, float | None]],
     device_text: str,
     progress: Callable[[int, int, dict[str, Any]], None] | None,
+    weights: tuple[np.ndarray, np.ndarray],
 ) -> list[Any]:
     import keras
 
@@ -124,18 +140,20 @@ def _callbacks(
                 reporter.check()
 
         def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-            logs = logs or {}
+            logs = logs if logs is not None else {}
             val_ap = None
             if validation is not None:
                 scores = np.asarray(self.model(validation[0], training=False))
                 val_ap = mean_ap(average_precision(validation[1], scores))
+                # Early stopping (the next callback) reads it from the same dict.
+                logs["val_loss"] = masked_loss_value(validation[1], scores, *weights)
             elapsed = time.monotonic() - started
             row = {
                 "epoch": epoch + 1,
                 "epochs": epochs,
                 "loss": _num(logs.get("loss")),
                 "val_loss": _num(logs.get("val_loss")),
-                "val_ap": val_ap,
+                "val_ap": _num(val_ap),
                 "eta_s": elapsed / (epoch + 1) * (epochs - epoch - 1),
                 "device": device_text,
             }
@@ -149,7 +167,11 @@ def _callbacks(
 
 
 def _num(value: Any) -> float | None:
-    return None if value is None else float(value)
+    """A plain float for JSON manifests and pickled results; NaN/inf (a diverged run) -> None."""
+    if value is None:
+        return None
+    value = float(value)
+    return value if np.isfinite(value) else None
 
 
 def fit_head(
@@ -179,19 +201,20 @@ def fit_head(
     stopper = keras.callbacks.EarlyStopping(
         monitor=monitor, patience=config.patience, restore_best_weights=True
     )
-    callbacks = _callbacks(reporter, config.epochs, validation, history, device_text, progress)
-    model.fit(
-        features,
-        targets.astype(np.float32),
-        batch_size=config.batch_size,
-        epochs=config.epochs,
-        validation_data=(
-            None if validation is None else (validation[0], validation[1].astype(np.float32))
-        ),
-        callbacks=[*callbacks, stopper],
-        shuffle=True,
-        verbose=0,
+    callbacks = _callbacks(
+        reporter, config.epochs, validation, history, device_text, progress, (pos, neg)
     )
+    import tensorflow as tf
+
+    # A tf.data pipeline rather than NumPy arrays: Keras would rebuild its input adapter every
+    # epoch, which costs more than the epoch itself for a head this small.
+    data = (
+        tf.data.Dataset.from_tensor_slices((features, targets.astype(np.float32)))
+        .shuffle(len(features), seed=config.seed, reshuffle_each_iteration=True)
+        .batch(config.batch_size)
+        .prefetch(tf.data.AUTOTUNE)
+    )
+    model.fit(data, epochs=config.epochs, callbacks=[*callbacks, stopper], shuffle=False, verbose=0)
     best = int(stopper.best_epoch) + 1 if stopper.best is not None else len(history)
     return FitResult(
         model=model,

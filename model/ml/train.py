@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from model.errors import ProjectError
+from model.errors import ModelBundleError, ProjectError
 from model.jobs import Reporter
 from model.ml.backbone import BackboneSpec, FeatureExtractor
 from model.ml.bundle import KIND_FINE_TUNED, KIND_HEAD, SUFFIX, make_manifest, save_bundle
@@ -44,11 +44,15 @@ def models_dir(project_path: str | Path) -> Path:
     return path.with_name(path.stem + ".models")
 
 
-def _bundle_name(name: str | None) -> str:
+def _bundle_path(folder: Path, name: str | None) -> Path:
+    """A new file in ``folder``: never overwrites the bundle of an earlier model."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    if not name:
-        return f"model-{stamp}"
-    return re.sub(r"[^\w.-]+", "_", name).strip("._") or f"model-{stamp}"
+    stem = (re.sub(r"[^\w.-]+", "_", name).strip("._") if name else "") or f"model-{stamp}"
+    path, number = folder / f"{stem}{SUFFIX}", 1
+    while path.exists():
+        number += 1
+        path = folder / f"{stem}-{number}{SUFFIX}"
+    return path
 
 
 def _check_enough(examples: Examples, project_path: Path) -> None:
@@ -83,6 +87,10 @@ def _gather(
     return features, usable
 
 
+def _window_keys(examples: Examples) -> np.ndarray:
+    return examples.recording_ids * 100_000_000 + np.round(examples.starts * 1000).astype(np.int64)
+
+
 def _ordered_result(split: Split, metrics: dict[str, Any]) -> dict[str, Any]:
     return {**metrics, "split": split.describe()}
 
@@ -114,6 +122,16 @@ def train_job(
     from model.project import Project
 
     started = time.monotonic()
+    timings: dict[str, float] = {}
+    mark = [started]
+
+    def lap(name: str) -> None:
+        now = time.monotonic()
+        timings[name] = round(now - mark[0], 3)
+        mark[0] = now
+
+    if out and not Path(out).parent.is_dir():
+        raise ModelBundleError(out, "the folder to copy the model into does not exist")
     device = device_module.configure()
     spec = BackboneSpec.untrained(seed) if untrained_backbone else BackboneSpec.imagenet()
     config = HeadConfig(**{**(head or {}), "epochs": epochs, "seed": seed})
@@ -129,6 +147,8 @@ def train_job(
     )
     project = Project.open(project_path)
     try:
+        if project.read_only:
+            raise ProjectError(project.path, "is read-only; a model cannot be added to it")
         settings = clip_settings_of(project)
         classes = project.classes()
         recordings = {r.id: r for r in project.recordings()}
@@ -136,16 +156,25 @@ def train_job(
         examples = build_examples(project.labels(), classes, durations, settings.clip_seconds)
         _check_enough(examples, project.path)
         source = FeatureSource(project, settings, extractor)
+        lap("prepare_s")
         features, usable = _gather(source, examples, recordings, reporter)
+        lap("features_s")
         examples, features = examples.subset(np.flatnonzero(usable)), features[usable]
         _check_enough(examples, project.path)
+        # A class with fewer than MIN_POSITIVES present clips cannot be learnt: leave it out
+        # rather than ship a flat score track for it.
+        enough = (examples.targets == 1).sum(axis=0) >= MIN_POSITIVES
+        left_out = [n for n, ok in zip(examples.class_names, enough, strict=True) if not ok]
+        kept = examples.with_classes(np.flatnonzero(enough))
+        features = features[np.isin(_window_keys(examples), _window_keys(kept))]
+        examples = kept
         reporter.check()  # between steps too: building the head takes a moment
         split = split_by_recording(examples, seed=seed)
         train_x, train_y = features[split.train], examples.targets[split.train]
         held = split.held_out
         validation = (features[held], examples.targets[held]) if len(held) else None
         mean, variance = feature_statistics(train_x)
-        model = build_head(len(classes), mean, variance, config)
+        model = build_head(len(examples.class_names), mean, variance, config)
         reporter.check()
         fit = fit_head(
             model,
@@ -160,6 +189,7 @@ def train_job(
             ),
         )
         history = summarise(examples.class_names, fit)
+        lap("fit_s")
         kind = KIND_HEAD
         final = inference_copy(fit.model)
         held_scores = predict_scores(final, validation[0]) if validation else None
@@ -193,8 +223,10 @@ def train_job(
                 },
             )
         metrics["untrained_backbone"] = spec.is_untrained
-        reporter.update(0, None, "saving the model", stage="saving")
-        bundle_name = _bundle_name(name)
+        lap("evaluate_s")
+        reporter.update(0, None, "saving the model", stage="saving")  # last cancel point
+        bundle_path = _bundle_path(models_dir(project.path), name)
+        bundle_name = bundle_path.name.removesuffix(SUFFIX)
         manifest = make_manifest(
             kind=kind,
             class_names=examples.class_names,
@@ -212,13 +244,11 @@ def train_job(
                 "history": history,
             },
         )
-        bundle_path = save_bundle(
-            models_dir(project.path) / f"{bundle_name}{SUFFIX}", final, manifest
-        )
+        save_bundle(bundle_path, final, manifest)
+        record = project.add_model(bundle_name, bundle_path, manifest, metrics, activate=True)
         if out:
             shutil.copyfile(bundle_path, out)
-        reporter.check()  # last chance to cancel before the project changes
-        record = project.add_model(bundle_name, bundle_path, manifest, metrics, activate=True)
+        lap("save_s")
         scoring = None
         if score:
             from model.ml.bundle import Bundle
@@ -234,12 +264,15 @@ def train_job(
                 reporter=reporter,
                 source=source,
             )
+            lap("scoring_s")
         return {
             "model_id": record.id,
             "name": bundle_name,
             "bundle": str(bundle_path),
             "metrics": metrics,
             "untrained_backbone": spec.is_untrained,
+            "classes": list(examples.class_names),
+            "classes_left_out": left_out,
             "device": device.description,
             "history": history,
             "features": {
@@ -249,6 +282,7 @@ def train_job(
             },
             "scoring": scoring,
             "seconds": round(time.monotonic() - started, 3),
+            "timings": timings,
         }
     finally:
         project.close()

@@ -1,0 +1,122 @@
+"""Model bundles: same scores after save/load, refusal of bundles that do not fit, safe mode."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from model.clips import ClipSettings
+from model.errors import ModelBundleError
+from model.jobs import run_inline
+from model.ml.backbone import BackboneSpec
+from model.ml.bundle import (
+    FORMAT_VERSION,
+    check_compatible,
+    load_bundle,
+    make_manifest,
+    read_manifest,
+    save_bundle,
+)
+from model.ml.features import CLIP_SETTINGS_META
+from model.ml.predict import Scorer, load_for_project, predict_job
+from model.project import Project
+from tests.model.ml.conftest import Trained
+from tests.model.ml.synthetic import CLASSES
+
+
+def test_loaded_bundle_gives_the_stored_scores(trained: Trained, no_backbone: None) -> None:
+    bundle = load_bundle(trained.result["bundle"])
+    assert bundle.class_names == list(CLASSES)
+    assert bundle.untrained_backbone
+    assert bundle.clip_settings == ClipSettings()
+    scorer = Scorer(bundle)
+    with Project.open(trained.project, read_only=True) as project:
+        for recording in project.recordings():
+            starts, _, stored = project.predictions(trained.result["model_id"], recording.id)
+            found, vectors = project.get_features(
+                scorer.extractor.cache_key, ClipSettings().fingerprint(), recording.id, starts
+            )
+            assert found.all()
+            np.testing.assert_allclose(scorer.scores_from_features(vectors), stored, atol=1e-6)
+
+
+def test_manifest_records_what_trained_the_model(trained: Trained) -> None:
+    manifest = read_manifest(trained.result["bundle"])
+    assert [c["name"] for c in manifest["classes"]] == list(CLASSES)
+    assert manifest["clip_settings"] == ClipSettings().to_dict()
+    assert manifest["backbone"]["weights"] == "untrained"
+    assert set(manifest["label_counts"]) == set(CLASSES)
+    assert all(counts["present"] > 0 for counts in manifest["label_counts"].values())
+    assert manifest["metrics"]["map"] == trained.result["metrics"]["map"]
+    assert {"tensorflow", "keras", "numpy", "python", "sonotag"} <= set(manifest["versions"])
+    assert manifest["created"].endswith("+00:00")
+    assert manifest["format_version"] == FORMAT_VERSION
+
+
+def test_bundle_with_a_class_the_project_lacks_is_refused(trained: Trained) -> None:
+    manifest = read_manifest(trained.result["bundle"])
+    with pytest.raises(ModelBundleError, match="'trill'"):
+        check_compatible(manifest, ["tone", "sweep", "warble"], ClipSettings())
+    check_compatible(manifest, [*CLASSES, "extra"], ClipSettings())  # extra classes are fine
+
+
+def test_bundle_with_other_clip_settings_is_refused(trained: Trained) -> None:
+    manifest = read_manifest(trained.result["bundle"])
+    with pytest.raises(ModelBundleError, match="n_mels 128 .project: 64"):
+        check_compatible(manifest, CLASSES, ClipSettings(n_mels=64))
+
+
+def test_project_refuses_a_bundle_after_its_class_was_renamed(project_copy: Path) -> None:
+    with Project.open(project_copy) as project:
+        bundle_file = project.active_model().file
+        trill = project.class_by_name("trill")
+        project.update_class(trill.id, name="warble")
+        with pytest.raises(ModelBundleError, match="classes the project does not have"):
+            load_for_project(bundle_file, project)
+
+
+def test_scoring_refuses_when_project_clip_settings_changed(project_copy: Path) -> None:
+    with Project.open(project_copy) as project:
+        project.set_meta(CLIP_SETTINGS_META, json.dumps(ClipSettings(fmin=500.0).to_dict()))
+    with pytest.raises(ModelBundleError, match="fmin 150.0 .project: 500.0"):
+        run_inline(predict_job, str(project_copy))
+
+
+def test_damaged_and_foreign_files_are_refused_with_a_message(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.sonotag-model"
+    junk.write_bytes(b"not a zip at all")
+    with pytest.raises(ModelBundleError, match="not a Sonotag model file"):
+        load_bundle(junk)
+    newer = tmp_path / "newer.sonotag-model"
+    with zipfile.ZipFile(newer, "w") as archive:
+        archive.writestr(
+            "manifest.json", json.dumps({"format": "sonotag-model", "format_version": 99})
+        )
+    with pytest.raises(ModelBundleError, match="newer Sonotag"):
+        load_bundle(newer)
+    with pytest.raises(ModelBundleError, match="no such model file"):
+        load_bundle(tmp_path / "missing.sonotag-model")
+
+
+def test_safe_mode_refuses_a_bundle_carrying_code(tmp_path: Path) -> None:
+    import keras
+
+    inputs = keras.Input((4,))
+    outputs = keras.layers.Lambda(lambda x: x * 2)(inputs)
+    manifest = make_manifest(
+        kind="head",
+        class_names=["a", "b", "c", "d"],
+        clip_settings=ClipSettings(),
+        backbone=BackboneSpec.untrained(),
+        precision="float32",
+        label_counts={},
+        metrics={},
+        training={},
+    )
+    path = save_bundle(tmp_path / "lambda.sonotag-model", keras.Model(inputs, outputs), manifest)
+    with pytest.raises(ModelBundleError, match="cannot be read"):
+        load_bundle(path)

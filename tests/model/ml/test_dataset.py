@@ -1,0 +1,101 @@
+"""Labels -> examples and the held-out split (pure NumPy, no TensorFlow)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+
+from model.ml.dataset import (
+    NEGATIVE,
+    POSITIVE,
+    UNKNOWN,
+    build_examples,
+    label_windows,
+    split_by_recording,
+)
+from model.project.records import Label, LabelClass, LabelState
+
+CLASSES = [LabelClass(1, "wren", "#ff0000", "1", 0), LabelClass(2, "robin", "#00ff00", "2", 1)]
+
+
+def _label(rec: int, start: float, end: float, cls: int, state: str = "present") -> Label:
+    return Label(0, rec, start, end, cls, LabelState(state), "t", datetime.now(UTC))
+
+
+def test_short_label_is_centred_and_clamped_inside_the_recording() -> None:
+    assert label_windows(5.0, 5.5, 60.0, 2.0) == [4.25]
+    assert label_windows(0.1, 0.3, 60.0, 2.0) == [0.0]
+    assert label_windows(59.5, 59.9, 60.0, 2.0) == [58.0]
+    assert label_windows(0.0, 0.5, 1.0, 2.0) == [0.0]  # recording shorter than a clip
+
+
+def test_long_label_gets_several_windows_spanning_it() -> None:
+    assert label_windows(10.0, 16.0, 60.0, 2.0) == [10.0, 12.0, 14.0]
+    assert label_windows(10.0, 15.0, 60.0, 2.0) == [10.0, 11.5, 13.0]
+
+
+def test_targets_follow_the_rules() -> None:
+    labels = [
+        _label(1, 5.0, 5.5, 1),  # wren present: window 4.25
+        _label(1, 5.9, 6.5, 2, "uncertain"),  # robin uncertain, overlaps that window
+        _label(1, 20.0, 20.5, 1, "absent"),  # wren absent: window 19.25
+        _label(1, 19.0, 19.5, 2),  # robin present, fully inside window 19.25
+        _label(1, 40.0, 40.6, 2),  # robin present: window 39.3...
+        _label(1, 41.2, 41.8, 1),  # ...which a wren call only grazes (0.1 s of 0.6)
+    ]
+    ex = build_examples(labels, CLASSES, {1: 60.0}, 2.0)
+    rows = {float(s): tuple(int(v) for v in t) for s, t in zip(ex.starts, ex.targets, strict=True)}
+    assert rows == {
+        4.25: (POSITIVE, UNKNOWN),
+        5.2: (POSITIVE, UNKNOWN),  # the robin's own window: 0.3 s of the 0.5-s wren call in it
+        18.25: (NEGATIVE, POSITIVE),  # half the absent wren's span is in the window
+        19.25: (NEGATIVE, POSITIVE),
+        39.3: (UNKNOWN, POSITIVE),
+        40.5: (POSITIVE, UNKNOWN),  # the wren's own window grazes the robin
+    }
+    assert ex.label_counts()["wren"] == {"present": 3, "absent": 2, "unknown": 1}
+
+
+def test_unmentioned_class_is_a_negative_and_unknown_recordings_are_skipped() -> None:
+    ex = build_examples([_label(1, 5.0, 5.5, 1), _label(9, 1, 2, 1)], CLASSES, {1: 60.0}, 2.0)
+    assert ex.targets.tolist() == [[POSITIVE, NEGATIVE]]
+    assert ex.recording_ids.tolist() == [1]
+
+
+def _many(recordings: int, per_recording: int) -> list[Label]:
+    labels = []
+    for rec in range(1, recordings + 1):
+        for i in range(per_recording):
+            labels.append(_label(rec, 10.0 * i + 1, 10.0 * i + 1.5, 1 + i % 2))
+    return labels
+
+
+def test_split_holds_out_whole_recordings_with_every_class_on_both_sides() -> None:
+    ex = build_examples(_many(8, 6), CLASSES, {r: 100.0 for r in range(1, 9)}, 2.0)
+    split = split_by_recording(ex)
+    assert split.method == "recording"
+    held = set(ex.recording_ids[split.held_out].tolist())
+    assert held and held == set(split.held_out_recordings)
+    assert held.isdisjoint(ex.recording_ids[split.train].tolist())
+    assert 0.15 < len(split.held_out) / len(ex) < 0.45
+    for col in range(2):
+        assert (ex.targets[split.train, col] == POSITIVE).any()
+        assert (ex.targets[split.held_out, col] == POSITIVE).any()
+    assert np.array_equal(split.held_out, split_by_recording(ex).held_out)  # reproducible
+
+
+def test_single_recording_is_split_by_time_without_overlapping_windows() -> None:
+    labels = [_label(1, 3.0 * i + 1, 3.0 * i + 1.4, 1 + i % 2) for i in range(60)]
+    ex = build_examples(labels, CLASSES, {1: 200.0}, 2.0)
+    split = split_by_recording(ex)
+    assert split.method == "time-block"
+    assert len(split.held_out) > 0 and len(split.train) > 0
+    for i in split.held_out:
+        assert (np.abs(ex.starts[split.train] - ex.starts[i]) >= 2.0).all()
+
+
+def test_too_few_examples_are_not_split() -> None:
+    ex = build_examples(_many(2, 2), CLASSES, {1: 60.0, 2: 60.0}, 2.0)
+    split = split_by_recording(ex)
+    assert split.method == "none" and len(split.held_out) == 0 and len(split.train) == len(ex)

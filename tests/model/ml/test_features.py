@@ -1,0 +1,51 @@
+"""The feature cache: retraining the head and re-scoring never run the backbone again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from model.jobs import run_inline
+from model.ml.train import train_job
+from model.project import Project
+
+
+def test_retraining_uses_cached_features_only(project_copy: Path, no_backbone: None) -> None:
+    with Project.open(project_copy, read_only=True) as project:
+        before = project.active_model()
+    result = run_inline(train_job, str(project_copy), untrained_backbone=True, epochs=10)
+    assert result["features"]["computed"] == 0
+    assert result["features"]["cached"] > 0
+    assert result["model_id"] != before.id
+    with Project.open(project_copy, read_only=True) as project:
+        assert project.active_model().id == result["model_id"]
+        for recording in project.recordings():
+            starts, _, scores = project.predictions(result["model_id"], recording.id)
+            assert len(starts) > 0 and np.isfinite(scores).all()
+
+
+def test_new_label_computes_only_its_own_window(project_copy: Path) -> None:
+    """A label added after training needs one new clip through the backbone, no more."""
+    with Project.open(project_copy) as project:
+        recording = project.recordings()[0]
+        tone = project.class_by_name("tone")
+        project.put_label(recording.id, 5.25, 5.45, tone.id, "absent")  # window 4.35 s
+    result = run_inline(
+        train_job, str(project_copy), untrained_backbone=True, epochs=3, score=False
+    )
+    assert result["features"]["computed"] == 1
+
+
+def test_missing_recording_is_skipped_and_named(project_copy: Path) -> None:
+    with Project.open(project_copy) as project:
+        recording = project.recordings()[-1]
+        tone = project.class_by_name("tone")
+        project.put_label(recording.id, 7.25, 7.45, tone.id, "absent")  # window 6.35 s
+    recording.path.unlink()
+    result = run_inline(
+        train_job, str(project_copy), untrained_backbone=True, epochs=3, score=False
+    )
+    assert result["features"]["computed"] == 0
+    assert len(result["features"]["skipped"]) == 1
+    assert result["features"]["skipped"][0].startswith(recording.path.name)

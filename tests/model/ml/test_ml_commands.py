@@ -1,0 +1,120 @@
+"""``sonotag train / predict / weights`` through ``model.cli.main``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from model.cli import main
+from tests.model.ml.conftest import Trained
+
+
+def test_train_command_prints_ap_and_copies_the_bundle(
+    project_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], no_backbone: None
+) -> None:
+    out = tmp_path / "exported.sonotag-model"
+    code = main(
+        [
+            "train",
+            str(project_copy),
+            "--untrained-backbone",
+            "--epochs",
+            "8",
+            "--out",
+            str(out),
+            "--name",
+            "cli model",
+        ]
+    )
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert out.is_file()
+    assert "UNTRAINED" in captured.out and "mAP" in captured.out
+    for name in ("tone", "sweep", "trill"):
+        assert f" {name} (" in captured.out
+    assert "training" in captured.err  # the progress bar
+    assert (project_copy.parent / "synthetic.models" / "cli_model.sonotag-model").is_file()
+
+
+def test_train_command_on_an_unlabelled_project_fails_cleanly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from model.project import Project
+
+    path = tmp_path / "empty.sonotag"
+    Project.create(path).close()
+    assert main(["train", str(path), "--untrained-backbone"]) == 1
+    assert "has no classes yet" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("fmt", "suffix", "header"),
+    [
+        ("raven", ".selections.txt", "Selection\tView\tChannel\tBegin Time (s)"),
+        ("audacity", ".labels.txt", None),
+        ("csv", ".csv", "file,start_s,end_s"),
+    ],
+)
+def test_predict_command_writes_detections(
+    trained: Trained,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    fmt: str,
+    suffix: str,
+    header: str | None,
+) -> None:
+    wav = trained.folder / "rec00.wav"
+    out = tmp_path / "out"
+    code = main(
+        [
+            "predict",
+            trained.result["bundle"],
+            str(wav),
+            str(tmp_path / "gone.wav"),
+            "--out",
+            str(out),
+            "--format",
+            fmt,
+            "--hop",
+            "1",
+            "--threshold",
+            "0.5",
+        ]
+    )
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "gone.wav: no such file" in captured.err
+    lines = (out / f"rec00{suffix}").read_text().splitlines()
+    if header:
+        assert lines[0].startswith(header)
+        lines = lines[1:]
+    assert len(lines) >= 8  # 8 slots, 7 of them with calls, most calls in 2 windows
+    labels = {
+        line.split("\t" if fmt != "csv" else ",")[-2 if fmt == "raven" else -1] for line in lines
+    }
+    if fmt == "audacity":
+        assert labels <= {"tone", "sweep", "trill"} and len(labels) == 3
+
+
+def test_predict_command_with_a_damaged_model_fails_cleanly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.sonotag-model"
+    bad.write_text("nope")
+    assert main(["predict", str(bad), str(tmp_path), "--out", str(tmp_path / "o")]) == 1
+    assert "not a Sonotag model file" in capsys.readouterr().err
+
+
+def test_weights_commands(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from keras.src.backend import config
+
+    monkeypatch.setattr(config, "_KERAS_DIR", str(tmp_path))
+    assert main(["weights", "status"]) == 1
+    assert "not installed" in capsys.readouterr().out
+    wrong = tmp_path / "w.h5"
+    wrong.write_bytes(b"x" * 100)
+    assert main(["weights", "import", str(wrong)]) == 1
+    assert "MD5 checksum" in capsys.readouterr().err

@@ -1,0 +1,116 @@
+"""Training on generated calls with the untrained backbone: held-out quality, split, reporting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from model.project import Project
+from tests.model.ml.conftest import Trained
+from tests.model.ml.synthetic import CLASSES
+
+
+def test_held_out_average_precision_is_high_for_every_class(trained: Trained) -> None:
+    metrics = trained.result["metrics"]
+    aps = {name: metrics["per_class"][name]["ap"] for name in CLASSES}
+    assert all(ap is not None and ap > 0.9 for ap in aps.values()), aps
+    assert metrics["map"] > 0.9
+    for name in CLASSES:
+        curve = metrics["per_class"][name]["pr_curve"]
+        assert len(curve["precision"]) == len(curve["recall"]) == len(curve["thresholds"])
+        assert curve["recall"][0] == 1.0 and curve["recall"][-1] == 0.0
+        assert metrics["per_class"][name]["positives"] > 0
+
+
+def test_held_out_part_is_whole_recordings(trained: Trained) -> None:
+    split = trained.result["metrics"]["split"]
+    assert split["method"] == "recording"
+    assert split["held_out_recordings"], "some recordings are held out"
+    assert split["train_clips"] > split["held_out_clips"] > 0
+
+
+def test_model_is_registered_active_flagged_and_has_scored_every_recording(
+    trained: Trained,
+) -> None:
+    result = trained.result
+    assert result["untrained_backbone"] is True
+    with Project.open(trained.project, read_only=True) as project:
+        record = project.active_model()
+        assert record is not None and record.id == result["model_id"]
+        assert record.manifest["untrained_backbone"] is True
+        assert record.manifest["backbone"]["key"] == "resnet50-untrained-seed0"
+        assert record.metrics["map"] == result["metrics"]["map"]
+        assert record.file.is_file() and record.file.parent.name == "synthetic.models"
+        class_ids = {c.name: c.id for c in project.classes()}
+        for recording in project.recordings():
+            starts, ids, scores = project.predictions(record.id, recording.id)
+            assert len(starts) == round(recording.duration) - 1  # 2-s windows, hop 1 s
+            assert ids == [class_ids[name] for name in CLASSES]
+            assert scores.shape == (len(starts), 3)
+            assert ((scores >= 0) & (scores <= 1)).all()
+
+
+def test_scores_find_the_calls_in_the_recordings(trained: Trained) -> None:
+    """Windows that fully contain a labelled call score high for it, noise windows low."""
+    with Project.open(trained.project, read_only=True) as project:
+        model_id = trained.result["model_id"]
+        names = {c.id: c.name for c in project.classes()}
+        hits = misses = 0
+        for label in project.labels():
+            if label.state.value != "present":
+                continue
+            starts, ids, scores = project.predictions(model_id, label.recording_id)
+            inside = (starts <= label.start) & (starts + 2.0 >= label.end)
+            column = ids.index(label.class_id)
+            best = scores[inside, column].max()
+            hits += best > 0.5
+            misses += best <= 0.5
+            assert names[label.class_id] in CLASSES
+        assert hits >= 0.9 * (hits + misses)
+
+
+def test_progress_reports_epochs_with_loss_ap_eta_and_device(trained: Trained) -> None:
+    epochs = [e.data for e in trained.events if e.data.get("stage") == "training"]
+    assert epochs, "per-epoch progress was reported"
+    assert [e["epoch"] for e in epochs] == list(range(1, len(epochs) + 1))
+    for row in epochs:
+        assert np.isfinite(row["loss"]) and np.isfinite(row["val_loss"])
+        assert 0 <= row["val_ap"] <= 1
+        assert row["eta_s"] >= 0
+        assert row["device"].startswith(("CPU", "GPU"))
+    features = [e for e in trained.events if e.data.get("stage") == "features"]
+    assert features and features[-1].done == features[-1].total
+
+
+def test_early_stopping_keeps_training_short(trained: Trained) -> None:
+    history = trained.result["history"]
+    assert history["epochs_run"] <= 60
+    assert 1 <= history["best_epoch"] <= history["epochs_run"]
+
+
+def test_class_with_too_few_examples_is_left_out(project_copy: Path) -> None:
+    from model.jobs import run_inline
+    from model.ml.bundle import read_manifest
+    from model.ml.train import train_job
+
+    with Project.open(project_copy) as project:
+        owl = project.add_class("owl")
+        project.put_label(project.recordings()[0].id, 0.2, 0.5, owl.id, "present")
+    result = run_inline(train_job, str(project_copy), untrained_backbone=True, epochs=5)
+    assert result["classes_left_out"] == ["owl"]
+    assert result["classes"] == list(CLASSES)
+    assert [c["name"] for c in read_manifest(result["bundle"])["classes"]] == list(CLASSES)
+    with Project.open(project_copy, read_only=True) as project:
+        _, ids, _ = project.predictions(result["model_id"], project.recordings()[0].id)
+        assert owl.id not in ids and len(ids) == 3
+
+
+def test_bundle_files_are_never_overwritten(tmp_path: Path) -> None:
+    from model.ml.train import _bundle_path
+
+    first = _bundle_path(tmp_path, "my model")
+    assert first.name == "my_model.sonotag-model"
+    first.write_text("taken")
+    assert _bundle_path(tmp_path, "my model").name == "my_model-2.sonotag-model"
+    assert _bundle_path(tmp_path, None).name.startswith("model-")

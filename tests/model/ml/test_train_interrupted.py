@@ -1,0 +1,96 @@
+"""Cancel and crash: a stopped training leaves the project intact and usable."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from model.jobs import Cancelled, ProcessJob, Progress, Reporter
+from model.ml.train import models_dir, train_job
+from model.project import Project
+from tests.model.ml.synthetic import make_project
+
+
+def _snapshot(path: Path) -> tuple[list[int], int, str]:
+    with Project.open(path, read_only=True) as project:
+        return [m.id for m in project.models()], len(project.labels()), project.integrity_check()
+
+
+def test_cancel_during_training_leaves_the_project_as_it_was(project_copy: Path) -> None:
+    before = _snapshot(project_copy)
+    bundles = set(models_dir(project_copy).iterdir())
+    reporter: Reporter
+
+    def on_progress(progress: Progress) -> None:
+        if progress.data.get("stage") == "training" and progress.data["epoch"] >= 2:
+            reporter.cancel()
+
+    reporter = Reporter(on_progress)
+    with pytest.raises(Cancelled):
+        train_job(
+            reporter, str(project_copy), untrained_backbone=True, epochs=500, head={"patience": 500}
+        )
+    assert _snapshot(project_copy) == before
+    assert before[2] == "ok"
+    assert set(models_dir(project_copy).iterdir()) == bundles
+
+
+def test_cancel_while_the_backbone_runs_lands_within_two_seconds(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "fresh", recordings=2, seed=7)
+    events: list[Progress] = []
+    reporter = Reporter(events.append)
+    outcome: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            train_job(reporter, str(project), untrained_backbone=True, batch_size=8)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            outcome.append(exc)
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    deadline = time.monotonic() + 120
+    while not any(e.data.get("stage") == "features" and e.done > 0 for e in events):
+        assert worker.is_alive() and time.monotonic() < deadline
+        time.sleep(0.05)
+    asked = time.monotonic()
+    reporter.cancel()
+    worker.join(timeout=30)
+    latency = time.monotonic() - asked
+    assert outcome and isinstance(outcome[0], Cancelled)
+    assert latency < 2.0, f"cancel took {latency:.1f} s"
+    with Project.open(project, read_only=True) as opened:
+        assert opened.models() == [] and opened.integrity_check() == "ok"
+
+
+def test_killed_worker_leaves_the_project_usable(project_copy: Path, no_backbone: None) -> None:
+    before = _snapshot(project_copy)
+    job = ProcessJob(
+        "model.ml.train:train_job",
+        project_path=str(project_copy),
+        untrained_backbone=True,
+        epochs=100_000,
+        head={"patience": 100_000},
+    ).start()
+    try:
+        deadline = time.monotonic() + 180
+        training = False
+        while not training:
+            assert time.monotonic() < deadline, "the worker never started training"
+            for event in job.poll(0.5):
+                assert event.kind == "progress", event.error
+                training |= event.progress.data.get("stage") == "training"
+    finally:
+        job.kill()
+    final = job.poll(5.0)
+    assert final and final[-1].kind == "error" and "ended unexpectedly" in final[-1].error
+    assert _snapshot(project_copy) == before
+    # Still usable: a new training run works, straight from the cached features.
+    from model.jobs import run_inline
+
+    result = run_inline(train_job, str(project_copy), untrained_backbone=True, epochs=5)
+    assert result["features"]["computed"] == 0
+    assert _snapshot(project_copy)[0] == [*before[0], result["model_id"]]
