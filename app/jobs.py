@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
 from model.errors import SonotagError
-from model.jobs import Cancelled, JobFunction, ProcessJob, Progress, Reporter
+from model.jobs import Cancelled, JobFunction, ProcessJob, Progress, Reporter, WorkerProcess
 
 
 class Job(QObject):
@@ -74,10 +74,13 @@ class _ThreadWorker(QThread):
 class _ProcessWatcher(QThread):
     """Polls a ``ProcessJob`` from a helper thread so the GUI thread never blocks on it."""
 
-    def __init__(self, job: Job, process_job: ProcessJob) -> None:
+    def __init__(
+        self, job: Job, process_job: ProcessJob, on_final: Callable[[], None] | None = None
+    ) -> None:
         super().__init__()
         self.job = job
         self.process_job = process_job
+        self.on_final = on_final
         job._cancel_fn = process_job.cancel
         job.process = process_job
 
@@ -85,6 +88,10 @@ class _ProcessWatcher(QThread):
         self.process_job.start()
         while True:
             for event in self.process_job.poll(0.1):
+                if event.kind != "progress" and self.on_final is not None:
+                    # Free the shared worker before anyone hears the job ended: a slot that
+                    # starts the next process job (score after training) should get it.
+                    self.on_final()
                 if event.kind == "progress":
                     self.job.progress.emit(event.progress)
                 elif event.kind == "done":
@@ -112,6 +119,10 @@ class JobRunner(QObject):
         super().__init__(parent)
         self._ids = itertools.count(1)
         self._workers: dict[int, QThread] = {}
+        # One long-lived process for process jobs, so TensorFlow is imported once per session;
+        # a second process job while it is busy gets a fresh process of its own.
+        self._worker_process = WorkerProcess()
+        self._worker_in_use = False
 
     def _track(self, job: Job, worker: QThread) -> Job:
         self._workers[job.job_id] = worker
@@ -134,7 +145,20 @@ class JobRunner(QObject):
 
     def run_process(self, title: str, target: str, **kwargs: Any) -> Job:
         job = Job(title, next(self._ids))
-        return self._track(job, _ProcessWatcher(job, ProcessJob(target, **kwargs)))
+        if self._worker_in_use:
+            watcher = _ProcessWatcher(job, ProcessJob(target, **kwargs))
+        else:
+            self._worker_in_use = True
+            process_job = self._worker_process.job(target, **kwargs)
+            watcher = _ProcessWatcher(job, process_job, self._release_worker)
+        return self._track(job, watcher)
+
+    def _release_worker(self) -> None:
+        self._worker_in_use = False
+
+    def shutdown(self) -> None:
+        """At exit: ends the long-lived worker process (running jobs were cancelled first)."""
+        self._worker_process.close()
 
     def running(self) -> list[QThread]:
         return list(self._workers.values())

@@ -387,6 +387,7 @@ class MainWindow(QMainWindow):
         for job in list(self._active_jobs):
             job.cancel()  # stops at the next file; files added so far stay added
         self.jobs.wait_all(5_000)
+        self.jobs.shutdown()
         self.close_project()
         self.spectrogram.shutdown()
         super().closeEvent(event)

@@ -107,81 +107,115 @@ class JobEvent:
     detail: str = ""
 
 
-def _child_main(target: str, kwargs: dict[str, Any], events: Any, cancel_event: Any) -> None:
-    reporter = Reporter(lambda p: events.put(JobEvent("progress", progress=p)), cancel_event)
+def _run_task(
+    target: str, kwargs: dict[str, Any], put: Callable[[JobEvent], None], cancel: Any
+) -> None:
+    """Runs one job in a worker process and always ends with exactly one final event."""
+    reporter = Reporter(lambda p: put(JobEvent("progress", progress=p)), cancel)
     try:
         result = resolve(target)(reporter, **kwargs)
     except Cancelled:
-        events.put(JobEvent("cancelled"))
+        put(JobEvent("cancelled"))
     except SonotagError as exc:
-        events.put(JobEvent("error", error=str(exc), detail=traceback.format_exc()))
+        put(JobEvent("error", error=str(exc), detail=traceback.format_exc()))
     except BaseException as exc:  # noqa: BLE001 - anything else is reported, never swallowed
-        events.put(
-            JobEvent("error", error=f"{type(exc).__name__}: {exc}", detail=traceback.format_exc())
-        )
+        put(JobEvent("error", error=f"{type(exc).__name__}: {exc}", detail=traceback.format_exc()))
     else:
-        events.put(JobEvent("done", result=result))
+        put(JobEvent("done", result=result))
+
+
+def _child_main(target: str, kwargs: dict[str, Any], events: Any, cancel_event: Any) -> None:
+    _run_task(target, kwargs, lambda event: events.put((0, event)), cancel_event)
+
+
+def _worker_main(tasks: Any, events: Any, cancel_event: Any) -> None:
+    while True:
+        item = tasks.get()
+        if item is None:
+            return
+        number, target, kwargs = item
+        _run_task(target, kwargs, lambda event, n=number: events.put((n, event)), cancel_event)
 
 
 class ProcessJob:
     """Runs ``target(reporter, **kwargs)`` in a spawned process (works the same on Windows/macOS).
 
     The parent polls for events; if the child dies without saying why (SIGKILL, out of memory)
-    ``poll`` reports an error event with the exit code, so callers need no special case.
+    ``poll`` reports an error event with the exit code, so callers need no special case. With a
+    ``WorkerProcess`` the job runs in that long-lived process instead of a fresh one.
     """
 
-    def __init__(self, target: str, **kwargs: Any) -> None:
+    def __init__(self, target: str, *, worker: WorkerProcess | None = None, **kwargs: Any) -> None:
         self.target = target
         self.kwargs = kwargs
-        ctx = mp.get_context("spawn")
-        self._events = ctx.Queue()
-        self._cancel = ctx.Event()
-        self._process = ctx.Process(
-            target=_child_main, args=(target, kwargs, self._events, self._cancel), daemon=True
-        )
+        self.worker = worker
         self.finished = False
+        self._number = 0
+        self._cancel_early = False  # cancel() before start(): honoured as soon as it starts
+        if worker is None:
+            ctx = mp.get_context("spawn")
+            self._events = ctx.Queue()
+            self._cancel = ctx.Event()
+            self._process = ctx.Process(
+                target=_child_main, args=(target, kwargs, self._events, self._cancel), daemon=True
+            )
 
     @property
     def pid(self) -> int | None:
-        return self._process.pid
+        process = getattr(self, "_process", None)
+        return process.pid if process is not None else None
 
     def start(self) -> ProcessJob:
-        self._process.start()
+        if self.worker is None:
+            self._process.start()
+        else:
+            self._process, self._events, self._cancel, self._number = self.worker.submit(
+                self.target, self.kwargs
+            )
+        if self._cancel_early:
+            self._cancel.set()
         return self
 
     def cancel(self) -> None:
-        self._cancel.set()
+        self._cancel_early = True
+        if hasattr(self, "_cancel"):
+            self._cancel.set()
 
     def kill(self) -> None:
-        if self._process.is_alive():
-            self._process.kill()
+        process = getattr(self, "_process", None)
+        if process is not None and process.pid is not None and process.is_alive():
+            process.kill()
 
     def is_alive(self) -> bool:
-        return self._process.is_alive()
+        process = getattr(self, "_process", None)
+        return process is not None and process.pid is not None and process.is_alive()
+
+    def _get(self, timeout: float | None) -> JobEvent:
+        """Next event of this job; events left over from an earlier job of a worker are skipped."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            number, event = (
+                self._events.get(timeout=remaining) if remaining else self._events.get_nowait()
+            )
+            if number == self._number:
+                return event
 
     def poll(self, timeout: float = 0.1) -> list[JobEvent]:
         """Events that arrived, waiting up to ``timeout`` for the first; the last one is final
         (done/cancelled/error) once the job is over."""
         out: list[JobEvent] = []
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
+        while not self.finished:
             try:
-                event = (
-                    self._events.get(timeout=max(0.0, remaining))
-                    if not out
-                    else (self._events.get_nowait())
-                )
+                event = self._get(timeout if not out else 0.0)
             except queue.Empty:
                 break
             out.append(event)
-            if event.kind != "progress":
-                self.finished = True
-                break
+            self.finished = event.kind != "progress"
         if not self.finished and not out and not self._process.is_alive():
             # Drain once more: the child may have put its last event just before exiting.
             try:
-                out.append(self._events.get(timeout=0.5))
+                out.append(self._get(0.5))
                 self.finished = out[-1].kind != "progress"
             except queue.Empty:
                 pass
@@ -195,7 +229,10 @@ class ProcessJob:
                     )
                 )
         if self.finished:
-            self._process.join(timeout=5)
+            if self.worker is None:
+                self._process.join(timeout=5)
+            else:
+                self.worker.release(self._number)
         return out
 
     def wait(
@@ -208,6 +245,67 @@ class ProcessJob:
                     on_progress(event.progress)
                 elif event.kind != "progress":
                     return event
+
+
+class WorkerProcess:
+    """A spawned process that runs process jobs one after another.
+
+    Training and scoring import TensorFlow, which costs seconds; keeping one worker alive makes
+    "retrain, then re-score" take the head's fitting time, not the import's. A job that kills
+    the worker (cancel with force, a crash) just means the next job starts a fresh one.
+    """
+
+    def __init__(self) -> None:
+        self._ctx = mp.get_context("spawn")
+        self._process: Any = None
+        self._numbers = iter(range(1, 1 << 62))
+        self._lock = threading.Lock()
+        self.busy = False
+
+    def _ensure_started(self) -> None:
+        if self._process is not None and self._process.is_alive():
+            return
+        self._tasks = self._ctx.Queue()
+        self._events = self._ctx.Queue()
+        self._cancel = self._ctx.Event()
+        self._process = self._ctx.Process(
+            target=_worker_main, args=(self._tasks, self._events, self._cancel), daemon=True
+        )
+        self._process.start()
+
+    def submit(self, target: str, kwargs: dict[str, Any]) -> tuple[Any, Any, Any, int]:
+        """Queues one job; returns what its ``ProcessJob`` polls (process, events, cancel, id)."""
+        with self._lock:
+            if self.busy:
+                raise RuntimeError("this worker process is already running a job")
+            self._ensure_started()
+            self.busy = True
+            number = next(self._numbers)
+            self._cancel.clear()
+            self._tasks.put((number, target, kwargs))
+            return self._process, self._events, self._cancel, number
+
+    def release(self, number: int) -> None:
+        with self._lock:
+            self.busy = False
+
+    def job(self, target: str, **kwargs: Any) -> ProcessJob:
+        return ProcessJob(target, worker=self, **kwargs)
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    def close(self) -> None:
+        """Asks the idle worker to exit; ends it if it does not within a few seconds."""
+        if self._process is None or not self._process.is_alive():
+            return
+        if not self.busy:
+            self._tasks.put(None)
+            self._process.join(timeout=5)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join(timeout=5)
 
 
 def run_inline(

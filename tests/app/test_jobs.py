@@ -49,3 +49,24 @@ def test_process_job_result_and_death(qtbot) -> None:
         pass
     assert "exit code 3" in blocker.args[0]
     assert runner.wait_all()
+
+
+def test_process_jobs_share_one_warm_worker_when_free(qtbot) -> None:
+    runner = JobRunner()
+    pids = []
+    for _ in range(2):
+        job = runner.run_process("pid", "tests.model.job_targets:pid")
+        with qtbot.waitSignal(job.finished, timeout=30000) as blocker:
+            pass
+        pids.append(blocker.args[0])
+    assert pids[0] == pids[1], "the second job should reuse the warm worker"
+    busy = runner.run_process("spin", "tests.model.job_targets:until_cancelled")
+    with qtbot.waitSignal(busy.progress, timeout=30000):
+        pass
+    other = runner.run_process("pid", "tests.model.job_targets:pid")  # worker busy: a fresh one
+    with qtbot.waitSignal(other.finished, timeout=30000) as blocker:
+        pass
+    assert blocker.args[0] != pids[0]
+    with qtbot.waitSignal(busy.ended, timeout=10000):
+        busy.cancel()
+    runner.shutdown()

@@ -75,3 +75,58 @@ def test_killed_process_is_reported() -> None:
     final = job.wait(lambda p: job.kill() if p.done >= 2 else None)
     assert final.kind == "error" and "exit code -9" in final.error
     assert job.finished and not job.is_alive()
+
+
+def test_worker_process_runs_jobs_one_after_another_in_one_process() -> None:
+    from model.jobs import WorkerProcess
+
+    worker = WorkerProcess()
+    try:
+        first = worker.job("tests.model.job_targets:pid").start()
+        assert first.wait().result == worker.pid
+        busy = worker.job("tests.model.job_targets:until_cancelled").start()
+        with pytest.raises(RuntimeError, match="already running"):
+            worker.job("tests.model.job_targets:count", n=1).start()
+        assert busy.wait(lambda p: busy.cancel()).kind == "cancelled"
+        second = worker.job("tests.model.job_targets:pid").start()  # the busy one was released
+        assert second.wait().result == worker.pid == first.pid
+        seen: list[Progress] = []
+        final = worker.job("tests.model.job_targets:count", n=3).start().wait(seen.append)
+        assert final.result == 30 and [p.done for p in seen] == [0, 1, 2, 3]
+    finally:
+        worker.close()
+    assert not first.is_alive()
+
+
+def test_worker_process_cancel_then_next_job_and_restart_after_kill() -> None:
+    from model.jobs import WorkerProcess
+
+    worker = WorkerProcess()
+    try:
+        job = worker.job("tests.model.job_targets:until_cancelled").start()
+        assert job.wait(lambda p: job.cancel() if p.done >= 2 else None).kind == "cancelled"
+        # The cancel flag is cleared for the next job, which runs in the same process.
+        assert worker.job("tests.model.job_targets:count", n=2).start().wait().result == 20
+        old_pid = worker.pid
+        job = worker.job("tests.model.job_targets:until_cancelled").start()
+        final = job.wait(lambda p: job.kill() if p.done >= 1 else None)
+        assert final.kind == "error" and "ended unexpectedly" in final.error
+        assert worker.job("tests.model.job_targets:pid").start().wait().result != old_pid
+    finally:
+        worker.close()
+
+
+def test_cancel_before_start_is_honoured() -> None:
+    from model.jobs import WorkerProcess
+
+    job = ProcessJob("tests.model.job_targets:until_cancelled")
+    job.cancel()
+    assert job.start().wait().kind == "cancelled"
+    worker = WorkerProcess()
+    try:
+        job = worker.job("tests.model.job_targets:until_cancelled")
+        job.cancel()
+        assert not job.is_alive() and job.pid is None
+        assert job.start().wait().kind == "cancelled"
+    finally:
+        worker.close()
