@@ -9,7 +9,8 @@ registered without files. Timed three ways:
 
 - in this process, first run (Keras traces its training graphs),
 - in this process, later runs (a worker that stays alive between retrains),
-- in a freshly spawned worker process (what ``ProcessJob`` costs: interpreter + TensorFlow).
+- in a freshly spawned worker process (what ``ProcessJob`` costs: interpreter + TensorFlow),
+- in the GUI's warm worker process (``WorkerProcess``), first and second retrain.
 
 Wall time on a shared machine is noisy; CPU time (all threads of this process) is printed too.
 
@@ -31,7 +32,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from model.clips import ClipSettings, window_starts  # noqa: E402
-from model.jobs import ProcessJob, run_inline  # noqa: E402
+from model.jobs import ProcessJob, WorkerProcess, run_inline  # noqa: E402
 from model.ml.backbone import BackboneSpec, FeatureExtractor  # noqa: E402
 from model.ml.dataset import build_examples  # noqa: E402
 from model.ml.train import train_job  # noqa: E402
@@ -126,6 +127,25 @@ def main() -> int:
             f"-> process start-up {wall - final.result['seconds']:.2f} s; phases in the job "
             f"(prepare_s includes importing TensorFlow): {final.result['timings']}"
         )
+        # What the GUI does: one warm worker process (app.jobs.JobRunner) runs every retrain.
+        worker = WorkerProcess()
+        try:
+            for run in range(1, 3):
+                started = time.perf_counter()
+                final = (
+                    worker.job(
+                        "model.ml.train:train_job", project_path=str(path), untrained_backbone=True
+                    )
+                    .start()
+                    .wait()
+                )
+                assert final.kind == "done", final.error
+                print(
+                    f"warm worker run {run}: {time.perf_counter() - started:.2f} s from submit "
+                    f"to scores stored (run 1 includes starting the worker and TensorFlow)"
+                )
+        finally:
+            worker.close()
     return 0
 
 

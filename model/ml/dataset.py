@@ -8,8 +8,9 @@ Rules, chosen so corrections and negatives feed training directly:
   window, for long labels) makes it a positive; one that only grazes the window makes it
   unknown, so half a call is never taught as "absent". UNCERTAIN makes it unknown, ABSENT a
   negative. Precedence: present > unknown > absent.
-- A class with no label on a labelled window is a negative there: labelling a clip "wren"
-  says it is not a "robin".
+- A class with no label on a window that has a PRESENT label is a negative there: labelling a
+  clip "wren" says it is not a "robin". A window with only absent or uncertain labels says
+  nothing about other classes (rejecting "wren" in review does not teach "robin is absent").
 - The held-out part is made of whole recordings, never of overlapping windows of one file (a
   call split across neighbouring windows would otherwise be in both parts and inflate AP).
   With a single recording, blocks of time are held out and training windows that overlap a
@@ -147,6 +148,9 @@ def build_examples(
                 col = column[label.class_id]
                 if value is not None and _RANK[value] > rank[col]:
                     row[col], rank[col] = value, _RANK[value]
+            if not (row == POSITIVE).any():
+                # Only "absent"/"uncertain" here: says nothing about the other classes.
+                row[rank == 0] = UNKNOWN
             rec_ids.append(rid)
             starts.append(window)
             rows.append(row)

@@ -99,3 +99,14 @@ def test_too_few_examples_are_not_split() -> None:
     ex = build_examples(_many(2, 2), CLASSES, {1: 60.0, 2: 60.0}, 2.0)
     split = split_by_recording(ex)
     assert split.method == "none" and len(split.held_out) == 0 and len(split.train) == len(ex)
+
+
+def test_a_window_with_only_absent_labels_says_nothing_about_other_classes() -> None:
+    """Review's "reject wren" must not teach "robin is absent" on that clip."""
+    examples = build_examples(
+        [_label(1, 10.0, 12.0, 1, "absent"), _label(1, 30.0, 32.0, 1, "uncertain")],
+        CLASSES,
+        {1: 60.0},
+        2.0,
+    )
+    assert examples.targets.tolist() == [[NEGATIVE, UNKNOWN], [UNKNOWN, UNKNOWN]]
