@@ -281,6 +281,8 @@ class MainWindow(QMainWindow):
                 dialogs.report_exception(self, "Cannot open the recording", exc)
                 recording = None
         self.context.set_recording(recording)
+        if recording is not None:  # review and other panels switch recordings too
+            self.panel.select_recording(recording.id, emit=False)
         self.listening.set_recording(recording.path if recording else None)
         self.spectrogram.set_recording(recording.path if recording else None, info)
         self.labelling.set_recording(recording)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QDockWidget, QMenu, QWidget
 
 from app.activity_panel import ActivityPanel
 from app.annotations.actions import export_action, import_annotations_action
+from app.batch_dialog import install_batch_menu
 from app.ml.wiring import MlUi, build_ml_ui
 from app.review_panel import ReviewPanel
 
@@ -66,20 +67,31 @@ def install_panels(window: MainWindow, file_menu: QMenu, view_menu: QMenu) -> Pa
         parent=window,
     )
     activity = ActivityPanel(context, window)
-    right = Qt.DockWidgetArea.RightDockWidgetArea
-    window.addDockWidget(right, training_dock)
-    for dock in (models_dock, thresholds_dock, review, activity):
-        window.addDockWidget(right, dock)
-        window.tabifyDockWidget(training_dock, dock)
-    training_dock.raise_()
+    # Side panels become tabs beside the project panel, so opening one never widens the window
+    # (laptops are 1366 px wide); the activity plots want width, so they go under the view.
+    for dock in (training_dock, models_dock, thresholds_dock, review):
+        window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        window.tabifyDockWidget(window.dock, dock)
+    window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, activity)
+    window.dock.raise_()
     docks = (training_dock, models_dock, thresholds_dock, review, activity)
     for key, dock in zip(("F6", "F7", "F8", "F9", "F10"), docks, strict=True):
-        # Hidden until asked for (View menu): labelling needs the whole width first. The
-        # window's saved state brings them back as the user left them.
+        # Hidden until asked for (View menu); the window's saved state brings them back as
+        # the user left them. Showing one also brings its tab to the front.
         dock.hide()
         toggle = dock.toggleViewAction()
         toggle.setShortcut(key)
+        toggle.triggered.connect(lambda checked, d=dock: d.raise_() if checked else None)
         view_menu.addAction(toggle)
+    # The plots under the view take a third of the height, never the spectrogram's share.
+    activity.toggleViewAction().triggered.connect(
+        lambda checked: (
+            checked
+            and window.resizeDocks(
+                [activity], [max(200, window.height() // 3)], Qt.Orientation.Vertical
+            )
+        )
+    )
 
     import_action = file_menu.addAction("&Import annotations…")
     import_action.setShortcut("Ctrl+I")
@@ -87,6 +99,7 @@ def install_panels(window: MainWindow, file_menu: QMenu, view_menu: QMenu) -> Pa
     export = file_menu.addAction("&Export labels or detections…")
     export.setShortcut("Ctrl+E")
     export.triggered.connect(lambda: export_action(context, window))
+    install_batch_menu(window, file_menu, ml.predictor)
     return Panels(ml, training_dock, models_dock, thresholds_dock, review, activity)
 
 

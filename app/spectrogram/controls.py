@@ -80,6 +80,9 @@ class SpectrogramControls(QWidget):
     @staticmethod
     def _db_box(tip: str) -> QSpinBox:
         box = QSpinBox()
+        # Apply on Enter or focus-out, not per keystroke: typing "-70" would pass through "-7",
+        # and the floor/ceiling coupling would move the other box for good.
+        box.setKeyboardTracking(False)
         box.setRange(-150, 0)
         box.setSingleStep(5)
         box.setSuffix(" dB")

@@ -23,8 +23,12 @@ def test_panels_are_docked_and_toggled_from_the_view_menu(window) -> None:
     } <= names
     panels = window.panels
     assert not panels.training_dock.isVisible()
+    width = window.width()
     panels.training_dock.toggleViewAction().trigger()
     assert panels.training_dock.isVisible()
+    for dock in (panels.models_dock, panels.thresholds_dock, panels.review, panels.activity):
+        dock.toggleViewAction().trigger()
+    assert window.width() == width, "opening panels must not widen the window"
     assert panels.training_dock.widget() is panels.ml.training
     view = _menu_texts(window, "View")
     assert {"Training", "Models", "Thresholds", "Review", "Activity"} <= set(view)
@@ -40,6 +44,7 @@ def test_review_callback_switches_recording_and_selects_the_clip(window) -> None
     other = next(r for r in recordings if r.id != window.recording.id and r.duration > 10)
     show_clip(window, other, 6.0, 8.0)
     assert window.recording.id == other.id
+    assert window.panel.current_recording_id() == other.id  # the list follows
     clip = window.labelling.selection.clip
     assert (clip.start, clip.end) == (6.0, 8.0)
     t0, t1 = window.spectrogram.view_range()
@@ -52,3 +57,21 @@ def test_shortcut_sheet_lists_review_and_panel_keys(window) -> None:
     assert {("Review", "A"), ("Review", "Z"), ("Review", "U"), ("Review", "S")} <= keys
     assert ("View", "F6") in keys and ("File", "Ctrl+I") in keys
     assert len(keys) == len(rows), "one key bound to two things"
+
+
+def test_typing_a_floor_does_not_drag_the_ceiling(qtbot, window) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QAbstractSpinBox
+
+    from app.spectrogram import SpectrogramControls
+
+    controls = window.findChild(SpectrogramControls)
+    ceiling = controls.ceiling.value()
+    box = controls.floor
+    box.setFocus()
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box.lineEdit(), "-70")
+    qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Return)
+    assert box.value() == -70 and controls.ceiling.value() == ceiling
+    assert window.spectrogram.display().db_floor == -70
+    assert box.buttonSymbols() != QAbstractSpinBox.ButtonSymbols.NoButtons
