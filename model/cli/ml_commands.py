@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
+from model.batch import ERRORS_FILE, FORMATS, STATE_FILE
 from model.cli.progress import ProgressBar
 from model.errors import SonotagError
-from model.jobs import Reporter, run_inline
-
-FORMATS = {"csv": ".csv", "raven": ".selections.txt", "audacity": ".labels.txt"}
+from model.jobs import Progress, run_inline
 
 
 def register(commands: Any) -> None:
@@ -47,10 +47,34 @@ def register(commands: Any) -> None:
     train.add_argument("--offline", action="store_true", help="never download weights")
     train.set_defaults(func=run_train)
 
-    predict = commands.add_parser("predict", help="score audio files with a trained model")
-    predict.add_argument("model", type=Path, metavar="MODEL")
-    predict.add_argument("inputs", nargs="+", type=Path, metavar="AUDIO_OR_DIR")
-    predict.add_argument("--out", type=Path, required=True, metavar="DIR")
+    predict = commands.add_parser(
+        "predict",
+        help="score audio files or folders with a trained model (resumable)",
+        description=(
+            "Scores every audio file named, or found in the folders (with their subfolders), "
+            "and writes one detection table per file into DIR, mirroring the folder tree. "
+            f"Each finished file is recorded in DIR/{STATE_FILE}: running the same command "
+            "again skips the files already done (a changed file, model, hop, format or "
+            "threshold is scored again), so an interrupted run goes on where it stopped. "
+            "A file that cannot be read does not stop the run: it is reported with its "
+            f"cause and listed in DIR/{ERRORS_FILE}."
+        ),
+        epilog=(
+            "exit status: 0 when every file was scored (or was already done), 1 when any "
+            "file failed or no audio file was found, or on any other error"
+        ),
+    )
+    predict.add_argument("model", type=Path, metavar="MODEL", help="a .sonotag-model file")
+    predict.add_argument(
+        "inputs", nargs="+", type=Path, metavar="AUDIO_OR_DIR", help="audio files or folders"
+    )
+    predict.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help=f"folder for the tables, {ERRORS_FILE} and the resume state",
+    )
     predict.add_argument("--format", choices=sorted(FORMATS), default="csv")
     predict.add_argument(
         "--hop",
@@ -132,110 +156,92 @@ def format_report(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def predict_files_job(
-    reporter: Reporter,
-    model_path: str,
-    inputs: list[str],
-    out_dir: str,
-    fmt: str = "csv",
-    hop: float = 1.0,
-    threshold: float = 0.5,
-    allow_download: bool = True,
-) -> dict[str, Any]:
-    """Scores each audio file and writes one table per file; unreadable files are listed."""
-    from model.errors import AudioError
-    from model.ingest import expand_inputs
-    from model.ml.bundle import load_bundle
-    from model.ml.predict import Scorer
-
-    files, missing = expand_inputs(inputs)
-    skipped = [(str(path), cause) for path, cause in missing]
-    bundle = load_bundle(model_path)
-    scorer = Scorer(bundle, allow_download=allow_download)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written: list[str] = []
-    detections = 0
-    for index, path in enumerate(files):
-        reporter.update(index, len(files), f"scoring {path.name}")
-        try:
-            starts, scores = scorer.score_file(path, hop, reporter)
-        except AudioError as exc:
-            skipped.append((str(path), exc.cause))
-            continue
-        target = out / (path.stem + FORMATS[fmt])
-        detections += write_detections(target, fmt, path, starts, scores, bundle, threshold)
-        written.append(str(target))
-    reporter.update(len(files), len(files), "done")
-    return {"written": written, "skipped": skipped, "detections": detections}
+def clock(seconds: float) -> str:
+    """h:mm:ss or m:ss, as the progress bar shows times."""
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def write_detections(
-    target: Path,
-    fmt: str,
-    audio: Path,
-    starts: Any,
-    scores: Any,
-    bundle: Any,
-    threshold: float,
-) -> int:
-    """One row per (window, class) scoring at least ``threshold``; returns the row count."""
-    from model.annotations.audacity import write_audacity
-    from model.annotations.csv_table import write_csv_table
-    from model.annotations.raven import write_raven
-    from model.annotations.records import Annotation
+class BatchProgressBar(ProgressBar):
+    """The batch job's figures: files done, clips/s and an ETA from audio seconds (the plain
+    bar's ETA goes by files, which misleads when 1-minute and 12-hour files mix)."""
 
-    settings = bundle.clip_settings
-    names = bundle.class_names
-    rows = []
-    for i, start in enumerate(starts):
-        for k, name in enumerate(names):
-            score = float(scores[i, k])
-            if score >= threshold:
-                rows.append(
-                    Annotation(
-                        file=audio.resolve() if fmt == "csv" else None,
-                        start=float(start),
-                        end=float(start) + settings.clip_seconds,
-                        low_hz=settings.fmin,
-                        high_hz=settings.fmax,
-                        label=name,
-                        score=round(score, 4),
-                    )
-                )
-    if fmt == "raven":
-        write_raven(target, rows, label_column="Species")
-    elif fmt == "audacity":
-        write_audacity(target, rows, frequencies=False)
-    else:
-        write_csv_table(target, rows)
-    return len(rows)
+    def render(self, progress: Progress, now: float | None = None) -> str:
+        data = progress.data
+        if data.get("stage") not in ("scoring", "done"):
+            return super().render(progress, now)
+        now = time.monotonic() if now is None else now
+        total = progress.total or 0
+        audio_total = data.get("audio_total_s") or 0.0
+        fraction = data.get("audio_done_s", 0.0) / audio_total if audio_total else progress.fraction
+        filled = int(round(min(1.0, fraction or 0.0) * self.width))
+        parts = [
+            self.title,
+            "[" + "#" * filled + "-" * (self.width - filled) + "]",
+            f"{progress.done:g}/{total:g} files",
+        ]
+        if data.get("clips_per_s"):
+            parts.append(f"{data['clips_per_s']:.1f} clips/s")
+        if data.get("eta_s") is not None and data.get("stage") == "scoring":
+            parts.append("ETA " + clock(data["eta_s"]))
+        parts.append(clock(now - self.started))
+        if progress.message:
+            parts.append(progress.message)
+        return " ".join(parts)
 
 
 def run_predict(args: argparse.Namespace) -> int:
+    from model.batch import batch_predict_job
+
     if args.hop <= 0:
         raise SonotagError(None, "--hop must be a positive number of seconds")
-    result = _run_with_bar(
-        "scoring",
-        predict_files_job,
-        str(args.model),
-        [str(p) for p in args.inputs],
-        str(args.out),
-        fmt=args.format,
-        hop=args.hop,
-        threshold=args.threshold,
-        allow_download=not args.offline,
-    )
-    for path, cause in result["skipped"]:
-        print(f"sonotag: skipped {path}: {cause}", file=sys.stderr)
-    print(
-        f"wrote {len(result['written'])} table(s), {result['detections']} detection(s) "
-        f"at threshold {args.threshold} to {args.out}"
-    )
-    if not result["written"]:
-        print("sonotag: error: no readable recordings among the inputs", file=sys.stderr)
+    bar = BatchProgressBar("scoring")
+    try:
+        result = run_inline(
+            batch_predict_job,
+            str(args.model),
+            [str(p) for p in args.inputs],
+            str(args.out),
+            on_progress=bar,
+            fmt=args.format,
+            hop=args.hop,
+            threshold=args.threshold,
+            allow_download=not args.offline,
+        )
+    except KeyboardInterrupt:
+        bar.close()
+        print(
+            f"sonotag: finished files are kept in {args.out}; "
+            "run the same command again to go on where it stopped",
+            file=sys.stderr,
+        )
+        raise
+    finally:
+        bar.close()
+    print(format_batch_summary(result, args.threshold))
+    if result["failed"]:
+        print(f"sonotag: {len(result['failed'])} file(s) failed:", file=sys.stderr)
+        for path, cause in result["failed"]:
+            print(f"  {path}: {cause}", file=sys.stderr)
+        return 1
+    if not result["files_total"]:
+        print("sonotag: error: no audio files found among the inputs", file=sys.stderr)
         return 1
     return 0
+
+
+def format_batch_summary(result: dict[str, Any], threshold: float) -> str:
+    lines = [
+        f"{len(result['done'])} file(s) done: {result['clips']} windows, "
+        f"{result['detections']} detection(s) at threshold {threshold:g}"
+        + (f", {result['clips_per_s']:.1f} clips/s" if result.get("clips_per_s") else ""),
+        f"{len(result['skipped'])} file(s) skipped as already done by an earlier run",
+        f"{len(result['failed'])} file(s) failed"
+        + (f" (listed in {result['errors_file']})" if result["failed"] else ""),
+        f"tables in {result['out_dir']}",
+    ]
+    return "\n".join(lines)
 
 
 def run_weights_status(args: argparse.Namespace) -> int:

@@ -83,8 +83,9 @@ def test_predict_command_writes_detections(
         ]
     )
     captured = capsys.readouterr()
-    assert code == 0, captured.err
+    assert code == 1, captured.err  # a named file is missing: reported, the rest is done
     assert "gone.wav: no such file" in captured.err
+    assert "1 file(s) done" in captured.out and "1 file(s) failed" in captured.out
     lines = (out / f"rec00{suffix}").read_text().splitlines()
     if header:
         assert lines[0].startswith(header)
@@ -95,6 +96,48 @@ def test_predict_command_writes_detections(
     }
     if fmt == "audacity":
         assert labels <= {"tone", "sweep", "trill"} and len(labels) == 3
+
+
+def test_predict_command_lists_bad_files_exits_1_and_resumes(
+    trained: Trained, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    folder = tmp_path / "card"
+    folder.mkdir()
+    for name in ("rec00.wav", "rec01.wav"):
+        shutil.copyfile(trained.folder / name, folder / name)
+    (folder / "empty.wav").write_bytes(b"")
+    (folder / "readme.wav").write_text("not audio at all")
+    out = tmp_path / "out"
+    argv = ["predict", trained.result["bundle"], str(folder), "--out", str(out)]
+
+    assert main(argv) == 1
+    captured = capsys.readouterr()
+    assert "2 file(s) done" in captured.out and "2 file(s) failed" in captured.out
+    assert "empty.wav: file is empty" in captured.err
+    assert "readme.wav: not an audio file" in captured.err
+    assert "files" in captured.err and "clips/s" in captured.err  # the progress bar
+    assert (out / "rec00.csv").is_file() and (out / "rec01.csv").is_file()
+    assert "readme.wav" in (out / "errors.csv").read_text()
+
+    assert main(argv) == 1  # the bad files still fail; the good ones are not redone
+    captured = capsys.readouterr()
+    assert "0 file(s) done" in captured.out
+    assert "2 file(s) skipped as already done" in captured.out
+
+    (folder / "empty.wav").unlink()
+    (folder / "readme.wav").unlink()
+    assert main(argv) == 0
+    assert "0 file(s) failed" in capsys.readouterr().out
+    assert (out / "errors.csv").read_text().splitlines() == ["file,cause"]
+
+
+def test_predict_help_states_resume_and_exit_status(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["predict", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "skips the files already done" in text
+    assert "exit status: 0 when every file was scored" in text and "1 when any file failed" in text
 
 
 def test_predict_command_with_a_damaged_model_fails_cleanly(

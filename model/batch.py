@@ -1,0 +1,479 @@
+"""Scoring folders of recordings outside a project, resumable and robust to bad files.
+
+A season of AudioMoth cards is thousands of files and hours of CPU; a laptop lid closed, a
+Ctrl+C or a crash must not cost the files already done. So every finished file is written at
+once (atomic rename: a table is complete or absent) and appended to a state log in the output
+folder, keyed by the file (absolute path, size, modification time) and the run's settings (the
+model file's fingerprint, hop, format, threshold). Running the same batch again skips what is
+done; changing the model or a setting re-scores. The log is JSON Lines rather than one JSON
+document so that each finished file costs one appended line, not a rewrite of the whole state:
+a card of 10,000 short bat files would otherwise rewrite megabytes after every file. A torn
+last line (killed mid-write) is simply ignored, and the log is compacted at each start.
+
+A file that cannot be read never stops the run: it is listed with its cause in ``errors.csv``
+and in the result. The ETA follows audio seconds, not file counts, because one field folder
+mixes 1-minute tests with 12-hour nights.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from model.errors import SonotagError
+from model.jobs import Cancelled, Reporter
+
+FORMATS = {"csv": ".csv", "raven": ".selections.txt", "audacity": ".labels.txt"}
+STATE_FILE = "sonotag-batch.jsonl"
+ERRORS_FILE = "errors.csv"
+STATE_VERSION = 1
+
+
+@dataclass
+class BatchFile:
+    """One recording of the batch and where its table goes (relative to the output folder)."""
+
+    path: Path  # absolute
+    root: Path | None  # the input folder it was found under; None when named on its own
+    size: int = 0
+    mtime_ns: int = 0
+    output: str = ""
+    duration: float = 0.0
+
+    @property
+    def key(self) -> str:
+        return str(self.path)
+
+
+def expand_batch_inputs(
+    inputs: Iterable[str | Path],
+) -> tuple[list[BatchFile], list[tuple[str, str]]]:
+    """Audio files named or found below the input folders (with the folder each came from, so
+    results can mirror the folder tree), plus inputs that do not exist."""
+    from model.audio import find_audio_files
+
+    seen: set[str] = set()
+    files: list[BatchFile] = []
+    missing: list[tuple[str, str]] = []
+    for item in inputs:
+        given = Path(item)
+        if not given.exists():
+            missing.append((str(given), "no such file or folder"))
+            continue
+        root = given.resolve() if given.is_dir() else None
+        for path in find_audio_files([given]) if root is not None else [given]:
+            absolute = path.resolve()
+            if str(absolute) not in seen:
+                seen.add(str(absolute))
+                files.append(BatchFile(absolute, root))
+    return files, missing
+
+
+def run_key(model_path: str | Path, hop: float, fmt: str, threshold: float) -> str:
+    """Identity of what a finished file was scored with; any change means score it again."""
+    from model.audio import content_fingerprint
+
+    text = json.dumps(
+        {
+            "model": content_fingerprint(model_path),
+            "hop": float(hop),
+            "format": fmt,
+            "threshold": float(threshold),
+        },
+        sort_keys=True,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+class BatchState:
+    """The append-only log of finished and failed files in an output folder."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.path = out_dir / STATE_FILE
+        self.entries: dict[str, dict[str, Any]] = {}
+        if self.path.is_file():
+            with self.path.open(encoding="utf-8", errors="replace") as fh:
+                for line in fh:
+                    try:
+                        entry = json.loads(line)
+                    except ValueError:
+                        continue  # a line torn by a kill mid-write
+                    if isinstance(entry, dict) and isinstance(entry.get("path"), str):
+                        self.entries[entry["path"]] = entry
+        self._rewrite()
+        try:
+            self._log = self.path.open("a", encoding="utf-8")
+        except OSError as exc:
+            raise SonotagError(self.path, f"cannot write the file ({exc.strerror})") from None
+
+    def _rewrite(self) -> None:
+        lines = [json.dumps({"format": "sonotag-batch", "version": STATE_VERSION})]
+        lines += [json.dumps(entry) for entry in self.entries.values()]
+        atomic_write(self.path, lambda part: part.write_text("\n".join(lines) + "\n", "utf-8"))
+
+    def finished(self, item: BatchFile, key: str, out_dir: Path) -> dict[str, Any] | None:
+        """The entry of a file done with these settings whose table is still there."""
+        entry = self.entries.get(item.key)
+        if (
+            entry is None
+            or entry.get("status") != "done"
+            or entry.get("run") != key
+            or entry.get("size") != item.size
+            or entry.get("mtime_ns") != item.mtime_ns
+            or not (out_dir / str(entry.get("output", ""))).is_file()
+        ):
+            return None
+        return entry
+
+    def record(self, item: BatchFile, key: str, status: str, **data: Any) -> None:
+        entry = {
+            "path": item.key,
+            "size": item.size,
+            "mtime_ns": item.mtime_ns,
+            "run": key,
+            "status": status,
+            "output": item.output,
+            **data,
+        }
+        self.entries[item.key] = entry
+        self._log.write(json.dumps(entry) + "\n")
+        self._log.flush()
+        os.fsync(self._log.fileno())
+
+    def close(self) -> None:
+        self._log.close()
+
+
+def atomic_write(target: Path, write: Callable[[Path], Any]) -> None:
+    """Writes through a sibling ``.part`` file and renames it: readers never see half a file."""
+    part = target.with_name(target.name + ".part")
+    try:
+        write(part)
+        os.replace(part, target)
+    except OSError as exc:  # e.g. the old table is open in a spreadsheet on Windows
+        part.unlink(missing_ok=True)
+        raise SonotagError(target, f"cannot write the file ({exc.strerror or exc})") from None
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+
+
+def assign_outputs(
+    files: Sequence[BatchFile], fmt: str, state: BatchState, key: str, out_dir: Path
+) -> None:
+    """Each file's table: mirrors its folder below the input folder. Names that would clash
+    (same file name in two inputs, or on a case-insensitive disk) get ``-2``, ``-3``...;
+    files already done keep the name they were written under."""
+    suffix = FORMATS[fmt]
+    taken = {STATE_FILE.casefold(), ERRORS_FILE.casefold()}
+    claimed: dict[str, str] = {}
+    for path, entry in state.entries.items():
+        if entry.get("status") == "done" and entry.get("output"):
+            claimed[str(entry["output"]).casefold()] = path
+    taken |= set(claimed)
+    for item in files:
+        entry = state.entries.get(item.key)
+        if entry is not None and entry.get("output") and entry.get("run") == key:
+            item.output = str(entry["output"])
+            continue
+        folder = item.path.parent.relative_to(item.root) if item.root else Path()
+        stem, number = item.path.stem, 1
+        while True:
+            name = (folder / f"{stem}{'' if number == 1 else f'-{number}'}{suffix}").as_posix()
+            owner = claimed.get(name.casefold())
+            if name.casefold() not in taken or owner == item.key:
+                break
+            number += 1
+        item.output = name
+        taken.add(name.casefold())
+
+
+def write_detections(
+    target: Path,
+    fmt: str,
+    audio: Path,
+    starts: Any,
+    scores: Any,
+    bundle: Any,
+    threshold: float,
+) -> int:
+    """One row per (window, class) scoring at least ``threshold``, written atomically;
+    returns the row count. A file with no detection still gets its (empty) table, so
+    "scored, nothing found" differs from "not scored"."""
+    from model.annotations.audacity import write_audacity
+    from model.annotations.csv_table import write_csv_table
+    from model.annotations.raven import write_raven
+    from model.annotations.records import Annotation
+
+    settings = bundle.clip_settings
+    rows = []
+    for i, start in enumerate(starts):
+        for k, name in enumerate(bundle.class_names):
+            score = float(scores[i, k])
+            if score >= threshold:
+                rows.append(
+                    Annotation(
+                        file=audio.resolve() if fmt == "csv" else None,
+                        start=float(start),
+                        end=float(start) + settings.clip_seconds,
+                        low_hz=settings.fmin,
+                        high_hz=settings.fmax,
+                        label=name,
+                        score=round(score, 4),
+                    )
+                )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "raven":
+        atomic_write(target, lambda part: write_raven(part, rows, label_column="Species"))
+    elif fmt == "audacity":
+        atomic_write(target, lambda part: write_audacity(part, rows, frequencies=False))
+    else:
+        atomic_write(target, lambda part: write_csv_table(part, rows))
+    return len(rows)
+
+
+def write_errors(out_dir: Path, failed: Sequence[tuple[str, str]]) -> Path:
+    """``errors.csv``: one row per file that could not be scored, with the cause in words."""
+    target = out_dir / ERRORS_FILE
+
+    def write(part: Path) -> None:
+        with part.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh, lineterminator="\n")
+            writer.writerow(["file", "cause"])
+            writer.writerows(failed)
+
+    atomic_write(target, write)
+    return target
+
+
+class Throughput:
+    """clips/s and an ETA from audio seconds done so far in this run (not file counts)."""
+
+    def __init__(self, audio_total_s: float) -> None:
+        self.audio_total_s = audio_total_s
+        self.audio_done_s = 0.0
+        self.clips = 0
+        self.started: float | None = None
+
+    def start(self) -> None:
+        if self.started is None:
+            self.started = time.monotonic()
+
+    def figures(self, extra_audio_s: float = 0.0, extra_clips: int = 0) -> dict[str, Any]:
+        elapsed = time.monotonic() - self.started if self.started is not None else 0.0
+        audio = self.audio_done_s + extra_audio_s
+        clips = self.clips + extra_clips
+        rate = audio / elapsed if elapsed > 0 and audio > 0 else None
+        return {
+            "clips_per_s": clips / elapsed if elapsed > 0 and clips > 0 else None,
+            "eta_s": max(0.0, self.audio_total_s - audio) / rate if rate else None,
+            "audio_done_s": round(audio, 3),
+            "audio_total_s": round(self.audio_total_s, 3),
+        }
+
+
+class _FileReporter(Reporter):
+    """Hands ``Scorer.score_file``'s per-chunk reports (clips of this file) to the batch."""
+
+    def __init__(self, outer: Reporter, on_fraction: Callable[[float], None]) -> None:
+        super().__init__()
+        self.outer = outer
+        self.on_fraction = on_fraction
+
+    @property
+    def cancelled(self) -> bool:
+        return self.outer.cancelled
+
+    def check(self) -> None:
+        self.outer.check()
+
+    def update(
+        self, done: float, total: float | None = None, message: str = "", **data: Any
+    ) -> None:
+        self.check()
+        if total:
+            self.on_fraction(min(1.0, done / total))
+
+
+def batch_predict_job(
+    reporter: Reporter,
+    model_path: str,
+    inputs: list[str],
+    out_dir: str,
+    *,
+    hop: float = 1.0,
+    fmt: str = "csv",
+    threshold: float = 0.5,
+    allow_download: bool = True,
+) -> dict[str, Any]:
+    """Job: one detection table per audio file under ``out_dir``; resumes an earlier run."""
+    from model.ml.bundle import read_manifest
+
+    if fmt not in FORMATS:
+        raise SonotagError(None, f"unknown table format {fmt!r} (use {', '.join(FORMATS)})")
+    if not hop > 0:
+        raise SonotagError(None, "the hop must be a positive number of seconds")
+    reporter.update(0, None, "finding recordings", stage="finding")
+    manifest = read_manifest(model_path)  # a wrong model file fails before any work
+    files, missing = expand_batch_inputs(inputs)
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SonotagError(out, f"cannot create the output folder ({exc.strerror})") from None
+    key = run_key(model_path, hop, fmt, threshold)
+    clip_seconds = float(manifest["clip_settings"].get("clip_seconds", 2.0))
+    run = _Run(reporter, BatchState(out), key, out, model_path, hop, fmt, threshold)
+    run.clip_seconds, run.allow_download = clip_seconds, allow_download
+    run.total, run.failed = len(files), list(missing)
+    try:
+        run.score(run.select(files))
+    finally:
+        run.state.close()
+        errors_file = write_errors(out, run.failed)
+    return {
+        "out_dir": str(out),
+        "files_total": len(files),
+        "done": run.done,
+        "skipped": run.skipped,
+        "failed": run.failed,
+        "detections": run.detections,
+        "clips": run.meter.clips,
+        "clips_per_s": run.meter.figures()["clips_per_s"],
+        "seconds": round(time.monotonic() - run.started, 3),
+        "errors_file": str(errors_file),
+        "state_file": str(run.state.path),
+    }
+
+
+@dataclass
+class _Run:
+    """One run of a batch: its settings, the state log and the tallies so far."""
+
+    reporter: Reporter
+    state: BatchState
+    key: str
+    out: Path
+    model_path: str
+    hop: float
+    fmt: str
+    threshold: float
+    clip_seconds: float = 2.0
+    allow_download: bool = True
+    total: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    done: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    processed: int = 0  # done + failed + skipped: the "files done" figure
+    detections: int = 0
+    meter: Throughput = field(default_factory=lambda: Throughput(0.0))
+    started: float = field(default_factory=time.monotonic)
+
+    def fail(self, item: BatchFile, cause: str) -> None:
+        self.failed.append((item.key, cause))
+        self.state.record(item, self.key, "failed", cause=cause)
+        self.processed += 1
+
+    def select(self, files: list[BatchFile]) -> list[BatchFile]:
+        """The files still to score, with their lengths; finished ones are skipped and
+        unreadable ones failed here (reading a header is cheap; scoring is not)."""
+        from model.audio import probe
+
+        assign_outputs(files, self.fmt, self.state, self.key, self.out)
+        todo: list[BatchFile] = []
+        for index, item in enumerate(files):
+            if index % 20 == 0:
+                self.reporter.update(
+                    self.processed, self.total, f"checking {item.path.name}", stage="checking"
+                )
+            try:
+                stat = item.path.stat()
+                item.size, item.mtime_ns = stat.st_size, stat.st_mtime_ns
+                if self.state.finished(item, self.key, self.out) is not None:
+                    self.skipped.append(item.key)
+                    self.processed += 1
+                    continue
+                item.duration = probe(item.path).duration
+            except SonotagError as exc:
+                self.fail(item, exc.cause)
+                continue
+            except OSError as exc:
+                self.fail(item, f"cannot read the file ({exc.strerror or exc})")
+                continue
+            todo.append(item)
+        self.meter.audio_total_s = sum(item.duration for item in todo)
+        return todo
+
+    def score(self, todo: list[BatchFile]) -> None:
+        import numpy as np
+
+        from model.clips import window_starts
+        from model.ml.bundle import load_bundle
+        from model.ml.predict import Scorer
+
+        if todo:
+            # The backbone is built before the first file: a model that cannot run (no
+            # weights offline) fails the job once rather than every file.
+            self.reporter.update(self.processed, self.total, "loading the model", stage="loading")
+            scorer = Scorer(load_bundle(self.model_path), allow_download=self.allow_download)
+            if not scorer.fine_tuned:
+                scorer.extractor.load(self.reporter)
+                # One image through the network first: tracing the graph takes seconds, and
+                # would otherwise make the first file's clips/s (and the ETA) far too slow.
+                scorer.extractor.embed(np.zeros((1, *scorer.settings.image_shape), np.uint8))
+            self.meter.start()
+        for item in todo:
+            clips = len(window_starts(item.duration, self.clip_seconds, self.hop))
+            label = f"{item.path.name} ({self.processed + 1} of {self.total})"
+
+            def report(
+                fraction: float, item: BatchFile = item, clips: int = clips, label: str = label
+            ) -> None:
+                figures = self.meter.figures(fraction * item.duration, int(fraction * clips))
+                self.reporter.update(
+                    self.processed,
+                    self.total,
+                    label,
+                    stage="scoring",
+                    file=item.key,
+                    failed=len(self.failed),
+                    **figures,
+                )
+
+            report(0.0)
+            try:
+                starts, scores = scorer.score_file(
+                    item.path, self.hop, _FileReporter(self.reporter, report)
+                )
+                target, bundle = self.out / item.output, scorer.bundle
+                count = write_detections(
+                    target, self.fmt, item.path, starts, scores, bundle, self.threshold
+                )
+            except Cancelled:
+                raise
+            except SonotagError as exc:
+                self.fail(item, exc.cause)
+            except Exception as exc:  # noqa: BLE001 - one odd file must not end a night's batch
+                self.fail(item, f"unexpected error ({type(exc).__name__}: {exc})")
+            else:
+                self.state.record(item, self.key, "done", detections=count, clips=len(starts))
+                self.done.append(item.key)
+                self.detections += count
+                self.meter.clips += len(starts)
+                self.processed += 1
+            self.meter.audio_done_s += item.duration
+        self.reporter.update(
+            self.total,
+            self.total,
+            f"{len(self.done)} scored, {len(self.skipped)} already done, {len(self.failed)} failed",
+            stage="done",
+            failed=len(self.failed),
+            **self.meter.figures(),
+        )
