@@ -12,13 +12,11 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QMainWindow, QMessageBox
 
-from app.batch_dialog import (
-    TARGET,
-    BatchDialog,
+from app.batch_dialog import TARGET, BatchDialog, install_batch_menu
+from app.batch_progress import (
     BatchProgressDialog,
     ProjectScoringProgress,
     describe_progress,
-    install_batch_menu,
     time_left,
 )
 from app.context import AppContext

@@ -1,0 +1,124 @@
+"""Output side of batch runs: which table each recording gets, and writing tables atomically.
+
+Kept apart from the job in ``model.batch`` because the CLI's single-run ``predict`` writes the
+same tables.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from model.errors import SonotagError
+
+if TYPE_CHECKING:
+    from model.batch import BatchFile, BatchState
+
+FORMATS = {"csv": ".csv", "raven": ".selections.txt", "audacity": ".labels.txt"}
+STATE_FILE = "sonotag-batch.jsonl"
+ERRORS_FILE = "errors.csv"
+
+
+def atomic_write(target: Path, write: Callable[[Path], Any]) -> None:
+    """Writes through a sibling ``.part`` file and renames it: readers never see half a file."""
+    part = target.with_name(target.name + ".part")
+    try:
+        write(part)
+        os.replace(part, target)
+    except OSError as exc:  # e.g. the old table is open in a spreadsheet on Windows
+        part.unlink(missing_ok=True)
+        raise SonotagError(target, f"cannot write the file ({exc.strerror or exc})") from None
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+
+
+def assign_outputs(
+    files: Sequence[BatchFile], fmt: str, state: BatchState, key: str, out_dir: Path
+) -> None:
+    """Each file's table: mirrors its folder below the input folder. Names that would clash
+    (same file name in two inputs, or on a case-insensitive disk) get ``-2``, ``-3``...;
+    files already done keep the name they were written under."""
+    suffix = FORMATS[fmt]
+    taken = {STATE_FILE.casefold(), ERRORS_FILE.casefold()}
+    claimed: dict[str, str] = {}
+    for path, entry in state.entries.items():
+        if entry.get("status") == "done" and entry.get("output"):
+            claimed[str(entry["output"]).casefold()] = path
+    taken |= set(claimed)
+    for item in files:
+        entry = state.entries.get(item.key)
+        if entry is not None and entry.get("output") and entry.get("run") == key:
+            item.output = str(entry["output"])
+            continue
+        folder = item.path.parent.relative_to(item.root) if item.root else Path()
+        stem, number = item.path.stem, 1
+        while True:
+            name = (folder / f"{stem}{'' if number == 1 else f'-{number}'}{suffix}").as_posix()
+            owner = claimed.get(name.casefold())
+            if name.casefold() not in taken or owner == item.key:
+                break
+            number += 1
+        item.output = name
+        taken.add(name.casefold())
+
+
+def write_detections(
+    target: Path,
+    fmt: str,
+    audio: Path,
+    starts: Any,
+    scores: Any,
+    bundle: Any,
+    threshold: float,
+) -> int:
+    """One row per (window, class) scoring at least ``threshold``, written atomically;
+    returns the row count. A file with no detection still gets its (empty) table, so
+    "scored, nothing found" differs from "not scored"."""
+    from model.annotations.audacity import write_audacity
+    from model.annotations.csv_table import write_csv_table
+    from model.annotations.raven import write_raven
+    from model.annotations.records import Annotation
+
+    settings = bundle.clip_settings
+    rows = []
+    for i, start in enumerate(starts):
+        for k, name in enumerate(bundle.class_names):
+            score = float(scores[i, k])
+            if score >= threshold:
+                rows.append(
+                    Annotation(
+                        file=audio.resolve() if fmt == "csv" else None,
+                        start=float(start),
+                        end=float(start) + settings.clip_seconds,
+                        low_hz=settings.fmin,
+                        high_hz=settings.fmax,
+                        label=name,
+                        score=round(score, 4),
+                    )
+                )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "raven":
+        atomic_write(target, lambda part: write_raven(part, rows, label_column="Species"))
+    elif fmt == "audacity":
+        atomic_write(target, lambda part: write_audacity(part, rows, frequencies=False))
+    else:
+        atomic_write(target, lambda part: write_csv_table(part, rows))
+    return len(rows)
+
+
+def write_errors(out_dir: Path, failed: Sequence[tuple[str, str]]) -> Path:
+    """``errors.csv``: one row per file that could not be scored, with the cause in words."""
+    target = out_dir / ERRORS_FILE
+
+    def write(part: Path) -> None:
+        with part.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh, lineterminator="\n")
+            writer.writerow(["file", "cause"])
+            writer.writerows(failed)
+
+    atomic_write(target, write)
+    return target
