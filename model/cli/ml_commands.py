@@ -112,6 +112,7 @@ def run_train(args: argparse.Namespace) -> int:
 
     if args.epochs < 1:
         raise SonotagError(None, "--epochs must be at least 1")
+    _check_trainable(args.project)  # before seconds of TensorFlow start-up
     result = _run_with_bar(
         "training",
         train_job,
@@ -130,6 +131,19 @@ def run_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_trainable(project_path: Path) -> None:
+    """The cheap refusals first: no project, no classes, no labels."""
+    from model.project import Project
+
+    if not Path(project_path).exists():
+        raise SonotagError(project_path, "no such project")
+    with Project.open(project_path, read_only=True) as project:
+        if not project.classes():
+            raise SonotagError(project_path, "has no classes yet: add classes and label clips")
+        if not project.labels():
+            raise SonotagError(project_path, "has no labelled clips yet: label some first")
+
+
 def format_report(result: dict[str, Any]) -> str:
     metrics = result["metrics"]
     lines = [f"model {result['name']} (id {result['model_id']}): {result['bundle']}"]
@@ -143,6 +157,13 @@ def format_report(result: dict[str, Any]) -> str:
     for name, figures in metrics.get("per_class", {}).items():
         ap = "n/a" if figures["ap"] is None else f"{figures['ap']:.3f}"
         lines.append(f"  AP {ap}  {name} ({figures['positives']} present held out)")
+    if result.get("classes_left_out"):
+        from model.ml.train import MIN_POSITIVES
+
+        lines.append(
+            f"left out (fewer than {MIN_POSITIVES} clips labelled present): "
+            + ", ".join(result["classes_left_out"])
+        )
     if metrics.get("map") is not None:
         lines.append(f"mAP {metrics['map']:.3f}")
     elif metrics.get("note"):

@@ -21,7 +21,12 @@ def register(commands: Any) -> None:
     new.add_argument("inputs", nargs="*", type=Path, metavar="AUDIO_OR_DIR")
     new.set_defaults(func=run_new)
 
-    add = actions.add_parser("add", help="add recordings (folders are searched recursively)")
+    add = actions.add_parser(
+        "add",
+        help="add recordings (folders are searched recursively)",
+        description="Adds every readable recording; unreadable files are listed on stderr and "
+        "make the exit status 1 (the readable ones are still added).",
+    )
     add.add_argument("project", type=Path, metavar="P.sonotag")
     add.add_argument("inputs", nargs="+", type=Path, metavar="AUDIO_OR_DIR")
     add.set_defaults(func=run_add)
@@ -46,7 +51,8 @@ def _add(project_path: Path, inputs: list[Path]) -> int:
     if inputs and not (result.added or result.already_present):
         print("sonotag: error: no readable recordings among the inputs", file=sys.stderr)
         return 1
-    return 0
+    # Like ``sonotag predict``: the readable files are in, but a script must notice the rest.
+    return 1 if result.skipped else 0
 
 
 def run_new(args: argparse.Namespace) -> int:

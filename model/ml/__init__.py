@@ -4,3 +4,10 @@ The split mirrors the cost: the backbone (seconds per clip on a laptop CPU) runs
 and its 2048-d features are cached in the project; the head (milliseconds) is what retraining
 changes. Nothing here imports TensorFlow at module import time, so the GUI starts fast.
 """
+
+import os
+
+# TensorFlow's C++ start-up chatter (oneDNN, CUDA probing) means nothing to a biologist and
+# buries real messages on the terminal; warnings and errors still show. Set before any import
+# of TensorFlow, which always goes through this package.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

@@ -63,7 +63,7 @@ def test_info_json_and_bad_file(real_data: Path, tmp_path: Path, capsys) -> None
 
 def test_project_new_adds_folder_recursively_and_reports_skips(folder: Path, capsys) -> None:
     project_path = folder.parent / "survey.sonotag"
-    assert main(["project", "new", str(project_path), str(folder)]) == 0
+    assert main(["project", "new", str(project_path), str(folder)]) == 1  # one file skipped
     captured = capsys.readouterr()
     assert "added 2 recording(s)" in captured.out
     assert "20210503_000000.WAV" in captured.err and "skipped" in captured.err
@@ -75,8 +75,9 @@ def test_project_new_adds_folder_recursively_and_reports_skips(folder: Path, cap
 def test_project_add_twice_adds_nothing_new(folder: Path, capsys) -> None:
     project_path = folder.parent / "p.sonotag"
     assert main(["project", "new", str(project_path)]) == 0
-    assert main(["project", "add", str(project_path), str(folder / "night1")]) == 0
-    assert main(["project", "add", str(project_path), str(folder / "night1")]) == 0
+    good = [str(folder / "night1" / n) for n in ("20210502_040000.WAV", "2021-B32-0415_05-3.wav")]
+    assert main(["project", "add", str(project_path), *good]) == 0
+    assert main(["project", "add", str(project_path), *good]) == 0
     assert "2 already in the project" in capsys.readouterr().out
     with Project.open(project_path) as project:
         assert len(project.recordings()) == 2
@@ -118,3 +119,31 @@ def test_console_script_runs_without_a_display(real_data: Path, tmp_path: Path) 
     assert "8000 Hz" in result.stdout
     probe = "import sys, app.entry; sys.exit('PySide6' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", probe], cwd=REPO).returncode == 0
+
+
+def test_train_refuses_an_empty_project_before_loading_tensorflow(tmp_path: Path) -> None:
+    project = tmp_path / "empty.sonotag"
+    assert main(["project", "new", str(project)]) == 0
+    code = (
+        "import sys\nfrom model.cli import main\n"
+        f"rc = main(['train', {str(project)!r}, '--untrained-backbone'])\n"
+        "sys.exit(rc * 10 + ('tensorflow' in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 10, result.stderr  # exit 1, TensorFlow never imported
+    assert "empty.sonotag: has no classes yet" in result.stderr
+
+
+def test_train_report_names_classes_left_out() -> None:
+    from model.cli.ml_commands import format_report
+
+    report = format_report(
+        {
+            "name": "m", "model_id": 1, "bundle": "m.sonotag-model", "untrained_backbone": False,
+            "device": "CPU", "metrics": {"per_class": {}, "map": 0.9, "split": {}},
+            "classes_left_out": ["European storm petrel"],
+        }
+    )  # fmt: skip
+    assert "left out (fewer than 2 clips labelled present): European storm petrel" in report
