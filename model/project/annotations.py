@@ -7,14 +7,12 @@ can carry several classes, and setting a class again on the same clip updates it
 from __future__ import annotations
 
 import re
-import sqlite3
-from collections.abc import Sequence
-from contextlib import AbstractContextManager
 from pathlib import Path
 from types import EllipsisType
 from typing import Any
 
 from model.errors import ProjectError
+from model.project.base import StoreBase
 from model.project.records import (
     Label,
     LabelClass,
@@ -35,21 +33,11 @@ _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _LABEL_COLUMNS = "id, recording_id, start_ms, end_ms, class_id, state, author, created, note"
 
 
-class AnnotationsMixin:
+class AnnotationsMixin(StoreBase):
     """Class and label storage for ``Project`` (which provides the plumbing)."""
 
     path: Path
     author: str
-
-    # Provided by Project.
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
-        raise NotImplementedError
-
-    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        raise NotImplementedError
-
-    def _one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
-        raise NotImplementedError
 
     # ----------------------------------------------------------------- classes
     def classes(self) -> list[LabelClass]:

@@ -8,40 +8,23 @@ rather than a row per number.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from model.errors import ProjectError
+from model.project.base import StoreBase
 from model.project.records import ModelRecord, dt_from_text, dt_to_text, now_utc, to_ms
 
 _MODEL_COLUMNS = "id, name, file, manifest, metrics, created, active"
 
 
-class ResultsMixin:
+class ResultsMixin(StoreBase):
     """Model, prediction and feature storage for ``Project`` (which provides the plumbing)."""
 
     path: Path
-
-    # Provided by Project.
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
-        raise NotImplementedError
-
-    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        raise NotImplementedError
-
-    def _one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
-        raise NotImplementedError
-
-    def _stored(self, path: str | Path) -> str:
-        raise NotImplementedError
-
-    def _absolute(self, stored: str) -> Path:
-        raise NotImplementedError
 
     # ----------------------------------------------------------------- models
     def _model(self, row: tuple[Any, ...]) -> ModelRecord:
