@@ -7,6 +7,7 @@ folder, so listening and labelling a few files never asks where to save first.
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +16,8 @@ from typing import TYPE_CHECKING
 from model.errors import SonotagError
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QIcon
+
     from app.main_window import MainWindow
     from app.settings import Preferences
 
@@ -66,6 +69,7 @@ def build_window(
     data_dir: Path | None = None,
 ) -> MainWindow:
     """The shown main window with the right project open (needs a QApplication)."""
+
     from app import dialogs
     from app.main_window import MainWindow
     from app.settings import Preferences
@@ -100,6 +104,25 @@ def launch_gui(project: Path | None, audio: list[Path]) -> int:
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
+    app.setDesktopFileName("sonotag")  # Wayland matches the window to sonotag.desktop
+    app.setWindowIcon(application_icon())
     window = build_window(project, audio)
     window.raise_()
+    quit_after = os.environ.get("SONOTAG_SMOKE_QUIT_AFTER_MS")
+    if quit_after:  # packaging/smoke_test.sh: show the window, then close it as Ctrl+Q would
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(int(quit_after), window.close)
     return int(app.exec())
+
+
+def application_icon() -> QIcon:
+    """Every rendered size, so each desktop picks a sharp one (taskbar 16 px to dock 512 px)."""
+    from PySide6.QtGui import QIcon
+
+    from model.resources import all_icon_paths
+
+    icon = QIcon()
+    for path in all_icon_paths():
+        icon.addFile(str(path))
+    return icon
