@@ -34,6 +34,7 @@ from model.errors import SonotagError
 
 REFRESH_DELAY_MS = 250  # let a spin box settle before re-reading every score
 _NO_EFFORT_BRUSH = (128, 128, 128, 45)
+MIN_PLOTS_PX = 180
 _TEXT = "#333333"  # pyqtgraph's default grey is faint on the white background
 
 
@@ -121,7 +122,11 @@ class ActivityPanel(QDockWidget):
             for side in ("left", "bottom"):
                 plot.getAxis(side).setTextPen(_TEXT)
                 plot.getAxis(side).setPen(_TEXT)
+        # Below this the tick labels of the two plots run into each other.
+        self.plots.setMinimumHeight(MIN_PLOTS_PX)
+        self.plots.hide()  # shown once there is something to plot
         layout.addWidget(self.plots, 1)
+        layout.addStretch()  # takes the room while the plots are hidden: the words stay on top
         self.setWidget(body)
 
         self.class_combo.currentIndexChanged.connect(self._redraw)
@@ -242,7 +247,16 @@ class ActivityPanel(QDockWidget):
         self.hour_legend.clear()
         activity = self.shown()
         self._export_enabled(activity is not None)
+        # Empty axes (dates of 1970, overlapping ticks) would read as data: show words only.
+        on_clock = activity is not None and bool(activity.dates or activity.hour_effort.any())
+        self.plots.setVisible(on_clock)
         if activity is None:
+            return
+        if not on_clock:
+            self.summary.setText(
+                f"{self._summary_text(activity)} Nothing to plot yet: no recording scored by "
+                "this model has a known start time."
+            )
             return
         rate = self.per_hour.isChecked()
         unit = "detections per recorded hour" if rate else "detections"

@@ -92,7 +92,7 @@ class MainWindow(QMainWindow):
         centre = QWidget(self)
         layout = QVBoxLayout(centre)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(SpectrogramControls(self.spectrogram, centre))
+        layout.addWidget(SpectrogramControls(self.spectrogram, centre, prefs=self.prefs))
         layout.addWidget(self.spectrogram, 1)
         self.setCentralWidget(centre)
 
@@ -147,6 +147,10 @@ class MainWindow(QMainWindow):
         self.snap_action.setChecked(self.prefs.snap_to_grid)
         clock = self._add(view_menu, "&Clock time on the time axis", self._set_clock_time)
         clock.setCheckable(True)
+        clock.setChecked(self.prefs.clock_time)
+        self.spectrogram.display_changed.connect(
+            lambda _s: clock.setChecked(self.spectrogram.clock_time())
+        )
         view_menu.addSeparator()
         self.panels = install_panels(self, file_menu, view_menu)
         file_menu.addSeparator()

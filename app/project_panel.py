@@ -33,6 +33,7 @@ from model.errors import ProjectError
 from model.project import (
     AddClass,
     Command,
+    CommandGroup,
     DeleteClass,
     LabelClass,
     Project,
@@ -226,12 +227,8 @@ class ProjectPanel(QWidget):
             table.setRowHidden(row, not all(word in haystack for word in words))
 
     def visible_recording_ids(self) -> list[int]:
-        table = self.recordings_table
-        return [
-            table.item(row, 0).data(_ID)
-            for row in range(table.rowCount())
-            if not table.isRowHidden(row)
-        ]
+        t = self.recordings_table
+        return [t.item(r, 0).data(_ID) for r in range(t.rowCount()) if not t.isRowHidden(r)]
 
     def current_recording_id(self) -> int | None:
         row = self.recordings_table.currentRow()
@@ -250,10 +247,7 @@ class ProjectPanel(QWidget):
         return False
 
     def _on_recording_selection(self) -> None:
-        if self._filling:
-            return
-        rec_id = self.current_recording_id()
-        if rec_id is not None:
+        if not self._filling and (rec_id := self.current_recording_id()) is not None:
             self.recording_selected.emit(rec_id)
 
     # -- classes ----------------------------------------------------------------------------
@@ -280,8 +274,7 @@ class ProjectPanel(QWidget):
             self.class_selected.emit(self.current_class_id())
 
     def current_class_id(self) -> int | None:
-        item = self.class_tree.currentItem()
-        return None if item is None else item.data(0, _ID)
+        return None if (item := self.class_tree.currentItem()) is None else item.data(0, _ID)
 
     def select_class(self, class_id: int | None) -> None:
         for index in range(self.class_tree.topLevelItemCount()):
@@ -327,8 +320,23 @@ class ProjectPanel(QWidget):
     def recolour_class(self, class_id: int, colour: str) -> bool:
         return self._push(SetClassColour(class_id, colour), "Could not change the colour")
 
-    def set_class_shortcut(self, class_id: int, key: str | None) -> bool:
-        return self._push(SetClassShortcut(class_id, key), "Could not change the key")
+    def set_class_shortcut(self, class_id: int, key: str | None, *, take: bool = False) -> bool:
+        """``take``: a key another class has moves here in the same undo step; that class gets
+        this one's old key (a swap) or none."""
+        classes = {c.id: c for c in (self.project.classes() if self.project else [])}
+        owner = next((c for c in classes.values() if c.shortcut == key and c.id != class_id), None)
+        mine = classes.get(class_id)
+        if not (take and key and owner and mine):
+            return self._push(SetClassShortcut(class_id, key), "Could not change the key")
+        steps: list[Command] = [SetClassShortcut(owner.id, None), SetClassShortcut(class_id, key)]
+        if mine.shortcut:
+            steps.append(SetClassShortcut(owner.id, mine.shortcut))
+        text = (
+            f'Swap keys of "{mine.name}" and "{owner.name}"'
+            if mine.shortcut
+            else f'Move key {key} from "{owner.name}" to "{mine.name}"'
+        )
+        return self._push(CommandGroup(text, steps), "Could not change the key")
 
     def delete_class(self, class_id: int) -> bool:
         return self._push(DeleteClass(class_id), "Could not delete the class")
@@ -347,27 +355,30 @@ class ProjectPanel(QWidget):
                 self.class_selected.emit(added.id)
 
     def ask_rename_class(self) -> None:
-        cls = self._current_class()
-        if cls is None:
+        if (cls := self._current_class()) is None:
             return
         name, ok = QInputDialog.getText(self, "Rename class", "New name:", text=cls.name)
         if ok and name.strip() and name.strip() != cls.name:
             self.rename_class(cls.id, name.strip())
 
     def ask_recolour_class(self) -> None:
-        cls = self._current_class()
-        if cls is None:
+        if (cls := self._current_class()) is None:
             return
         colour = QColorDialog.getColor(QColor(cls.colour), self, f"Colour of {cls.name}")
         if colour.isValid():
             self.recolour_class(cls.id, colour.name())
 
-    def ask_class_shortcut(self) -> None:
-        cls = self._current_class()
-        if cls is None:
-            return
+    def key_choices(self, cls: LabelClass) -> list[str]:
+        """What the Key… dialog offers: a key another class has says what choosing it does."""
         owners = {c.shortcut: c.name for c in self._classes if c.shortcut and c.id != cls.id}
-        choices = ["none"] + [f"{k} (used by {owners[k]})" if k in owners else k for k in KEYS]
+        then = f"who gets {cls.shortcut}" if cls.shortcut else "who is left without a key"
+        what = "swap with" if cls.shortcut else "move from"
+        return ["none"] + [f"{k} ({what} {owners[k]}, {then})" if k in owners else k for k in KEYS]
+
+    def ask_class_shortcut(self) -> None:
+        if (cls := self._current_class()) is None:
+            return
+        choices = self.key_choices(cls)
         current = choices.index(cls.shortcut) if cls.shortcut in choices else 0
         choice, ok = QInputDialog.getItem(
             self, "Class key", f"Key that labels {cls.name}:", choices, current, False
@@ -375,11 +386,10 @@ class ProjectPanel(QWidget):
         if ok:
             key = None if choice == "none" else choice[0]
             if key != cls.shortcut:
-                self.set_class_shortcut(cls.id, key)
+                self.set_class_shortcut(cls.id, key, take=True)
 
     def ask_delete_class(self) -> None:
-        cls = self._current_class()
-        if cls is None or self.project is None:
+        if (cls := self._current_class()) is None or self.project is None:
             return
         n = len(self.project.labels(class_id=cls.id))
         question = (

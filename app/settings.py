@@ -7,9 +7,12 @@ migrate or drop stale keys instead of misreading them.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
+
+from model.spectrogram import COLORMAPS, DB_MAX, DB_MIN, FFT_SIZES, SpectrogramSettings
 
 SCHEMA_VERSION = 1
 MAX_RECENT = 10
@@ -112,6 +115,62 @@ class Preferences:
     @playback_band_pass.setter
     def playback_band_pass(self, value: bool) -> None:
         self.qsettings.setValue("playback/band_pass", bool(value))
+
+    # -- spectrogram display ---------------------------------------------------------------
+    def spectrogram_settings(self) -> SpectrogramSettings:
+        """The display the user left: colour map, dB floor/ceiling, FFT size, frequency band.
+
+        Each value that is missing or no longer offered (a colour map dropped in a later
+        release, a hand-edited file) falls back to its default alone, so one bad key never
+        throws away the others.
+        """
+        default = SpectrogramSettings()
+        value = self.qsettings.value
+        colormap = str(value("spectrogram/colormap") or default.colormap)
+        n_fft = int(_to_float(value("spectrogram/n_fft"), default.n_fft))
+        floor = _to_float(value("spectrogram/db_floor"), default.db_floor)
+        ceiling = _to_float(value("spectrogram/db_ceiling"), default.db_ceiling)
+        if not (math.isfinite(floor) and math.isfinite(ceiling)):
+            floor, ceiling = default.db_floor, default.db_ceiling
+        if not DB_MIN <= floor < ceiling <= DB_MAX:
+            floor, ceiling = default.db_floor, default.db_ceiling
+        f0 = _to_float(value("spectrogram/freq_min"), 0.0)
+        f1_raw = value("spectrogram/freq_max")
+        f1 = _to_float(f1_raw, math.nan) if f1_raw not in (None, "") else None
+        if not (math.isfinite(f0) and f0 >= 0):
+            f0 = 0.0
+        if f1 is not None and not (math.isfinite(f1) and f1 > f0):
+            f0, f1 = 0.0, None
+        return SpectrogramSettings(
+            n_fft=n_fft if n_fft in FFT_SIZES else default.n_fft,
+            db_floor=floor,
+            db_ceiling=ceiling,
+            colormap=colormap if colormap in COLORMAPS else default.colormap,
+            freq_min=f0,
+            freq_max=f1,
+        )
+
+    def save_spectrogram_settings(
+        self, settings: SpectrogramSettings, *, frequencies: bool = True
+    ) -> None:
+        """``frequencies=False`` keeps the stored band (nothing shown: no band to keep)."""
+        self.qsettings.setValue("spectrogram/colormap", settings.colormap)
+        self.qsettings.setValue("spectrogram/n_fft", int(settings.n_fft))
+        self.qsettings.setValue("spectrogram/db_floor", float(settings.db_floor))
+        self.qsettings.setValue("spectrogram/db_ceiling", float(settings.db_ceiling))
+        if frequencies:
+            self.qsettings.setValue("spectrogram/freq_min", float(settings.freq_min))
+            top = settings.freq_max
+            self.qsettings.setValue("spectrogram/freq_max", "" if top is None else float(top))
+
+    @property
+    def clock_time(self) -> bool:
+        """The user's choice; it applies whenever a recording's start time is known."""
+        return _to_bool(self.qsettings.value("spectrogram/clock_time"), False)
+
+    @clock_time.setter
+    def clock_time(self, value: bool) -> None:
+        self.qsettings.setValue("spectrogram/clock_time", bool(value))
 
     # -- window ----------------------------------------------------------------------------
     def window_state(self) -> tuple[QByteArray | None, QByteArray | None]:

@@ -4,7 +4,8 @@ the open project, with a preview of exactly what will be written before anything
 The user sees the clip rule in words with its numbers, which classes would be new (ticked by
 default; unticking one leaves its labels out) and every row that cannot be placed, with the
 reason, so nothing is dropped silently. Import writes one ``ImportLabels`` command on the
-context's undo stack, so a single Undo takes the whole import back.
+context's undo stack, so a single Undo takes the whole import back. Labels replacing one already
+on the clip are counted apart from new ones, so the numbers match the recording list's.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ from app.annotations.sources import (
 from app.dialogs import report_exception
 from model.annotations.importer import apply_import
 from model.errors import SonotagError
+from model.project.records import to_ms
 
 if TYPE_CHECKING:
     from app.context import AppContext
@@ -80,7 +82,13 @@ class ImportDialog(QDialog):
         self.cache = AnnotationCache()
         self.preview = Preview()
         self.refused: set[str] = set()  # lower-cased new class names the user unticked
-        self.written = 0
+        self.written = self.added = self.replaced = 0  # added + replaced == written
+        # Every label as (recording, start ms, end ms, class); the dialog is modal: it stays so.
+        names = {c.id: c.name.lower() for c in self.project.classes()}
+        self._existing = {
+            (la.recording_id, to_ms(la.start), to_ms(la.end), names.get(la.class_id, ""))
+            for la in self.project.labels()
+        }
         self._clip_seconds = clip_seconds_of(self.project)
         self._timer = QTimer(self, singleShot=True, interval=_DEBOUNCE_MS)
         self._timer.timeout.connect(self.refresh_preview)
@@ -151,9 +159,7 @@ class ImportDialog(QDialog):
     def _build_rule(self) -> QGroupBox:
         box = QGroupBox("From time spans to clip labels", self)
         form = QFormLayout(box)
-        self.overlap_spin = QSpinBox(box, suffix=" %")
-        self.overlap_spin.setRange(1, 100)
-        self.overlap_spin.setValue(50)
+        self.overlap_spin = QSpinBox(box, suffix=" %", minimum=1, maximum=100, value=50)
         self.overlap_spin.setToolTip("Of the shorter of annotation and clip.")
         self.grid_spin = QDoubleSpinBox(box, decimals=2, singleStep=0.5, suffix=" s")
         self.grid_spin.setRange(0.05, self._clip_seconds)
@@ -175,12 +181,10 @@ class ImportDialog(QDialog):
             "none). Left empty, such rows are listed as not placed."
         )
         form.addRow("Class for unnamed rows:", self.default_class_edit)
-        self.min_score_spin = QDoubleSpinBox(box, decimals=2, singleStep=0.05)
-        self.min_score_spin.setRange(0.0, 1.0)
-        self.min_score_spin.setSpecialValueText("any")
-        self.min_score_spin.setToolTip(
-            "BirdNET confidence: rows below it are listed, not imported."
+        self.min_score_spin = QDoubleSpinBox(
+            box, decimals=2, singleStep=0.05, minimum=0.0, maximum=1.0, specialValueText="any"
         )
+        self.min_score_spin.setToolTip("BirdNET confidence: rows below it are listed, not imported")
         form.addRow("Minimum score:", self.min_score_spin)
         self.frames_box = QCheckBox("Sonic Visualiser frames are counted at\nthe recording's rate")
         self.frames_box.setToolTip(
@@ -189,23 +193,21 @@ class ImportDialog(QDialog):
             "look stretched or cut short."
         )
         self.frames_hint = QLabel(box, wordWrap=True)
-        self.keep_box = QCheckBox("Keep labels already on a clip")
-        self.keep_box.setToolTip("Otherwise the imported state replaces a clip's existing label.")
+        self.keep_box = QCheckBox("Keep labels already on a clip", box)
+        self.keep_box.setToolTip("Otherwise the imported state replaces the clip's label.")
         form.addRow(self.frames_box)
         form.addRow(self.frames_hint)
         form.addRow(self.keep_box)
         self.default_class_edit.textChanged.connect(self._schedule)
         self.min_score_spin.valueChanged.connect(self._schedule)
         self.frames_box.toggled.connect(self._schedule)
+        self.keep_box.toggled.connect(self._show_summary)
         return box
 
     def _build_preview(self) -> QGroupBox:
         box = QGroupBox("Preview", self)
         layout = QVBoxLayout(box)
-        self.summary_label = QLabel(box, wordWrap=True)
-        font = self.summary_label.font()
-        font.setBold(True)
-        self.summary_label.setFont(font)
+        self.summary_label = QLabel(box, wordWrap=True, styleSheet="font-weight: bold;")
         layout.addWidget(self.summary_label)
         row = QHBoxLayout()
         left = QVBoxLayout()
@@ -243,17 +245,18 @@ class ImportDialog(QDialog):
     def _schedule(self) -> None:
         self._timer.start()
 
+    def _combo(self, row: int, column: int) -> QComboBox:
+        combo = self.files_table.cellWidget(row, column)
+        assert isinstance(combo, QComboBox)
+        return combo
+
     def _format_changed(self, row: int) -> None:
         source = self.sources[row]
-        combo = self.files_table.cellWidget(row, _FORMAT)
-        assert isinstance(combo, QComboBox)
-        source.fmt = combo.currentData()
+        source.fmt = self._combo(row, _FORMAT).currentData()
         if source.single_file and source.recording_id is None:
             rec = default_recording(source.path, self.recordings, self.context.recording)
             source.recording_id = rec.id if rec is not None else None
-        recording = self.files_table.cellWidget(row, _RECORDING)
-        assert isinstance(recording, QComboBox)
-        self._sync_recording_combo(row, recording)
+        self._sync_recording_combo(row, self._combo(row, _RECORDING))
         self.refresh_preview()
 
     def _sync_recording_combo(self, row: int, combo: QComboBox) -> None:
@@ -271,19 +274,14 @@ class ImportDialog(QDialog):
         combo.blockSignals(False)
 
     def _recording_changed(self, row: int) -> None:
-        combo = self.files_table.cellWidget(row, _RECORDING)
-        assert isinstance(combo, QComboBox)
-        self.sources[row].recording_id = combo.currentData()
+        self.sources[row].recording_id = self._combo(row, _RECORDING).currentData()
         self.refresh_preview()
 
     def set_format(self, row: int, fmt: str) -> None:
-        combo = self.files_table.cellWidget(row, _FORMAT)
-        assert isinstance(combo, QComboBox)
-        combo.setCurrentIndex(combo.findData(fmt))
+        self._combo(row, _FORMAT).setCurrentIndex(self._combo(row, _FORMAT).findData(fmt))
 
     def set_recording(self, row: int, recording_id: int | None) -> None:
-        combo = self.files_table.cellWidget(row, _RECORDING)
-        assert isinstance(combo, QComboBox)
+        combo = self._combo(row, _RECORDING)
         combo.setCurrentIndex(max(0, combo.findData(recording_id)))
 
     def _class_ticked(self, item: QListWidgetItem) -> None:
@@ -343,6 +341,15 @@ class ImportDialog(QDialog):
     def labels_to_write(self) -> int:
         return self.preview.labels_to_write(self.refused_classes())
 
+    def clips_already_labelled(self) -> int:
+        """Planned labels (of classes kept) whose clip already has a label of that class."""
+        refused = {n.lower() for n in self.refused_classes()}
+        return sum(
+            (rec, to_ms(start), to_ms(end), name.lower()) in self._existing
+            for rec, start, end, name, _state in self.preview.plan.labels
+            if name.lower() not in refused
+        )
+
     def _show_summary(self) -> None:
         refused = self.refused_classes()
         count = self.preview.labels_to_write(refused)
@@ -354,8 +361,11 @@ class ImportDialog(QDialog):
         )
         if left_out:
             text += f" {left_out} label(s) of unticked classes are left out."
+        existing, keep = self.clips_already_labelled(), self.keep_box.isChecked()
+        what = "already labelled, kept as they are" if keep else "replacing the clip's label"
+        text += f" {count - existing} new, {existing} {what}." if existing else ""
         self.summary_label.setText(text)
-        self.import_button.setEnabled(count > 0)
+        self.import_button.setEnabled(count > (existing if keep else 0))
 
     def copy_unplaced(self) -> None:
         self.unplaced_table.copy()
@@ -368,6 +378,7 @@ class ImportDialog(QDialog):
             return
         refused = self.refused_classes()
         wanted = {n for n in self.preview.plan.new_class_names if n not in refused}
+        before = len(self._existing)
         try:
             self.written = apply_import(
                 self.project,
@@ -379,6 +390,10 @@ class ImportDialog(QDialog):
         except (SonotagError, OSError) as exc:
             report_exception(self, "The annotations could not be imported", exc)
             return
-        files = len(self.sources)
-        self.context.status.emit(f"Imported {self.written} clip label(s) from {files} file(s)")
+        self.added = sum(n for n, _ in self.project.counts().values()) - before
+        self.replaced = self.written - self.added
+        self.context.status.emit(
+            f"Imported {self.written} clip label(s) from {len(self.sources)} file(s): "
+            f"{self.added} new, {self.replaced} replacing a label already on the clip"
+        )
         super().accept()

@@ -8,7 +8,12 @@ draws only the labels inside the visible time range.
 How a label looks says its state at a glance: present = translucent fill in the class colour,
 uncertain = fainter fill with a dashed edge and "?" before the name, absent = hatched, with
 "✗" before the name (a real negative: "not this species"). Several labels on one clip stack their
-name tags in rows at the top of the band.
+name tags in rows at the top of the band; a name is shortened ("European st…") to fit its band,
+never written over the next clip.
+
+Class colours are chosen by the user and colour maps by the user too, so a band's colour can
+match the spectrogram under it (the palette's blue over viridis): every edge and tag gets a thin
+halo of black or white, whichever contrasts with the class colour, and stays readable on any map.
 """
 
 from __future__ import annotations
@@ -51,9 +56,30 @@ def _tag_text(name: str, state: LabelState) -> str:
     return name
 
 
+def _luminance(colour: QColor) -> float:
+    return 0.299 * colour.red() + 0.587 * colour.green() + 0.114 * colour.blue()
+
+
 def _text_colour(colour: QColor) -> QColor:
-    luminance = 0.299 * colour.red() + 0.587 * colour.green() + 0.114 * colour.blue()
-    return QColor("black") if luminance > 150 else QColor("white")
+    return QColor("black") if _luminance(colour) > 150 else QColor("white")
+
+
+def halo_colour(colour: QColor) -> QColor:
+    """Black around light class colours, white around dark ones: the pair always contrasts,
+    whatever the spectrogram shows beneath."""
+    return QColor(0, 0, 0, 190) if _luminance(colour) > 140 else QColor(255, 255, 255, 170)
+
+
+def _on_dark(colour: QColor) -> QColor:
+    """The class colour lightened until it reads on the dark tag of an absent label."""
+    light = QColor(colour)
+    for _ in range(8):
+        if _luminance(light) >= 150:
+            break
+        light = QColor(
+            (light.red() + 255) // 2, (light.green() + 255) // 2, (light.blue() + 255) // 2
+        )
+    return light
 
 
 class LabelOverlay(pg.GraphicsObject):
@@ -132,24 +158,14 @@ class LabelOverlay(pg.GraphicsObject):
         def px(t: float) -> float:
             return transform.map(QPointF(t, view.top())).x()
 
-        visible = self.visible_labels(view.left(), view.right())
-        # A name may run past its band up to the next tag in its row, so short clips at a
-        # wide zoom still say what they are.
-        limits: list[float] = [0.0] * len(visible)
-        next_start: dict[int, float] = {}
-        for index in range(len(visible) - 1, -1, -1):
-            label, lane = visible[index]
-            limits[index] = next_start.get(lane, area.right())
-            next_start[lane] = px(label.start)
-        for (label, lane), limit in zip(visible, limits, strict=True):
+        for label, lane in self.visible_labels(view.left(), view.right()):
             cls = self._classes.get(label.class_id)
             colour = QColor(cls.colour if cls else "#888888")
             x0, x1 = sorted((px(label.start), px(label.end)))
             band = QRectF(x0, area.top(), max(x1 - x0, 1.0), area.height())
             self._paint_band(painter, band, colour, label.state)
             name = _tag_text(cls.name if cls else f"class {label.class_id}", label.state)
-            width = max(x1 - x0 - 2, min(metrics.horizontalAdvance(name) + 8, limit - x0 - 3))
-            tag = QRectF(x0 + 1, area.top() + 2 + lane * row, max(width, 1.0), row - 2)
+            tag = QRectF(x0 + 2, area.top() + 2 + lane * row, max(x1 - x0 - 4, 1.0), row - 2)
             self._paint_tag(painter, metrics, tag, colour, name, label.state)
 
         if self._selection is not None:
@@ -172,8 +188,13 @@ class LabelOverlay(pg.GraphicsObject):
             painter.setBrush(QBrush(hatch, Qt.BrushStyle.BDiagPattern))
         else:
             painter.setBrush(fill)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.drawRect(band)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(QPen(halo_colour(colour), 3.5))  # under the edge: 1 px either side
+        painter.drawRect(band)
         edge = QColor(colour)
-        edge.setAlpha(200)
+        edge.setAlpha(230)
         style = Qt.PenStyle.SolidLine if state is LabelState.PRESENT else Qt.PenStyle.DashLine
         painter.setPen(QPen(edge, 1.5, style))
         painter.drawRect(band)
@@ -188,18 +209,18 @@ class LabelOverlay(pg.GraphicsObject):
         state: LabelState,
     ) -> None:
         solid = QColor(colour)
-        solid.setAlpha(225)
+        solid.setAlpha(235)
         if state is LabelState.ABSENT:
-            painter.setBrush(QColor(20, 20, 20, 200))
+            painter.setBrush(QColor(20, 20, 20, 215))
             painter.setPen(QPen(solid, 1.5))
-            text_colour = QColor(colour).lighter(130)
+            text_colour = _on_dark(colour)
         else:
             painter.setBrush(solid)
-            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setPen(QPen(halo_colour(colour), 1.0))
             text_colour = _text_colour(colour)
         painter.drawRect(tag)
         text = metrics.elidedText(name, Qt.TextElideMode.ElideRight, int(tag.width()) - 6)
-        if not text:
+        if len(text) < 2:  # "…" alone says nothing: the colour of the tag has to do
             return
         painter.setPen(text_colour)
         painter.drawText(

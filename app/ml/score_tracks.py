@@ -1,9 +1,11 @@
 """The active model's scores for the shown recording: one lane per class under the spectrogram.
 
-Each class gets a lane (its name on the left, its score curve filled in its colour, a dashed
-threshold line one can drag); windows whose top class passes that class's threshold are marked
-over the spectrogram. Lanes share one plot so a project with many classes costs one x-linked
-plot, not one per class. Curves are drawn at window centres, so a peak sits over its call.
+Each class gets a lane (its whole name written inside it, its score curve filled in its colour,
+a dashed threshold line one can drag); windows whose top class passes that class's threshold are
+marked over the spectrogram. Lanes share one plot so a project with many classes costs one
+x-linked plot, not one per class. Curves are drawn at window centres, so a peak sits over its
+call. Lanes are LANE_PX tall (see ``lanes_px``), the plot is sized to give them that whatever the
+title and time axis take, and the untrained-backbone banner is shortened to the plot's width.
 
 Thresholds are kept per class in the project (meta key ``ml.score_thresholds``) so a reviewer
 finds them as left; they are written after the slider comes to rest, not on every step.
@@ -16,14 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QGraphicsSimpleTextItem
+from PySide6.QtCore import QObject, QPointF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QGraphicsSimpleTextItem
 
 from app.context import AppContext
 from app.ml.detection_bands import DetectionBands
 from app.ml.detections import Detection, detections
-from app.ml.threshold_controls import ThresholdControls
+from app.ml.threshold_controls import ThresholdControls, ThresholdLine
 from model.errors import SonotagError
 from model.project.records import LabelClass, ModelRecord
 
@@ -32,13 +34,23 @@ if TYPE_CHECKING:
 
 THRESHOLDS_META = "ml.score_thresholds"
 DEFAULT_THRESHOLD = 0.5
-LANE_PX = 30
-MIN_TRACK_PX = 64
-MAX_TRACK_PX = 260
-AXIS_PX = 40  # what add_track_plot reserves for the time axis of the lowest plot
-TITLE_PX = 18
+LANE_PX = 34  # a lane's height while the classes fit in MAX_TRACK_PX
+MIN_LANE_PX = 28  # lanes shrink to this before the plot grows past MAX_TRACK_PX
+MIN_TRACK_PX = 64  # room for the "no model yet" message
+MAX_TRACK_PX = 240  # the lanes' usual share of a laptop screen...
+CAP_TRACK_PX = 336  # ...and what many classes may take (12 lanes of MIN_LANE_PX)
 PAD = 0.1  # empty fraction at the bottom and top of each lane
-NAME_CHARS = 8
+NAME_BACKING = QColor(0, 0, 0, 150)
+
+
+def lanes_px(lanes: int) -> int:
+    """Height of the lanes' area: grows with the classes up to a cap, lanes never thinner than
+    MIN_LANE_PX until CAP_TRACK_PX is reached."""
+    if lanes <= 0:
+        return MIN_TRACK_PX
+    if lanes * LANE_PX <= MAX_TRACK_PX:
+        return max(lanes * LANE_PX, MIN_TRACK_PX)
+    return min(max(MAX_TRACK_PX, lanes * MIN_LANE_PX), CAP_TRACK_PX)
 
 
 def lane_y(lane: int, lanes: int, score: np.ndarray | float) -> Any:
@@ -52,6 +64,29 @@ def _clip_seconds(model: ModelRecord) -> float:
         return float(model.manifest["clip_settings"]["clip_seconds"])
     except (KeyError, TypeError, ValueError):
         return 2.0
+
+
+def _lane_name(
+    name: str, colour: QColor, parent: QGraphicsItem, font: QFont
+) -> tuple[QGraphicsRectItem, QGraphicsSimpleTextItem]:
+    """The class name written inside its lane (the 56-px axis left of it fits 8 letters), on
+    a dark backing with a bar in the class colour so it reads over any score curve."""
+    text = QGraphicsSimpleTextItem(name)
+    text.setFont(font)
+    text.setBrush(QColor("#eeeeee"))
+    rect = text.boundingRect()
+    backing = QGraphicsRectItem(0, 0, rect.width() + 10, rect.height() + 1, parent)
+    backing.setBrush(NAME_BACKING)
+    backing.setPen(Qt.PenStyle.NoPen)
+    bar = QGraphicsRectItem(0, 0, 3, rect.height() + 1, backing)
+    bar.setBrush(colour)
+    bar.setPen(Qt.PenStyle.NoPen)
+    text.setParentItem(backing)
+    text.setPos(6, 0)
+    backing.setToolTip(name)
+    backing.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+    backing.setZValue(40)
+    return backing, text
 
 
 class ScoreTracks(QObject):
@@ -79,6 +114,9 @@ class ScoreTracks(QObject):
         self._items: list[Any] = []
         self._lines: dict[int, pg.InfiniteLine] = {}
         self._message = QGraphicsSimpleTextItem()
+        self._names: list[tuple[QGraphicsRectItem, QGraphicsSimpleTextItem]] = []
+        self._name_font = QFont()
+        self._fitting = False
         self.warning = ""  # shown as the track's title: the untrained-backbone flag
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
@@ -105,6 +143,8 @@ class ScoreTracks(QObject):
         font.setPointSizeF(max(font.pointSizeF() - 1, 7.0))
         self._message.setParentItem(box)  # pixel coordinates inside the plot area
         self._message.setFont(font)
+        self._name_font = QFont(font)
+        box.sigResized.connect(lambda *_: self._fit())
         self._message.setBrush(QColor("#c8c8c8"))
         self._message.setZValue(50)
         view.plot_item.addItem(self.bands, ignoreBounds=True)
@@ -155,8 +195,7 @@ class ScoreTracks(QObject):
         self.clip_seconds = _clip_seconds(self.model) if self.model is not None else 2.0
         untrained = bool(self.model and self.model.manifest.get("untrained_backbone"))
         self.warning = (
-            f"⚠ “{self.model.name}” was trained on the UNTRAINED backbone: "
-            "its scores are for testing only"
+            f"⚠ UNTRAINED backbone: scores for testing only (model “{self.model.name}”)"
             if self.model is not None and untrained and self.has_scores()
             else ""
         )
@@ -201,7 +240,8 @@ class ScoreTracks(QObject):
     def _line_moved(self, class_id: int, line: pg.InfiniteLine) -> None:
         lane = self._lanes.index(class_id)
         base = len(self._lanes) - 1 - lane
-        self.set_threshold(class_id, (float(line.value()) - base - PAD) / (1 - 2 * PAD))
+        score = (float(line.value()) - base - PAD) / (1 - 2 * PAD)
+        self.set_threshold(class_id, round(score, 2))  # the sliders' step
 
     def _load_thresholds(self) -> dict[int, float]:
         project = self.context.project
@@ -239,19 +279,15 @@ class ScoreTracks(QObject):
             return
         for item in self._items:
             plot.removeItem(item)
+        for backing, _text in self._names:
+            if backing.scene() is not None:
+                backing.scene().removeItem(backing)
         self._items.clear()
         self._lines.clear()
+        self._names.clear()
         lanes = len(self._lanes)
-        height = min(max(lanes * LANE_PX, MIN_TRACK_PX), MAX_TRACK_PX)
-        lowest = plot.getAxis("bottom").isVisible()
-        if self.warning:
-            plot.setTitle(self.warning, color="#ffa726", size="8pt", bold=True)
-        else:
-            plot.setTitle(None)
-        title = TITLE_PX if self.warning else 0
-        plot.setFixedHeight(height + title + (AXIS_PX if lowest else 0))
-        plot.getViewBox().setYRange(0, max(lanes, 1), padding=0)
-        ticks = []
+        box = plot.getViewBox()
+        box.setYRange(0, max(lanes, 1), padding=0)
         centres = self.starts + self.clip_seconds / 2
         for lane, class_id in enumerate(self._lanes):
             cls = self._classes[class_id]
@@ -270,21 +306,81 @@ class ScoreTracks(QObject):
             floor = pg.InfiniteLine(
                 pos=base, angle=0, pen=pg.mkPen(QColor(255, 255, 255, 40)), movable=False
             )
-            line = pg.InfiniteLine(
+            line = ThresholdLine(
+                1 - 2 * PAD,
                 pos=float(lane_y(lane, lanes, self.threshold(class_id))),
-                angle=0,
-                movable=True,
                 bounds=(base + PAD, base + 1 - PAD),
                 pen=pg.mkPen(colour.lighter(140), width=1, style=Qt.PenStyle.DashLine),
                 hoverPen=pg.mkPen(colour.lighter(160), width=3),
             )
-            line.setToolTip(f"Threshold of {cls.name}: drag up or down")
+            line.setToolTip(f"Threshold of {cls.name}: drag up or down (1 px = 0.01)")
             line.sigPositionChanged.connect(lambda ln, cid=class_id: self._line_moved(cid, ln))
             for item in (floor, curve, line):
                 plot.addItem(item, ignoreBounds=True)
                 self._items.append(item)
             self._lines[class_id] = line
-            name = cls.name if len(cls.name) <= NAME_CHARS else cls.name[: NAME_CHARS - 1] + "…"
-            ticks.append((base + 0.5, name))
-        plot.getAxis("left").setTicks([ticks, []])
+            self._names.append(_lane_name(cls.name, colour, box, self._name_font))
+        plot.getAxis("left").setTicks([[], []])
         self._message.setPos(8, 4)
+        self._fit()
+
+    def lane_names(self) -> list[tuple[str, str]]:
+        """(class name, text shown in its lane), top lane first."""
+        return [(backing.toolTip(), text.text()) for backing, text in self._names]
+
+    def lane_height(self) -> float:
+        """Pixels of one class lane as laid out (0 without lanes)."""
+        if self.plot is None or not self._lanes:
+            return 0.0
+        return float(self.plot.getViewBox().height()) / len(self._lanes)
+
+    def _fit(self) -> None:
+        """Sizes the plot so its lanes get ``lanes_px``, places the lane names and fits the
+        warning to the width; run again whenever the plot is resized."""
+        plot = self.plot
+        if plot is None or self._fitting:
+            return
+        self._fitting = True
+        try:
+            box = plot.getViewBox()
+            self._fit_title(plot)
+            want = lanes_px(len(self._lanes))
+            have = float(box.height())
+            if have <= 0:  # not laid out yet: estimate the title and axis rows
+                axis = plot.getAxis("bottom")
+                extra = (30 if self.warning else 0) + (
+                    axis.maximumHeight() if axis.isVisible() else 0
+                )
+                plot.setFixedHeight(want + min(extra, 80))
+            elif abs(have - want) >= 1:
+                plot.setFixedHeight(float(plot.height()) + want - have)
+            lanes = max(len(self._lanes), 1)
+            step = float(box.height()) / lanes
+            width = float(box.width())
+            metrics = QFontMetrics(self._name_font)
+            for lane, (backing, text) in enumerate(self._names):
+                full = backing.toolTip()
+                shown = metrics.elidedText(full, Qt.TextElideMode.ElideRight, int(width * 0.4))
+                if width > 0 and shown != text.text():
+                    text.setText(shown)
+                    backing.setRect(0, 0, text.boundingRect().width() + 10, backing.rect().height())
+                backing.setPos(QPointF(2, lane * step + 1))
+        finally:
+            self._fitting = False
+
+    def _fit_title(self, plot: pg.PlotItem) -> None:
+        if not self.warning:
+            if plot.titleLabel.isVisible():
+                plot.setTitle(None)
+            return
+        font = QFont()
+        font.setPointSizeF(8)
+        font.setBold(True)
+        room = int(max(float(plot.getViewBox().width()) - 8, 120))  # the title's column
+        shown = QFontMetrics(font).elidedText(self.warning, Qt.TextElideMode.ElideRight, room)
+        if shown != plot.titleLabel.text or not plot.titleLabel.isVisible():
+            plot.setTitle(shown, color="#ffa726", size="8pt", bold=True)
+            plot.titleLabel.setToolTip(self.warning)
+        # LabelItem makes its text's width its minimum: the plots would stay that wide in a
+        # narrower window and the banner be cut at the right edge instead of shortened.
+        plot.titleLabel.setMinimumWidth(0)

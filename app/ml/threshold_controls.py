@@ -1,20 +1,28 @@
 """One threshold slider per class, in the class's colour, with its value as a number.
 
-The same thresholds can also be dragged as dashed lines in the score tracks; both ends call
-``set_value`` on the other without re-emitting, so a drag never loops back into itself.
+The same thresholds can also be dragged as dashed lines in the score tracks (``ThresholdLine``);
+both ends call ``set_value`` on the other without re-emitting, so a drag never loops back into
+itself. The sliders sit at the top of their dock, one row each, and never get narrower than
+``MIN_SLIDER_PX``: a squeezed slider looks like a checkbox.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
+import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QPixmap
-from PySide6.QtWidgets import QGridLayout, QLabel, QSlider, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QSlider, QVBoxLayout, QWidget
 
 from model.project.records import LabelClass
 
 STEPS = 100
+#: Mouse travel (px) that moves a threshold line across the whole 0..1 range: a lane is only
+#: about 30 px tall, so a line that followed the mouse would move 0.04 a pixel.
+DRAG_PX_PER_UNIT = 100
+MIN_SLIDER_PX = 120
 
 
 def _swatch(colour: str, size: int = 12) -> QPixmap:
@@ -30,14 +38,19 @@ class ThresholdControls(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._grid = QGridLayout(self)
-        self._grid.setContentsMargins(4, 2, 4, 2)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self._grid = QGridLayout()
+        outer.addLayout(self._grid)
+        outer.addStretch(1)  # rows stay together at the top however tall the dock is
+        self._grid.setContentsMargins(6, 6, 6, 6)
         self._grid.setHorizontalSpacing(6)
         self._grid.setVerticalSpacing(2)
         self._sliders: dict[int, QSlider] = {}
         self._values: dict[int, QLabel] = {}
         self._hint = QLabel("Thresholds appear once a model has scored this recording.")
         self._hint.setEnabled(False)
+        self._hint.setWordWrap(True)
         self._grid.addWidget(self._hint, 0, 0, 1, 4)
 
     def set_classes(self, classes: Sequence[LabelClass], thresholds: Mapping[int, float]) -> None:
@@ -55,11 +68,14 @@ class ThresholdControls(QWidget):
             swatch = QLabel()
             swatch.setPixmap(_swatch(cls.colour))
             name = QLabel(cls.name)
+            name.setMinimumWidth(60)  # long names give way to the slider, not the reverse
             name.setToolTip(f"Detection threshold of {cls.name}")
             slider = QSlider(Qt.Orientation.Horizontal)
             slider.setRange(0, STEPS)
             slider.setPageStep(5)
             slider.setObjectName(f"threshold-{cls.id}")
+            slider.setMinimumWidth(MIN_SLIDER_PX)
+            slider.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             slider.setToolTip(
                 f"Windows whose top class is {cls.name} with a score at least this high are "
                 "marked on the spectrogram"
@@ -99,3 +115,31 @@ class ThresholdControls(QWidget):
         value = steps / STEPS
         label.setText(f"{value:.2f}")
         self.threshold_changed.emit(class_id, value)
+
+
+class ThresholdLine(pg.InfiniteLine):
+    """A threshold line that moves DRAG_PX_PER_UNIT px of mouse travel per unit of score,
+    whatever the lane's height, so a drag can land on any 0.01 step."""
+
+    def __init__(self, y_per_score: float, **kwargs: Any) -> None:
+        super().__init__(angle=0, movable=True, **kwargs)
+        self.y_per_score = y_per_score
+        self._drag_from: tuple[float, float] | None = None  # (line value, screen y)
+
+    def mouseDragEvent(self, ev: Any) -> None:  # noqa: N802 - pyqtgraph API
+        if not self.movable or ev.button() != Qt.MouseButton.LeftButton:
+            return
+        ev.accept()
+        if ev.isStart():
+            self.moving = True
+            self._drag_from = (float(self.value()), float(ev.buttonDownScreenPos().y()))
+        if not self.moving or self._drag_from is None:
+            return
+        value, screen_y = self._drag_from
+        moved = (screen_y - float(ev.screenPos().y())) / DRAG_PX_PER_UNIT  # up is higher
+        self.setValue(value + moved * self.y_per_score)
+        self.sigDragged.emit(self)
+        if ev.isFinish():
+            self.moving = False
+            self._drag_from = None
+            self.sigPositionChangeFinished.emit(self)

@@ -66,6 +66,10 @@ class TrainingPanel(QWidget):
         self._started = 0.0
         self._eta: tuple[float, float] | None = None  # (seconds left, when reported)
         self._job_project: str | None = None
+        # Classes each model trained in this session left out (the manifest keeps only the
+        # classes a model knows), so showing that model again still says so.
+        self._left_out: dict[str, list[str]] = {}
+        self._min_present = 2
 
         self.backbone = QComboBox()
         self.backbone.addItem("ResNet50, ImageNet weights (recommended)", False)
@@ -213,6 +217,7 @@ class TrainingPanel(QWidget):
         self._started = time.monotonic()
         self._eta = None
         self.loss_plot.clear_rows()
+        self.loss_plot.show()
         self.epoch_label.setText("")
         self.progress.setRange(0, 0)
         self.status_label.setStyleSheet("")
@@ -296,6 +301,15 @@ class TrainingPanel(QWidget):
         )
         if untrained:
             text += " Flagged: untrained backbone, testing only."
+        from model.ml.train import MIN_POSITIVES  # light: TensorFlow stays in the worker
+
+        self._min_present = int(result.get("min_positives", MIN_POSITIVES))
+        left_out = [str(n) for n in result.get("classes_left_out") or []]
+        self._left_out[str(result.get("name"))] = left_out
+        self.results.show_left_out(left_out, self._min_present)
+        if left_out:
+            text += f" Left out: {', '.join(left_out)} (too few present clips)."
+        self.loss_plot.show()
         self.status_label.setText(text)
         self.progress.setRange(0, 1000)
         self.progress.setValue(1000)
@@ -353,9 +367,10 @@ class TrainingPanel(QWidget):
         active = project.active_model() if project is not None else None
         if active is not None:
             self.show_model(active)
-        elif project is not None:
+        else:
             self.loss_plot.clear_rows()
-            self.results.show_metrics("No model trained yet.", {}, {}, False)
+            self.loss_plot.hide()  # empty axes would read as a training that went nowhere
+            self.results.show_nothing("No model trained yet." if project is not None else "")
 
     def show_model(self, record: ModelRecord) -> None:
         """Shows a stored model's training curve and held-out figures."""
@@ -369,6 +384,8 @@ class TrainingPanel(QWidget):
             self._colours(),
             bool(manifest.get("untrained_backbone")),
         )
+        self.results.show_left_out(self._left_out.get(record.name, []), self._min_present)
+        self.loss_plot.show()
 
     def import_weights_from(self, path: str | Path) -> Job:
         return self.weights.import_from(path)

@@ -112,6 +112,10 @@ class ResultsView(QWidget):
         self.flag.hide()
         self.split_label = QLabel("")
         self.split_label.setWordWrap(True)
+        self.left_out_label = QLabel("")
+        self.left_out_label.setWordWrap(True)
+        self.left_out_label.setStyleSheet("color: #e65100;")
+        self.left_out_label.hide()
         self.table = QTableWidget(0, 4, self)
         self.table.setHorizontalHeaderLabels(["Class", "AP", "Held-out +", "Held-out −"])
         self.table.verticalHeader().setVisible(False)
@@ -135,11 +139,43 @@ class ResultsView(QWidget):
         self._legend = self.pr_plot.addLegend(offset=(8, -8), labelTextSize="8pt")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        for widget in (self.title, self.map_label, self.flag, self.split_label, self.table):
+        for widget in (
+            self.title,
+            self.map_label,
+            self.flag,
+            self.split_label,
+            self.left_out_label,
+            self.table,
+        ):
             layout.addWidget(widget)
         layout.addWidget(self.pr_plot)
         layout.addStretch(1)
         self.metrics: dict[str, Any] = {}
+        self.show_nothing("No model trained yet.")
+
+    def show_nothing(self, text: str) -> None:
+        """Only ``text``: before any model there are no figures to call "not available"."""
+        self.metrics = {}
+        self.title.setText(text)
+        for widget in (
+            self.map_label,
+            self.flag,
+            self.split_label,
+            self.left_out_label,
+            self.table,
+            self.pr_plot,
+        ):
+            widget.hide()
+
+    def show_left_out(self, names: list[str], minimum: int) -> None:
+        """Classes training skipped for want of present clips (none: the line is hidden)."""
+        self.left_out_label.setText(
+            f"Left out: {', '.join(names)} (needs at least {minimum} clips labelled "
+            "present; label more, then train again)."
+            if names
+            else ""
+        )
+        self.left_out_label.setVisible(bool(names))
 
     def show_metrics(
         self, title: str, metrics: Mapping[str, Any], colours: Mapping[str, str], untrained: bool
@@ -148,6 +184,9 @@ class ResultsView(QWidget):
         self.metrics = dict(metrics)
         self.title.setText(title)
         self.flag.setVisible(untrained)
+        for widget in (self.map_label, self.split_label, self.table, self.pr_plot):
+            widget.show()
+        self.left_out_label.hide()  # said again by the caller for the model it knows about
         per_class: dict[str, Any] = dict(metrics.get("per_class") or {})
         mean = metrics.get("map")
         self.map_label.setText(

@@ -109,3 +109,28 @@ def test_no_model_and_time_zones(qtbot, context: AppContext, tmp_path: Path) -> 
         wren = panel.activity.by_hour[0]
         assert {h: int(n) for h, n in enumerate(wren) if n} == {0: 1, 1: 2, 19: 1, 20: 1}
         assert panel.hour_plot.getAxis("bottom").labelText == "hour of day (UTC-04:00)"
+
+
+def test_plots_stay_hidden_until_there_is_something_to_plot(
+    qtbot, context: AppContext, tmp_path: Path, output_dir: Path
+) -> None:
+    panel = open_panel(qtbot, context)
+    assert panel.plots.isHidden()
+    with Project.create(tmp_path / "empty.sonotag") as empty:
+        context.set_project(empty)
+        qtbot.waitUntil(lambda: "No model yet" in panel.summary.text(), timeout=5000)
+        assert panel.plots.isHidden()  # words only, no axes of 1970 dates
+        panel.resize(900, 260)
+        panel.grab().save(str(output_dir / "activity_panel_no_model.png"))
+    with Project.create(tmp_path / "unscored.sonotag") as unscored:
+        unscored.add_class("wren")
+        unscored.add_model("m1", tmp_path / "m1", {"clip_settings": {"clip_seconds": 2.0}}, {})
+        set_project(qtbot, context, panel, unscored)  # a model, but nothing scored on the clock
+        assert panel.activity is not None and panel.plots.isHidden()
+        assert "Nothing to plot yet" in panel.summary.text()
+    with make_phenology_project(tmp_path) as project:
+        set_project(qtbot, context, panel, project)
+        assert not panel.plots.isHidden()
+        assert panel.plots.height() >= 180
+    context.set_project(None)
+    assert panel.plots.isHidden()

@@ -75,3 +75,21 @@ def test_typing_a_floor_does_not_drag_the_ceiling(qtbot, window) -> None:
     assert box.value() == -70 and controls.ceiling.value() == ceiling
     assert window.spectrogram.display().db_floor == -70
     assert box.buttonSymbols() != QAbstractSpinBox.ButtonSymbols.NoButtons
+
+
+def test_display_settings_come_back_in_the_next_session(qtbot, prefs, fake_output, demo_project):
+    from tests.app.conftest import make_window
+
+    first = make_window(qtbot, prefs, fake_output)
+    assert first.open_project(demo_project)
+    first.spectrogram.set_display(colormap="viridis", db_floor=-90, n_fft=2048, clock_time=True)
+    first.close()
+    assert first.jobs.wait_all(10_000)
+    second = make_window(qtbot, prefs, fake_output)
+    display = second.spectrogram.display()
+    assert (display.colormap, display.db_floor, display.n_fft) == ("viridis", -90, 2048)
+    clock = next(
+        a for a in second.menuBar().actions()[2].menu().actions() if "Clock" in a.text()
+    )
+    assert clock.isChecked()
+    second.close()

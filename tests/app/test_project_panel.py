@@ -142,3 +142,42 @@ def test_delete_class_asks_first_and_undo_brings_labels_back(qtbot, window, monk
     assert len(window.project.labels(class_id=1)) == n_labels
     assert panel.class_tree.topLevelItem(0).text(0) == "Great tit"
     assert len(window.overlay.labels()) == n_labels
+
+
+def test_key_dialog_moves_or_swaps_a_taken_key_in_one_undo_step(window, monkeypatch) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    panel, project = window.panel, window.project
+    petrel = panel.add_class("Storm petrel", shortcut="")  # no key of its own
+    offered: list[list[str]] = []
+
+    def pick(starting: str):
+        def get_item(parent, title, label, choices, current, editable):
+            offered.append(list(choices))
+            return next(c for c in choices if c.startswith(starting)), True
+
+        return get_item
+
+    def keys() -> dict[str, str | None]:
+        return {c.name: c.shortcut for c in project.classes()}
+
+    panel.select_class(petrel.id)
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(pick("1")))
+    panel.ask_class_shortcut()
+    assert "1 (move from Great tit, who is left without a key)" in offered[-1]
+    assert keys() == {"Great tit": None, "Bengalese finch": "2", "Noise": "3", "Storm petrel": "1"}
+    assert window.undo.undo_text == 'Move key 1 from "Great tit" to "Storm petrel"'
+    window.undo_edit()  # one step puts both back
+    assert keys()["Great tit"] == "1" and keys()["Storm petrel"] is None
+
+    panel.select_class(3)  # Noise, key 3: taking key 2 swaps
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(pick("2")))
+    panel.ask_class_shortcut()
+    assert "2 (swap with Bengalese finch, who gets 3)" in offered[-1]
+    assert keys() == {"Great tit": "1", "Bengalese finch": "3", "Noise": "2", "Storm petrel": None}
+    tree = panel.class_tree
+    assert [tree.topLevelItem(i).text(1) for i in range(3)] == ["1", "3", "2"]
+    window.undo_edit()
+    assert keys() == {"Great tit": "1", "Bengalese finch": "2", "Noise": "3", "Storm petrel": None}
+    window.redo_edit()
+    assert keys()["Noise"] == "2" and keys()["Bengalese finch"] == "3"

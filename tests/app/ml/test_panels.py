@@ -173,3 +173,50 @@ print(sorted(m for m in ("tensorflow", "keras") if m in sys.modules))
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_training_panel_shows_no_figures_before_a_model_exists(qtbot, context, output_dir) -> None:
+    panel = TrainingPanel(context)
+    qtbot.addWidget(panel)
+    panel.resize(430, 700)
+    panel.show()
+    qtbot.waitExposed(panel)
+    results = panel.results
+    assert results.title.text() == "No model trained yet."
+    for widget in (results.map_label, results.split_label, results.table, results.pr_plot):
+        assert widget.isHidden()
+    assert panel.loss_plot.isHidden()  # no empty axes either
+    assert panel.grab().save(str(output_dir / "ml_training_panel_no_model.png"))
+    add_model_record(context.project, "first", untrained=False)
+    context.models_changed.emit()  # a model now exists: its figures are shown
+    assert results.map_label.text() == "Held-out mAP 0.80" and not results.map_label.isHidden()
+    assert not results.table.isHidden() and not panel.loss_plot.isHidden()
+
+
+def test_training_panel_says_which_classes_training_left_out(qtbot, context) -> None:
+    panel = TrainingPanel(context)
+    qtbot.addWidget(panel)
+    record = add_model_record(context.project, "with-rare", untrained=False)
+    result = {
+        "model_id": record.id,
+        "name": record.name,
+        "metrics": record.metrics,
+        "untrained_backbone": False,
+        "classes": ["tone", "sweep"],
+        "classes_left_out": ["European storm petrel"],
+        "device": "CPU",
+        "history": record.manifest["training"]["history"],
+        "seconds": 3.0,
+    }
+    panel._on_finished(result)  # what the training job's ``finished`` signal delivers
+    label = panel.results.left_out_label
+    assert not label.isHidden()
+    assert label.text().startswith(
+        "Left out: European storm petrel (needs at least 2 clips labelled present"
+    )
+    assert "Left out: European storm petrel" in panel.status_label.text()
+    context.models_changed.emit()  # the same model shown again later still says so
+    assert not label.isHidden() and "European storm petrel" in label.text()
+    other = add_model_record(context.project, "all-classes", untrained=False)
+    panel.show_model(other)  # a model that left nothing out
+    assert label.isHidden()

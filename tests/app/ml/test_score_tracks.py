@@ -6,9 +6,20 @@ import json
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QFont, QFontMetrics, QMouseEvent
+from PySide6.QtWidgets import QApplication
 
 from app.context import AppContext
-from app.ml.score_tracks import THRESHOLDS_META, ScoreTracks, lane_y
+from app.ml.score_tracks import (
+    LANE_PX,
+    MIN_LANE_PX,
+    THRESHOLDS_META,
+    ScoreTracks,
+    lane_y,
+    lanes_px,
+)
+from app.ml.threshold_controls import MIN_SLIDER_PX
 from app.spectrogram import SpectrogramView
 from model.audio import probe
 from model.project import Project
@@ -69,8 +80,7 @@ def test_lanes_show_each_class_scores_in_its_colour_at_window_centres(shown) -> 
     drawn_x, drawn_y = curves[0].getData()
     np.testing.assert_allclose(drawn_y, lane_y(0, 2, scores[:, 0]))  # top lane = first class
     assert curves[0].opts["pen"].color().name() == context.project.classes()[0].colour
-    ticks = tracks.plot.getAxis("left")._tickLevels[0]
-    assert [name for _, name in ticks] == ["tone", "sweep"]
+    assert tracks.lane_names() == [("tone", "tone"), ("sweep", "sweep")]  # full, in the lanes
     # time axis shared with the spectrogram
     view.set_view_range(3.0, 9.0)
     assert tracks.plot.getViewBox().viewRange()[0] == pytest.approx([3.0, 9.0], abs=1e-6)
@@ -133,3 +143,101 @@ def test_render_tracks_under_the_spectrogram(shown, output_dir) -> None:
     image = view.grab().toImage()
     assert image.save(str(output_dir / "ml_score_tracks_designed.png"))
     assert image.width() > 500
+
+
+def _four_classes_scored(context, recording, untrained: bool = True):
+    project = context.project
+    project.add_class("Bengalese finch", "#f28e2b")
+    project.add_class("European storm petrel", "#b71c1c")
+    model = add_model_record(project, "model-20261126-165848", untrained=untrained)
+    ids = [c.id for c in project.classes()]
+    starts = np.arange(0.0, recording.duration - 2.0 + 1e-9, 1.0)
+    rng = np.random.default_rng(3)
+    scores = rng.uniform(0.0, 1.0, (len(starts), len(ids))).astype(np.float32)
+    project.put_predictions(model.id, recording.id, starts, ids, scores)
+    context.set_recording(recording)
+    return ids
+
+
+def test_lanes_are_tall_enough_names_whole_and_the_banner_fits(shown, qtbot, output_dir) -> None:
+    context, view, tracks, recording, _ = shown
+    _four_classes_scored(context, recording)
+    assert view.wait_until_rendered(10_000)
+    qtbot.waitUntil(lambda: tracks.lane_height() >= MIN_LANE_PX, timeout=2000)
+    assert tracks.lane_height() == pytest.approx(LANE_PX, abs=1.5)
+    assert all(full == text for full, text in tracks.lane_names())
+    assert tracks.lane_names()[-1][1] == "European storm petrel"
+    title = tracks.plot.titleLabel
+    font = QFont()
+    font.setPointSizeF(8)
+    font.setBold(True)
+    assert "UNTRAINED backbone" in title.text
+    assert QFontMetrics(font).horizontalAdvance(title.text) <= title.width()
+    assert view.grab().save(str(output_dir / "ml_score_tracks_four_classes.png"))
+    view.resize(520, 560)  # a narrow window: the banner is shortened, never cut
+    qtbot.waitUntil(lambda: title.text.endswith("…"), timeout=2000)
+    assert "UNTRAINED" in title.text and title.toolTip() == tracks.warning
+    assert QFontMetrics(font).horizontalAdvance(title.text) <= title.width()
+    assert tracks.lane_height() >= MIN_LANE_PX
+    assert view.grab().save(str(output_dir / "ml_score_tracks_narrow.png"))
+
+
+def test_lane_area_grows_with_the_classes_up_to_a_cap() -> None:
+    assert lanes_px(0) == lanes_px(1) == 64
+    assert lanes_px(4) == 4 * LANE_PX
+    assert lanes_px(9) == 9 * MIN_LANE_PX  # past MAX_TRACK_PX: lanes shrink to the minimum
+    assert lanes_px(30) == lanes_px(12) == 12 * MIN_LANE_PX  # then the cap holds
+
+
+def _drag(qtbot, view, start, dy: int) -> None:
+    """A real left-button drag on the spectrogram's graphics view, ``dy`` px down."""
+    viewport = view.graphics.viewport()
+
+    def send(kind, pos, buttons) -> None:
+        button = Qt.MouseButton.LeftButton
+        global_pos = QPointF(viewport.mapToGlobal(pos.toPoint()))
+        event = QMouseEvent(kind, pos, global_pos, button, buttons, Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(viewport, event)
+
+    held = Qt.MouseButton.LeftButton
+    send(QEvent.Type.MouseButtonPress, start, held)
+    sign = 1 if dy > 0 else -1
+    for step in range(1, abs(dy) + 1):
+        send(QEvent.Type.MouseMove, start + QPointF(0, sign * step), held)
+        qtbot.wait(5)
+    send(QEvent.Type.MouseButtonRelease, start + QPointF(0, dy), Qt.MouseButton.NoButton)
+
+
+def test_dragging_a_threshold_line_moves_it_by_a_hundredth_per_pixel(shown, qtbot) -> None:
+    context, view, tracks, recording, _ = shown
+    ids = _four_classes_scored(context, recording, untrained=False)
+    assert view.wait_until_rendered(10_000)
+    qtbot.waitUntil(lambda: tracks.lane_height() >= MIN_LANE_PX, timeout=2000)
+    first = ids[0]
+    line = tracks._lines[first]
+    box = tracks.plot.getViewBox()
+    t0, t1 = view.view_range()
+    scene = box.mapViewToScene(QPointF((t0 + t1) / 2, line.value()))
+    start = QPointF(view.graphics.mapFromScene(scene))
+    _drag(qtbot, view, start, 11)
+    assert tracks.threshold(first) == pytest.approx(0.39, abs=0.011)
+    assert tracks.controls.slider(first).value() == round(tracks.threshold(first) * 100)
+    scene = box.mapViewToScene(QPointF((t0 + t1) / 2, line.value()))
+    _drag(qtbot, view, QPointF(view.graphics.mapFromScene(scene)), -80)
+    assert tracks.threshold(first) == 1.0  # held at the top of its lane
+
+
+def test_threshold_sliders_keep_their_width_and_stay_at_the_top(shown, qtbot, output_dir) -> None:
+    context, _view, tracks, recording, _ = shown
+    _four_classes_scored(context, recording)
+    controls = tracks.controls
+    controls.resize(250, 700)  # narrower than the rows need: the widget will not shrink so far
+    controls.show()
+    qtbot.waitExposed(controls)
+    sliders = [controls.slider(cid) for cid in controls.class_ids()]
+    assert len(sliders) == 4 and all(s.width() >= MIN_SLIDER_PX for s in sliders)
+    controls.resize(430, 700)
+    qtbot.waitUntil(lambda: controls.width() == 430)
+    assert all(s.width() >= MIN_SLIDER_PX for s in sliders)
+    assert sliders[-1].geometry().bottom() < 160  # rows together at the top, not spread out
+    assert controls.grab().save(str(output_dir / "ml_threshold_controls.png"))

@@ -62,9 +62,20 @@ def test_train_from_key_labels_and_see_score_tracks(qtbot, lab, audio_set, outpu
     assert len(labels) == made == 20
     assert {la.state for la in labels} == {LabelState.PRESENT, LabelState.ABSENT}
 
+    # A third class with a single present clip cannot be learnt: training leaves it out and
+    # the panel says so.
+    project = lab.context.project
+    rare = project.add_class("European storm petrel", "#b71c1c", "3")
+    noise = next(la for la in labels if la.state is LabelState.ABSENT)  # the very same clip
+    lab.context.undo_stack.push(
+        SetLabel(noise.recording_id, noise.start, noise.end, rare.id, LabelState.PRESENT)
+    )
+
     lab.show_recording(0)
     panel, tracks, models = lab.ml.training, lab.ml.tracks, lab.ml.models
     assert "No model yet" in tracks._message.text()
+    assert panel.results.title.text() == "No model trained yet."
+    assert panel.results.map_label.isHidden() and panel.loss_plot.isHidden()
     panel.set_untrained_backbone(True)
     panel.epochs.setValue(12)
     with qtbot.waitSignal(panel.trained, timeout=240_000) as trained:
@@ -73,6 +84,11 @@ def test_train_from_key_labels_and_see_score_tracks(qtbot, lab, audio_set, outpu
         assert not panel.train_button.isEnabled()
     result = trained.args[0]
     assert result["untrained_backbone"] is True
+    assert result["classes_left_out"] == ["European storm petrel"]
+    left_out = panel.results.left_out_label
+    assert not left_out.isHidden() and left_out.text().startswith(
+        "Left out: European storm petrel (needs at least 2 clips labelled present"
+    )
     assert panel.device_label.text().startswith(("Device: CPU", "Device: GPU"))
     assert len(panel.loss_plot.rows) >= 1 and panel.epoch_label.text().startswith("Epoch")
     assert panel.results.table.rowCount() == 2 and not panel.results.flag.isHidden()
@@ -86,7 +102,7 @@ def test_train_from_key_labels_and_see_score_tracks(qtbot, lab, audio_set, outpu
     # the shown recording is scored in the background and its tracks appear
     qtbot.waitUntil(tracks.has_scores, timeout=180_000)
     recording = lab.context.recording
-    tone, sweep = (c.id for c in lab.context.project.classes())
+    tone, sweep = (c.id for c in lab.context.project.classes()[:2])
     assert tracks.model.id == result["model_id"] and tracks.class_ids == [tone, sweep]
     assert len(tracks.starts) == 11  # 12 s, 2-s windows, 1-s hop
     assert np.all((tracks.scores >= 0) & (tracks.scores <= 1))
