@@ -21,11 +21,11 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable
 
-import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen
 
 from app.labelling.selection import Clip
+from app.view_item import ViewFillingItem
 from model.project.records import Label, LabelClass, LabelState
 
 _FILL_ALPHA = {LabelState.PRESENT: 70, LabelState.UNCERTAIN: 40, LabelState.ABSENT: 0}
@@ -82,7 +82,7 @@ def _on_dark(colour: QColor) -> QColor:
     return light
 
 
-class LabelOverlay(pg.GraphicsObject):
+class LabelOverlay(ViewFillingItem):
     """Set labels with ``set_labels``, the selection with ``set_selection``; x is seconds."""
 
     def __init__(self) -> None:
@@ -134,14 +134,6 @@ class LabelOverlay(pg.GraphicsObject):
         return QFontMetrics(self._font).height() + 4
 
     # -- QGraphicsItem ----------------------------------------------------------------------
-    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt API
-        rect = self.viewRect()
-        return QRectF() if rect is None else rect
-
-    def viewTransformChanged(self) -> None:  # noqa: N802 - pyqtgraph API
-        self.prepareGeometryChange()
-        super().viewTransformChanged()
-
     def paint(self, painter: QPainter, *args: object) -> None:
         view = self.viewRect()
         if view is None or view.width() <= 0:

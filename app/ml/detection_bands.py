@@ -11,17 +11,17 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 
-import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 
 from app.ml.detections import Detection
+from app.view_item import ViewFillingItem
 
 BAR_PX = 7
 WASH_ALPHA = 16
 
 
-class DetectionBands(pg.GraphicsObject):
+class DetectionBands(ViewFillingItem):
     """``set_detections(bands, colours)``; x is seconds, the bands span the plot's height."""
 
     def __init__(self) -> None:
@@ -46,14 +46,6 @@ class DetectionBands(pg.GraphicsObject):
     def visible(self, t0: float, t1: float) -> list[Detection]:
         first = bisect_left(self._starts, t0 - self._longest)
         return [d for d in self._bands[first:] if d.start <= t1 and d.end >= t0]
-
-    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt API
-        rect = self.viewRect()
-        return QRectF() if rect is None else rect
-
-    def viewTransformChanged(self) -> None:  # noqa: N802 - pyqtgraph API
-        self.prepareGeometryChange()
-        super().viewTransformChanged()
 
     def paint(self, painter: QPainter, *args: object) -> None:
         view = self.viewRect()
