@@ -142,7 +142,8 @@ def main() -> int:
                 assert final.kind == "done", final.error
                 print(
                     f"warm worker run {run}: {time.perf_counter() - started:.2f} s from submit "
-                    f"to scores stored (run 1 includes starting the worker and TensorFlow)"
+                    f"to scores stored (run 1 includes starting the worker and TensorFlow); "
+                    f"job {final.result['seconds']:.2f} s, phases {final.result['timings']}"
                 )
         finally:
             worker.close()
