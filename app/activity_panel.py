@@ -112,8 +112,10 @@ class ActivityPanel(QDockWidget):
         self.hour_plot.setXRange(-0.6, 23.6, padding=0)
         self.hour_plot.setMouseEnabled(x=False, y=False)
         self.hour_legend = self.hour_plot.addLegend(offset=(-10, 10), labelTextColor=_TEXT)
+        # Side by side: the panel sits under the spectrogram, where width is cheap and height
+        # is the spectrogram's.
         self.date_plot = self.plots.addPlot(
-            row=1, col=0, title="By date", axisItems={"bottom": pg.DateAxisItem(utcOffset=0)}
+            row=0, col=1, title="By date", axisItems={"bottom": pg.DateAxisItem(utcOffset=0)}
         )
         self.date_plot.setMouseEnabled(y=False)
         for plot in (self.hour_plot, self.date_plot):

@@ -197,9 +197,10 @@ class BatchDialog(QDialog):
         the user wrote an output folder of their own (a recorder's card may be read-only)."""
         if not typed:
             self.folder.setText(str(path))
-        text = str(path).strip()
-        if text and not self._out_edited:
-            folder = Path(text)
+        folder = Path(str(path).strip())
+        # Only for a real folder with a name: while a path is being typed ("/", "/wo") there
+        # is nothing sensible to propose, and "/" has no name to build one from.
+        if not self._out_edited and folder.name and folder.is_dir():
             self.out.setText(str(folder.with_name(folder.name + " detections")))
 
     def set_output(self, path: str | Path) -> None:

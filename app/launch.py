@@ -107,6 +107,7 @@ def launch_gui(project: Path | None, audio: list[Path]) -> int:
     app.setDesktopFileName("sonotag")  # Wayland matches the window to sonotag.desktop
     app.setWindowIcon(application_icon())
     window = build_window(project, audio)
+    _report_unexpected_errors(window)
     window.raise_()
     quit_after = os.environ.get("SONOTAG_SMOKE_QUIT_AFTER_MS")
     if quit_after:  # packaging/smoke_test.sh: show the window, then close it as Ctrl+Q would
@@ -114,6 +115,20 @@ def launch_gui(project: Path | None, audio: list[Path]) -> int:
 
         QTimer.singleShot(int(quit_after), window.close)
     return int(app.exec())
+
+
+def _report_unexpected_errors(window: MainWindow) -> None:
+    """A bug in a slot must not vanish into a terminal nobody watches: show it, keep running."""
+    import traceback
+
+    from app import dialogs
+
+    def hook(kind: type[BaseException], value: BaseException, tb: object) -> None:
+        sys.__excepthook__(kind, value, tb)  # type: ignore[arg-type]
+        detail = "".join(traceback.format_exception(kind, value, tb))  # type: ignore[arg-type]
+        dialogs.report_error(window, "Unexpected error", f"{kind.__name__}: {value}", detail)
+
+    sys.excepthook = hook
 
 
 def application_icon() -> QIcon:

@@ -73,6 +73,8 @@ def install_panels(window: MainWindow, file_menu: QMenu, view_menu: QMenu) -> Pa
         window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
         window.tabifyDockWidget(window.dock, dock)
     window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, activity)
+    # The left column runs the full height; the activity plots sit under the spectrogram only.
+    window.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
     window.dock.raise_()
     docks = (training_dock, models_dock, thresholds_dock, review, activity)
     for key, dock in zip(("F6", "F7", "F8", "F9", "F10"), docks, strict=True):
@@ -83,12 +85,12 @@ def install_panels(window: MainWindow, file_menu: QMenu, view_menu: QMenu) -> Pa
         toggle.setShortcut(key)
         toggle.triggered.connect(lambda checked, d=dock: d.raise_() if checked else None)
         view_menu.addAction(toggle)
-    # The plots under the view take a third of the height, never the spectrogram's share.
+    # The plots under the view take two fifths of the height; the spectrogram keeps the rest.
     activity.toggleViewAction().triggered.connect(
         lambda checked: (
             checked
             and window.resizeDocks(
-                [activity], [max(200, window.height() // 3)], Qt.Orientation.Vertical
+                [activity], [max(260, window.height() * 2 // 5)], Qt.Orientation.Vertical
             )
         )
     )

@@ -166,9 +166,14 @@ class ReviewPanel(QDockWidget):
         action = QAction(f"Review: {text}", self)
         action.setShortcut(QKeySequence(key))
         action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        action.triggered.connect(lambda _=False: slot())
+        action.triggered.connect(lambda _=False: slot() if self.keys_live() else None)
         self.addAction(action)
         return action
+
+    def keys_live(self) -> bool:
+        """Review keys act only while this panel is on screen: behind another tab, a stray
+        "A" or "Z" would label clips nobody is looking at."""
+        return self.isVisible() and not self.visibleRegion().isEmpty()
 
     # ----------------------------------------------------------------- state
     @property

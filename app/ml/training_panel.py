@@ -70,6 +70,7 @@ class TrainingPanel(QWidget):
         # classes a model knows), so showing that model again still says so.
         self._left_out: dict[str, list[str]] = {}
         self._min_present = 2
+        self._left_out_reasons: dict[str, str] = {}
 
         self.backbone = QComboBox()
         self.backbone.addItem("ResNet50, ImageNet weights (recommended)", False)
@@ -305,10 +306,12 @@ class TrainingPanel(QWidget):
 
         self._min_present = int(result.get("min_positives", MIN_POSITIVES))
         left_out = [str(n) for n in result.get("classes_left_out") or []]
+        reasons = {str(k): str(v) for k, v in (result.get("left_out_reasons") or {}).items()}
         self._left_out[str(result.get("name"))] = left_out
-        self.results.show_left_out(left_out, self._min_present)
+        self._left_out_reasons.update(reasons)
+        self.results.show_left_out(left_out, self._min_present, reasons)
         if left_out:
-            text += f" Left out: {', '.join(left_out)} (too few present clips)."
+            text += f" Left out: {', '.join(left_out)} (see below)."
         self.loss_plot.show()
         self.status_label.setText(text)
         self.progress.setRange(0, 1000)
@@ -384,7 +387,9 @@ class TrainingPanel(QWidget):
             self._colours(),
             bool(manifest.get("untrained_backbone")),
         )
-        self.results.show_left_out(self._left_out.get(record.name, []), self._min_present)
+        self.results.show_left_out(
+            self._left_out.get(record.name, []), self._min_present, self._left_out_reasons
+        )
         self.loss_plot.show()
 
     def import_weights_from(self, path: str | Path) -> Job:

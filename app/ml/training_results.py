@@ -167,13 +167,15 @@ class ResultsView(QWidget):
         ):
             widget.hide()
 
-    def show_left_out(self, names: list[str], minimum: int) -> None:
-        """Classes training skipped for want of present clips (none: the line is hidden)."""
+    def show_left_out(
+        self, names: list[str], minimum: int, reasons: dict[str, str] | None = None
+    ) -> None:
+        """Classes training skipped, each with why (none: the line is hidden)."""
+        reasons = reasons or {}
+        default = f"needs at least {minimum} clips labelled present"
+        parts = [f"{name} ({reasons.get(name, default)})" for name in names]
         self.left_out_label.setText(
-            f"Left out: {', '.join(names)} (needs at least {minimum} clips labelled "
-            "present; label more, then train again)."
-            if names
-            else ""
+            f"Left out: {'; '.join(parts)}. Label more, then train again." if names else ""
         )
         self.left_out_label.setVisible(bool(names))
 

@@ -160,10 +160,12 @@ def format_report(result: dict[str, Any]) -> str:
     if result.get("classes_left_out"):
         from model.ml.train import MIN_POSITIVES
 
-        lines.append(
-            f"left out (fewer than {MIN_POSITIVES} clips labelled present): "
-            + ", ".join(result["classes_left_out"])
-        )
+        reasons = result.get("left_out_reasons") or {}
+        default = f"needs at least {MIN_POSITIVES} clips labelled present"
+        lines += [
+            f"left out: {name} ({reasons.get(name, default)})"
+            for name in result["classes_left_out"]
+        ]
     if metrics.get("map") is not None:
         lines.append(f"mAP {metrics['map']:.3f}")
     elif metrics.get("note"):

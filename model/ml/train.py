@@ -87,6 +87,14 @@ def _gather(
     return features, usable
 
 
+def _keep_classes(
+    examples: Examples, features: np.ndarray, keep: np.ndarray
+) -> tuple[Examples, np.ndarray]:
+    """Drops the classes not in ``keep`` (a bool per class) and windows left with no target."""
+    kept = examples.with_classes(np.flatnonzero(keep))
+    return kept, features[np.isin(_window_keys(examples), _window_keys(kept))]
+
+
 def _window_keys(examples: Examples) -> np.ndarray:
     return examples.recording_ids * 100_000_000 + np.round(examples.starts * 1000).astype(np.int64)
 
@@ -164,12 +172,30 @@ def train_job(
         # A class with fewer than MIN_POSITIVES present clips cannot be learnt: leave it out
         # rather than ship a flat score track for it.
         enough = (examples.targets == 1).sum(axis=0) >= MIN_POSITIVES
-        left_out = [n for n, ok in zip(examples.class_names, enough, strict=True) if not ok]
-        kept = examples.with_classes(np.flatnonzero(enough))
-        features = features[np.isin(_window_keys(examples), _window_keys(kept))]
-        examples = kept
+        reasons = {
+            name: f"needs at least {MIN_POSITIVES} clips labelled present"
+            for name, ok in zip(examples.class_names, enough, strict=True)
+            if not ok
+        }
+        examples, features = _keep_classes(examples, features, enough)
         reporter.check()  # between steps too: building the head takes a moment
         split = split_by_recording(examples, seed=seed)
+        # A class whose present clips all fell into the held-out recordings would be trained on
+        # negatives only yet ship a score track (and a meaningless AP): leave it out as well.
+        while len(split.held_out) and examples.class_names:
+            trained = (examples.targets[split.train] == 1).any(axis=0)
+            if trained.all():
+                break
+            for name, ok in zip(examples.class_names, trained, strict=True):
+                if not ok:
+                    reasons[name] = (
+                        "all its present clips are in the held-out recording(s); label it in "
+                        "a second recording too"
+                    )
+            examples, features = _keep_classes(examples, features, trained)
+            _check_enough(examples, project.path)
+            split = split_by_recording(examples, seed=seed)
+        left_out = list(reasons)
         train_x, train_y = features[split.train], examples.targets[split.train]
         held = split.held_out
         validation = (features[held], examples.targets[held]) if len(held) else None
@@ -273,6 +299,7 @@ def train_job(
             "untrained_backbone": spec.is_untrained,
             "classes": list(examples.class_names),
             "classes_left_out": left_out,
+            "left_out_reasons": reasons,
             "device": device.description,
             "history": history,
             "features": {

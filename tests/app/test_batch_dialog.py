@@ -339,3 +339,17 @@ def test_runs_in_the_worker_process(qtbot, bundle: Path, card: Path) -> None:
     finally:
         assert runner.wait_all(30_000)
         runner.shutdown()
+
+
+def test_typing_a_folder_path_proposes_an_output_only_for_real_folders(qtbot, tmp_path) -> None:
+    from app.context import AppContext
+
+    dialog = BatchDialog(AppContext())
+    qtbot.addWidget(dialog)
+    dialog.out.clear()
+    for text in ("/", "/wo", str(tmp_path / "missing")):
+        dialog.set_folder(text, typed=True)  # what each keystroke does; "/" used to raise
+        assert dialog.out.text() == ""
+    (tmp_path / "card").mkdir()
+    dialog.set_folder(str(tmp_path / "card"), typed=True)
+    assert dialog.out.text() == str(tmp_path / "card detections")

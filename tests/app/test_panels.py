@@ -93,3 +93,13 @@ def test_display_settings_come_back_in_the_next_session(qtbot, prefs, fake_outpu
     )
     assert clock.isChecked()
     second.close()
+
+
+def test_review_keys_do_nothing_while_the_review_tab_is_hidden(qtbot, window) -> None:
+    review = window.panels.review
+    review.toggleViewAction().trigger()
+    qtbot.waitUntil(review.keys_live)
+    window.dock.raise_()  # the Project tab in front: review is behind it
+    qtbot.waitUntil(lambda: not review.keys_live())
+    review.raise_()
+    qtbot.waitUntil(review.keys_live)

@@ -146,4 +146,4 @@ def test_train_report_names_classes_left_out() -> None:
             "classes_left_out": ["European storm petrel"],
         }
     )  # fmt: skip
-    assert "left out (fewer than 2 clips labelled present): European storm petrel" in report
+    assert "left out: European storm petrel (needs at least 2 clips labelled present)" in report

@@ -114,3 +114,31 @@ def test_bundle_files_are_never_overwritten(tmp_path: Path) -> None:
     first.write_text("taken")
     assert _bundle_path(tmp_path, "my model").name == "my_model-2.sonotag-model"
     assert _bundle_path(tmp_path, None).name.startswith("model-")
+
+
+def test_class_present_only_in_held_out_recordings_is_left_out(
+    project_copy: Path, monkeypatch
+) -> None:
+    """Trained on negatives only, a class would still ship a flat track and a fake AP."""
+    import numpy as np
+
+    from model.jobs import run_inline
+    from model.ml import train
+    from model.ml.dataset import Split
+
+    with Project.open(project_copy) as project:
+        first = project.recordings()[0].id
+        wren = project.add_class("wren")
+        for start in (1.0, 5.0, 9.0):
+            project.put_label(first, start, start + 0.5, wren.id, "present")
+
+    def hold_out_first(examples, seed=0):
+        held = np.flatnonzero(examples.recording_ids == first)
+        rest = np.flatnonzero(examples.recording_ids != first)
+        return Split(rest, held, "recording", (first,))
+
+    monkeypatch.setattr(train, "split_by_recording", hold_out_first)
+    result = run_inline(train.train_job, str(project_copy), untrained_backbone=True, epochs=3)
+    assert result["classes_left_out"] == ["wren"]
+    assert "held-out" in result["left_out_reasons"]["wren"]
+    assert result["classes"] == list(CLASSES)
