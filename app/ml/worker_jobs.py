@@ -8,7 +8,6 @@ the rest of the project.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -81,25 +80,10 @@ def predict_recordings_job(
 
 
 def weights_cache_path() -> Path:
-    """Where Keras keeps the ResNet50 weights, found without importing Keras.
-
-    ``model.ml.weights.cached_weights_path`` imports Keras (and with it TensorFlow, seconds and
-    hundreds of MB) to ask for its home folder; the GUI only needs the path for a status line,
-    so the same rule is applied here: ``$KERAS_HOME``, else ``~/.keras``, else ``/tmp/.keras``
-    when that is not writable, then ``models/``.
-    """
+    """Where Keras keeps the ResNet50 weights (found without importing Keras)."""
     from model.ml import weights
 
-    home = os.environ.get("KERAS_HOME")
-    if not home:
-        base = os.path.expanduser("~")
-        if not os.access(base, os.W_OK):
-            base = "/tmp"
-        home = os.path.join(base, ".keras")
-    home = os.path.expanduser(home)
-    if os.path.isdir(home) and not os.access(home, os.W_OK):  # model.ml.weights' fallback
-        home = os.path.join("/tmp", ".keras")
-    return Path(home) / weights.CACHE_SUBDIR / weights.FILE_NAME
+    return weights.cached_weights_path()
 
 
 def check_weights_job(reporter: Reporter) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import sys
 import tempfile
 import urllib.error
 import urllib.request
@@ -50,13 +51,21 @@ def file_md5(path: str | Path) -> str:
 
 
 def keras_cache_dir() -> Path:
-    """The folder Keras' ``get_file`` uses for ``cache_subdir="models"``, same fallback rules."""
-    from keras.src.backend import config
-
-    base = os.path.expanduser(config.keras_home())
-    if not os.access(base, os.W_OK):
-        base = os.path.join("/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir(), ".keras")
-    return Path(base) / CACHE_SUBDIR
+    """The folder Keras' ``get_file`` uses for ``cache_subdir="models"``, by Keras' own rule
+    (``$KERAS_HOME``, else ``~/.keras``; ``/tmp/.keras`` when that is not writable) but without
+    importing Keras: the GUI asks for it in a status line, and Keras means TensorFlow. Where
+    Keras is already loaded (workers, CLI) its own setting is asked, as ``get_file`` will."""
+    keras_config = sys.modules.get("keras.src.backend.config")
+    home = os.environ.get("KERAS_HOME") or (keras_config and keras_config.keras_home())
+    if not home:
+        base = os.path.expanduser("~")
+        if not os.access(base, os.W_OK):
+            base = "/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir()
+        home = os.path.join(base, ".keras")
+    home = os.path.expanduser(home)
+    if os.path.isdir(home) and not os.access(home, os.W_OK):  # get_file's own fallback
+        home = os.path.join("/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir(), ".keras")
+    return Path(home) / CACHE_SUBDIR
 
 
 def cached_weights_path() -> Path:
