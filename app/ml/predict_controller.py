@@ -20,7 +20,7 @@ from app.ml.job_control import cancel_within
 from model.errors import SonotagError
 from model.jobs import Progress
 
-TARGET = "app.ml.worker_jobs:predict_recordings_job"
+TARGET = "model.ml.predict:predict_job"
 DEFAULT_HOP_S = 1.0
 
 

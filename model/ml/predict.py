@@ -158,7 +158,12 @@ def predict_job(
     hop: float = DEFAULT_HOP,
     allow_download: bool = True,
 ) -> dict[str, Any]:
-    """Job: score recordings of a project with one of its models (the active one by default)."""
+    """Job: score recordings of a project with one of its models (the active one by default),
+    in the order given (the GUI puts the recording on screen first; None: project order).
+
+    After each recording a progress report carries ``scored_recording`` (its id), so the GUI
+    draws that recording's scores while the job goes on with the next.
+    """
     from model.project import Project
 
     project = Project.open(project_path)
@@ -166,14 +171,44 @@ def predict_job(
         record = project.model(model_id) if model_id is not None else project.active_model()
         if record is None:
             raise ProjectError(project.path, "has no trained model yet; train one first")
-        bundle = load_bundle(record.file)
-        scorer = Scorer(bundle, allow_download=allow_download)
-        wanted = set(recording_ids) if recording_ids is not None else None
-        recordings = [r for r in project.recordings() if wanted is None or r.id in wanted]
-        result = score_recordings(
-            project, scorer, record.id, recordings, hop=hop, reporter=reporter
-        )
-        return {"model_id": record.id, **result}
+        by_id = {r.id: r for r in project.recordings()}
+        wanted = list(by_id) if recording_ids is None else recording_ids
+        order = [by_id[i] for i in dict.fromkeys(wanted) if i in by_id]
+        reporter.update(0, len(order), f"loading model {record.name}", stage="loading")
+        scorer = Scorer(load_bundle(record.file), allow_download=allow_download)
+        source = FeatureSource(project, scorer.settings, scorer.extractor)
+        scored: list[int] = []
+        windows = 0
+        for number, recording in enumerate(order):
+            reporter.update(
+                number,
+                len(order),
+                f"scoring {recording.path.name} ({number + 1} of {len(order)})",
+                stage="scoring",
+                recording_id=recording.id,
+            )
+            result = score_recordings(
+                project, scorer, record.id, [recording], hop=hop, reporter=reporter, source=source
+            )
+            windows += int(result["windows"])
+            if result["recordings_scored"]:
+                scored.append(recording.id)
+                reporter.update(
+                    number + 1,
+                    len(order),
+                    f"scored {recording.path.name}",
+                    stage="scoring",
+                    scored_recording=recording.id,
+                    model_id=record.id,
+                )
+        return {
+            "model_id": record.id,
+            "scored": scored,
+            "recordings_scored": len(scored),
+            "windows": windows,
+            "skipped": list(source.stats.missing_recordings),
+            "hop": hop,
+        }
     finally:
         project.close()
 
