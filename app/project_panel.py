@@ -43,6 +43,7 @@ from model.project import (
     SetClassShortcut,
     UndoStack,
 )
+from model.timefmt import format_clock
 
 KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0")
 _ID = Qt.ItemDataRole.UserRole
@@ -51,11 +52,7 @@ _SORT = Qt.ItemDataRole.UserRole + 1
 
 def format_duration(seconds: float) -> str:
     seconds = max(0.0, seconds)
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, secs = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    return f"{seconds:.1f} s" if seconds < 60 else format_clock(seconds)
 
 
 class _SortItem(QTableWidgetItem):

@@ -35,6 +35,7 @@ from app.ml.training_results import LossPlot, ResultsView
 from app.ml.weights_row import WeightsRow
 from model.jobs import Progress
 from model.project.records import ModelRecord
+from model.timefmt import format_clock
 
 TRAIN_TARGET = "model.ml.train:train_job"
 UNTRAINED_WARNING = (
@@ -44,12 +45,7 @@ UNTRAINED_WARNING = (
 
 
 def format_seconds(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    seconds = max(0, round(seconds))
-    minutes, secs = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    return "–" if seconds is None else format_clock(seconds)
 
 
 class TrainingPanel(QWidget):

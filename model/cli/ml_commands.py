@@ -17,6 +17,7 @@ from model.batch import ERRORS_FILE, FORMATS, STATE_FILE
 from model.cli.progress import ProgressBar
 from model.errors import SonotagError
 from model.jobs import Progress, run_inline
+from model.timefmt import format_clock
 
 
 def register(commands: Any) -> None:
@@ -179,13 +180,6 @@ def format_report(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def clock(seconds: float) -> str:
-    """h:mm:ss or m:ss, as the progress bar shows times."""
-    minutes, secs = divmod(int(round(seconds)), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
 class BatchProgressBar(ProgressBar):
     """The batch job's figures: files done, clips/s and an ETA from audio seconds (the plain
     bar's ETA goes by files, which misleads when 1-minute and 12-hour files mix)."""
@@ -207,8 +201,8 @@ class BatchProgressBar(ProgressBar):
         if data.get("clips_per_s"):
             parts.append(f"{data['clips_per_s']:.1f} clips/s")
         if data.get("eta_s") is not None and data.get("stage") == "scoring":
-            parts.append("ETA " + clock(data["eta_s"]))
-        parts.append(clock(now - self.started))
+            parts.append("ETA " + format_clock(data["eta_s"]))
+        parts.append(format_clock(now - self.started))
         if progress.message:
             parts.append(progress.message)
         return " ".join(parts)

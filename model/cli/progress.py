@@ -11,13 +11,7 @@ import time
 from typing import TextIO
 
 from model.jobs import Progress
-
-
-def _format_seconds(seconds: float) -> str:
-    seconds = int(round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+from model.timefmt import format_clock
 
 
 class ProgressBar:
@@ -54,10 +48,10 @@ class ProgressBar:
             parts.append("[" + "#" * filled + "-" * (self.width - filled) + "]")
             parts.append(f"{progress.done:g}/{progress.total:g} ({fraction:4.0%})")
             if 0 < fraction < 1:
-                parts.append("ETA " + _format_seconds(elapsed * (1 - fraction) / fraction))
+                parts.append("ETA " + format_clock(elapsed * (1 - fraction) / fraction))
         else:
             parts.append(f"{progress.done:g}")
-        parts.append(_format_seconds(elapsed))
+        parts.append(format_clock(elapsed))
         if progress.message:
             parts.append(progress.message)
         return " ".join(parts)
