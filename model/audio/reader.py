@@ -190,20 +190,14 @@ class AudioFile:
             out[at - first : at - first + len(mono)] = mono
             return out
 
-        # Read a margin around the span so the resampling filter sees real neighbours, not a
-        # cliff, at both edges: a window then matches the same stretch of a longer read.
-        margin = math.ceil(64 * native / min(native, rate))
+        margin = resampling_margin(native, rate)
         n_native = max(0, round(duration * native))
         lo, hi = first - margin, first + n_native + margin
         data, at = self._read_clipped(lo, hi)
         buf = np.zeros(hi - lo, dtype=np.float32)
         mono = _pick(data, channel)
         buf[at - lo : at - lo + len(mono)] = mono
-        resampled = _resample(buf, native, rate)
-        offset = round(margin * rate / native)
-        seg = np.zeros(n_out, dtype=np.float32)
-        piece = resampled[offset : offset + n_out]
-        seg[: len(piece)] = piece
+        seg = resample_span(buf, native, rate, margin, n_out)
         # Outside the file: exact zeros when padding (not filter ringing), nothing otherwise.
         real_start = max(start, 0.0)
         real_end = min(start + duration, (at + len(mono)) / native if len(mono) else 0.0)
@@ -345,6 +339,24 @@ def _pick(data: np.ndarray, channel: int | None) -> np.ndarray:
     else:
         mono = data[:, channel]
     return np.ascontiguousarray(mono, dtype=np.float32)
+
+
+def resampling_margin(native: int, rate: int) -> int:
+    """Native frames of real context to read on each side of a span before resampling it, so
+    the filter sees neighbours rather than a cliff at the edges and a span resamples to the same
+    samples as the same stretch of a longer read (clip images rely on it, bit for bit)."""
+    return 0 if rate == native else math.ceil(64 * native / min(native, rate))
+
+
+def resample_span(buf: np.ndarray, native: int, rate: int, margin: int, n_out: int) -> np.ndarray:
+    """``buf`` holds margin + span + margin native frames; returns the span's ``n_out`` samples
+    at ``rate`` (zero-filled if the resampler gives fewer)."""
+    resampled = _resample(buf, native, rate)
+    offset = round(margin * rate / native)
+    out = np.zeros(n_out, dtype=np.float32)
+    piece = resampled[offset : offset + n_out]
+    out[: len(piece)] = piece
+    return out
 
 
 def _resample(x: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from model.audio.reader import resample_span, resampling_margin
 from model.clips.image import clip_image
 from model.clips.settings import ClipSettings
 
@@ -135,9 +136,10 @@ class _ClipCutter:
     """Holds a span of native samples and cuts clips from it exactly as ``AudioFile.read`` does.
 
     ``AudioFile.read(start, clip_seconds, sample_rate=..., pad=True)`` resamples the clip together
-    with ``margin`` real neighbouring frames on each side (zeros outside the file) so the filter
-    sees no cliff at the clip edges; this class reproduces that arithmetic on samples already in
-    memory, so an image does not depend on which batch drew it. A test compares the two.
+    with ``margin`` real neighbouring frames on each side (zeros outside the file); this class
+    cuts the same buffer from samples already in memory and hands it to the same
+    ``resample_span``, so an image does not depend on which batch drew it. A test compares the
+    two.
     """
 
     def __init__(self, af: AudioFile, settings: ClipSettings, channel: int | None) -> None:
@@ -149,11 +151,7 @@ class _ClipCutter:
         self._n_out = settings.clip_samples
         self._seconds = settings.clip_seconds
         self._n_native = round(settings.clip_seconds * self.native)
-        if self._rate == self.native:
-            self._margin = 0
-        else:
-            self._margin = math.ceil(64 * self.native / min(self.native, self._rate))
-        self._offset = round(self._margin * self._rate / self.native)
+        self._margin = resampling_margin(self.native, self._rate)
         self.span = self._n_native + 2 * self._margin  # native frames one clip needs
         self._start = 0  # file frame of self._data[0]
         self._data = np.zeros(0, dtype=np.float32)
@@ -183,12 +181,7 @@ class _ClipCutter:
             buf[a - lo : b - lo] = self._data[a - self._start : b - self._start]
         if self._margin == 0:
             return buf
-        import soxr
-
-        resampled = np.asarray(soxr.resample(buf, self.native, self._rate, quality="HQ"))
-        out = np.zeros(self._n_out, dtype=np.float32)
-        piece = resampled[self._offset : self._offset + self._n_out]
-        out[: piece.shape[0]] = piece
+        out = resample_span(buf, self.native, self._rate, self._margin, self._n_out)
         # Past the end of the file: exact zeros, not the filter's ringing (as AudioFile.read).
         real_end = min(start + self._seconds, self._total / self.native) if b > a else 0.0
         out[max(0, min(self._n_out, round((real_end - start) * self._rate))) :] = 0.0
