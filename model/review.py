@@ -110,15 +110,7 @@ class ReviewQueue(Sequence[ReviewItem]):
 
 def clip_seconds_of(model: ModelRecord | None) -> float:
     """The window length the model scored with (its manifest's clip settings)."""
-    if model is None:
-        return DEFAULT_CLIP_SECONDS
-    settings = model.manifest.get("clip_settings") or {}
-    value = settings.get("clip_seconds", DEFAULT_CLIP_SECONDS)
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        return DEFAULT_CLIP_SECONDS
-    return value if value > 0 else DEFAULT_CLIP_SECONDS
+    return DEFAULT_CLIP_SECONDS if model is None else model.clip_seconds
 
 
 def resolve_model(project: Project, model_id: int | None) -> ModelRecord:

@@ -59,13 +59,6 @@ def lane_y(lane: int, lanes: int, score: np.ndarray | float) -> Any:
     return base + PAD + (1 - 2 * PAD) * np.asarray(score, dtype=np.float64)
 
 
-def _clip_seconds(model: ModelRecord) -> float:
-    try:
-        return float(model.manifest["clip_settings"]["clip_seconds"])
-    except (KeyError, TypeError, ValueError):
-        return 2.0
-
-
 def _lane_name(
     name: str, colour: QColor, parent: QGraphicsItem, font: QFont
 ) -> tuple[QGraphicsRectItem, QGraphicsSimpleTextItem]:
@@ -192,7 +185,7 @@ class ScoreTracks(QObject):
                         message = f"Model “{self.model.name}” has not scored this recording yet."
             except SonotagError as exc:
                 self.context.error.emit(str(exc), "")
-        self.clip_seconds = _clip_seconds(self.model) if self.model is not None else 2.0
+        self.clip_seconds = self.model.clip_seconds if self.model is not None else 2.0
         untrained = bool(self.model and self.model.manifest.get("untrained_backbone"))
         self.warning = (
             f"⚠ UNTRAINED backbone: scores for testing only (model “{self.model.name}”)"

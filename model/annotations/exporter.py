@@ -84,7 +84,7 @@ def export_predictions(
     per-class threshold mapping use 0.5.
     """
     model = _model(project, model_id)
-    clip = _clip_seconds(model)
+    clip = model.clip_seconds
     names = {c.id: c.name for c in project.classes()}
     by_recording: dict[int, list[Annotation]] = {}
     chosen: list[Recording] = []
@@ -130,11 +130,6 @@ def _model(project: Project, model_id: int | None) -> ModelRecord:
     if model is None:
         raise ProjectError(project.path, "has no trained model whose detections could be exported")
     return model
-
-
-def _clip_seconds(model: ModelRecord) -> float:
-    settings = model.manifest.get("clip_settings") or {}
-    return float(settings.get("clip_seconds", model.manifest.get("clip_seconds", 2.0)))
 
 
 def _write(

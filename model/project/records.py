@@ -81,6 +81,17 @@ class ModelRecord:
     created: datetime = field(default_factory=lambda: datetime.now(UTC))
     active: bool = False
 
+    @property
+    def clip_seconds(self) -> float:
+        """The window length the model scored with (its manifest's clip settings); 2 s for a
+        manifest that does not say, since every window drawn from its scores depends on it."""
+        settings = self.manifest.get("clip_settings") or {}
+        try:
+            value = float(settings.get("clip_seconds", 2.0))
+        except (TypeError, ValueError):
+            return 2.0
+        return value if value > 0 else 2.0
+
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
