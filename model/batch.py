@@ -61,23 +61,11 @@ def expand_batch_inputs(
 ) -> tuple[list[BatchFile], list[tuple[str, str]]]:
     """Audio files named or found below the input folders (with the folder each came from, so
     results can mirror the folder tree), plus inputs that do not exist."""
-    from model.audio import find_audio_files
+    from model.ingest import walk_inputs
 
-    seen: set[str] = set()
-    files: list[BatchFile] = []
-    missing: list[tuple[str, str]] = []
-    for item in inputs:
-        given = Path(item)
-        if not given.exists():
-            missing.append((str(given), "no such file or folder"))
-            continue
-        root = given.resolve() if given.is_dir() else None
-        for path in find_audio_files([given]) if root is not None else [given]:
-            absolute = path.resolve()
-            if str(absolute) not in seen:
-                seen.add(str(absolute))
-                files.append(BatchFile(absolute, root))
-    return files, missing
+    found, missing = walk_inputs(inputs)
+    files = [BatchFile(path.resolve(), root) for path, root in found]
+    return files, [(str(path), cause) for path, cause in missing]
 
 
 def run_key(model_path: str | Path, hop: float, fmt: str, threshold: float) -> str:

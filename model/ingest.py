@@ -32,21 +32,34 @@ class IngestResult:
         return text
 
 
-def expand_inputs(inputs: Iterable[str | Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """Audio files named or found (recursively) under the inputs, plus inputs that do not exist."""
+def walk_inputs(
+    inputs: Iterable[str | Path],
+) -> tuple[list[tuple[Path, Path | None]], list[tuple[Path, str]]]:
+    """Audio files named or found (recursively) under the inputs, each once, with the folder it
+    was found under (None when named: then it is tried whatever its extension); plus the inputs
+    that do not exist. Shared by adding to a project and by batch runs."""
     from model.audio import find_audio_files
 
-    files: list[Path] = []
+    seen: set[Path] = set()
+    files: list[tuple[Path, Path | None]] = []
     missing: list[tuple[Path, str]] = []
     for item in inputs:
-        path = Path(item)
-        if not path.exists():
-            missing.append((path, "no such file or folder"))
-        elif path.is_dir():
-            files.extend(find_audio_files([path]))
-        else:
-            files.append(path)  # named explicitly: try it whatever its extension
+        given = Path(item)
+        if not given.exists():
+            missing.append((given, "no such file or folder"))
+            continue
+        root = given.resolve() if given.is_dir() else None
+        for path in find_audio_files([given]) if root is not None else [given]:
+            if path.resolve() not in seen:
+                seen.add(path.resolve())
+                files.append((path, root))
     return files, missing
+
+
+def expand_inputs(inputs: Iterable[str | Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Audio files named or found (recursively) under the inputs, plus inputs that do not exist."""
+    files, missing = walk_inputs(inputs)
+    return [path for path, _root in files], missing
 
 
 def add_audio_job(
