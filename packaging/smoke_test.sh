@@ -2,7 +2,7 @@
 # Smoke test of a BUILT bundle (not of the source tree): does what a user does first.
 #   packaging/smoke_test.sh [EXE] [RECORDING]
 #     EXE        default packaging/dist/sonotag/sonotag (packaging/build.sh makes it)
-#     RECORDING  default /work/shared/data/real/pykanto-raw/AM/20210502_040000.WAV
+#     RECORDING  default tests/data/pykanto-raw/AM/20210502_040000.WAV (the repository's own)
 # Steps: --version; info on a real recording; the GUI started headless (Qt offscreen) on a
 # fresh user profile, so it copies and opens the demo project, then quits by itself; the GUI on
 # an X server (Xvfb) to check the bundled xcb plugin, with a screenshot and a Ctrl+Q quit; a
@@ -13,7 +13,7 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 EXE=$(realpath -m "${1:-packaging/dist/sonotag/sonotag}")
-RECORDING=${2:-/work/shared/data/real/pykanto-raw/AM/20210502_040000.WAV}
+RECORDING=$(realpath -m "${2:-tests/data/pykanto-raw/AM/20210502_040000.WAV}")
 OUT=$(realpath -m "${SONOTAG_SMOKE_OUT:-packaging/build/smoke}")
 QUIT_AFTER_MS=${SONOTAG_SMOKE_QUIT_AFTER_MS:-500}
 GUI_TIMEOUT=${SONOTAG_SMOKE_GUI_TIMEOUT:-240}

@@ -1,4 +1,4 @@
-"""Shared fixtures: paths to the real recordings and a scratch directory per test."""
+"""Shared fixtures: the real recordings in tests/data and a folder for artefacts to look at."""
 
 from __future__ import annotations
 
@@ -10,15 +10,17 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO = Path(__file__).resolve().parents[1]
-REAL_DATA = Path(os.environ.get("SONOTAG_REAL_DATA", REPO.parent / "shared" / "data" / "real"))
+#: Real recordings committed with the tests (sources and licences in tests/data/SOURCES.md), so a
+#: fresh clone passes on its own; nothing outside the repository is read.
+REAL_DATA = REPO / "tests" / "data"
 OUTPUT = REPO / "tests" / "output"
 
 
 @pytest.fixture(scope="session")
 def real_data() -> Path:
-    """The real recordings from ../shared/data/real; tests that need them fail loudly without."""
-    if not REAL_DATA.is_dir():
-        pytest.fail(f"real recordings not found at {REAL_DATA} (set SONOTAG_REAL_DATA)")
+    """The real recordings in tests/data (great_tit/, pykanto-raw/...)."""
+    if not (REAL_DATA / "SOURCES.md").is_file():
+        pytest.fail(f"test recordings missing from {REAL_DATA}: is this a complete clone?")
     return REAL_DATA
 
 

@@ -27,7 +27,7 @@ _STR_FIELDS = ("colormap",)
 class ClipSettings:
     """Parameters of the clip image (Morales et al. 2022: 2-s colour STFT-Mel, 224x224x3).
 
-    Defaults chosen on the real recordings in ``shared/data/real``:
+    Defaults chosen on the real recordings in ``tests/data``:
 
     - 22,050 Hz keeps everything up to 11 kHz (songbirds) while a 2-s clip stays 44,100 samples;
       ultrasonic (bat) recordings are low-passed by this, which a later version may revisit.

@@ -1,4 +1,4 @@
-"""Rebuilds the demo project from the real recordings in ../shared/data/real (pykanto, MIT).
+"""Rebuilds the demo project from the real recordings in tests/data (pykanto, MIT).
 
 Run from the repository root: ``.venv/bin/python resources/demo/build_demo.py``. The output
 (``demo.sonotag`` and ``audio/``) is committed; this script documents how it was made.
@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO))
 
 from model.project import LabelState, Project  # noqa: E402
 
-REAL = REPO.parent / "shared" / "data" / "real"
+REAL = REPO / "tests" / "data"
 OUT = REPO / "resources" / "demo"
 START = datetime(2021, 4, 15, 5, 6, 30, tzinfo=UTC)
 RATE = 22050

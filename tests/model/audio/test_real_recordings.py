@@ -1,4 +1,4 @@
-"""The real recordings in shared/data/real: every file opens, reads, and gets its clock time."""
+"""The real recordings in tests/data: every file opens, reads, and gets its clock time."""
 
 from __future__ import annotations
 
