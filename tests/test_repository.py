@@ -13,9 +13,11 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "data"
 
 # Built from pieces so this file does not match itself.
-_ROOTS = "|".join(["/" + "work/", "/" + "root/", "/" + "home/[A-Za-z0-9_.-]+", "/" + "Users/[A-Za-z0-9_.-]+"])
-MACHINE_PATH = re.compile(rf"(?<![\w.~$}}])({_ROOTS})|[A-Za-z]:\\\\Users\\\\")
-SHARED_FOLDER = re.compile(r"\.\./" + "shared" + r"|\"" + "shared" + r"\"\s*/|" + "shared" + "/data/real")
+_NAME = "[A-Za-z0-9_.-]+"
+_ROOTS = "|".join(["/" + "work/", "/" + "root/", "/" + f"home/{_NAME}", "/" + f"Users/{_NAME}"])
+MACHINE_PATH = re.compile(rf"(?<![\w.~$}}])({_ROOTS})|[A-Za-z]:\\{{1,2}}Users\\")
+_SHARED = "shared"
+SHARED_FOLDER = re.compile(rf"\.\./{_SHARED}|\"{_SHARED}\"\s*/|{_SHARED}/data/real")
 #: Files allowed to name ../shared: the CI script, whose job is to hide it, and this check.
 MAY_NAME_SHARED = {".ci/run", "tests/test_repository.py"}
 _SKIPPED_DIRS = {".git", ".venv", "__pycache__", "build", "dist", "output", ".ruff_cache"}
@@ -56,7 +58,8 @@ def test_no_file_names_a_machine_specific_path() -> None:
 
 def test_the_path_check_catches_what_it_is_for() -> None:
     bad = ["/" + "work/shared/data/real/x.wav", 'REPO.parent / "' + "shared" + '" / "data"',
-           "cd ../" + "shared", "/" + "home/alice/rec.wav", "C:\\\\Users\\\\bob"]
+           "cd ../" + "shared", "/" + "home/alice/rec.wav",
+           "C:" + "\\Users\\bob", "D:" + r"\Users\carol"]
     good = ["~/.keras/models", "$HOME/.config", "tests/data/great_tit", "packaging/build/work"]
     assert all(MACHINE_PATH.search(s) or SHARED_FOLDER.search(s) for s in bad)
     assert not any(MACHINE_PATH.search(s) or SHARED_FOLDER.search(s) for s in good)
