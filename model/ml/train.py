@@ -95,8 +95,16 @@ def _keep_classes(
     return kept, features[np.isin(_window_keys(examples), _window_keys(kept))]
 
 
+_WINDOW_KEY = np.dtype([("recording", np.int64), ("ms", np.int64)])
+
+
 def _window_keys(examples: Examples) -> np.ndarray:
-    return examples.recording_ids * 100_000_000 + np.round(examples.starts * 1000).astype(np.int64)
+    """(recording, start ms) pairs: a packed number such as ``rid * 1e8 + ms`` collides once a
+    recording passes 27.8 hours, which mixed up two windows' features."""
+    keys = np.empty(len(examples), _WINDOW_KEY)
+    keys["recording"] = examples.recording_ids
+    keys["ms"] = np.round(examples.starts * 1000).astype(np.int64)
+    return keys
 
 
 def _ordered_result(split: Split, metrics: dict[str, Any]) -> dict[str, Any]:
