@@ -16,23 +16,33 @@ import sys
 import tempfile
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from model.clips import ClipSettings
 from model.errors import ModelBundleError
-from model.ml.backbone import BackboneSpec
+from model.ml.backbone import FEATURES, INPUT_SHAPE, BackboneSpec
+from model.ml.manifest import (
+    FORMAT,
+    FORMAT_VERSION,
+    KIND_FINE_TUNED,
+    KIND_HEAD,
+    Manifest,
+    validate_manifest,
+)
 
 SUFFIX = ".sonotag-model"
-FORMAT = "sonotag-model"
-FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 HEAD_FILE = "head.keras"  # head on cached backbone features
 FULL_FILE = "model.keras"  # fine-tuned: backbone + head on clip images
-KIND_HEAD = "head"
-KIND_FINE_TUNED = "fine-tuned"
+#: Every name a bundle may hold; anything else (``../x``, absolute paths) refuses the bundle.
+ENTRIES = frozenset({MANIFEST, HEAD_FILE, FULL_FILE})
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024  # PR curves of many classes; far below any real limit
+MAX_MODEL_BYTES = 4 * 1024**3  # a fine-tuned ResNet50 is about 100 MB
+
+__all__ = ["FORMAT", "FORMAT_VERSION", "KIND_FINE_TUNED", "KIND_HEAD", "Bundle", "SUFFIX"]
 
 
 @dataclass
@@ -40,22 +50,26 @@ class Bundle:
     path: Path
     manifest: dict[str, Any]
     model: Any  # keras.Model
+    info: Manifest = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.info = validate_manifest(self.manifest, self.path)
 
     @property
     def kind(self) -> str:
-        return str(self.manifest["kind"])
+        return self.info.kind
 
     @property
     def class_names(self) -> list[str]:
-        return [str(c["name"]) for c in self.manifest["classes"]]
+        return self.info.class_names
 
     @property
     def clip_settings(self) -> ClipSettings:
-        return ClipSettings.from_dict(self.manifest["clip_settings"])
+        return self.info.settings
 
     @property
     def backbone(self) -> BackboneSpec:
-        return BackboneSpec.from_dict(self.manifest["backbone"])
+        return self.info.backbone.spec
 
     @property
     def untrained_backbone(self) -> bool:
@@ -90,7 +104,7 @@ def make_manifest(
     metrics: dict[str, Any],
     training: dict[str, Any],
 ) -> dict[str, Any]:
-    return {
+    manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "kind": kind,
@@ -105,6 +119,8 @@ def make_manifest(
         "versions": library_versions(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+    validate_manifest(manifest)  # never write a bundle that would be refused when loaded
+    return manifest
 
 
 def save_bundle(path: str | Path, model: Any, manifest: dict[str, Any]) -> Path:
@@ -131,25 +147,46 @@ def save_bundle(path: str | Path, model: Any, manifest: dict[str, Any]) -> Path:
 
 
 def read_manifest(path: str | Path) -> dict[str, Any]:
-    """The manifest alone (quick: no TensorFlow), validated enough to list the model."""
+    """The manifest alone (quick: no TensorFlow), checked against the schema in
+    ``model.ml.manifest`` so a bad field is named before any work starts."""
     path = Path(path)
     if not path.is_file():
         raise ModelBundleError(path, "no such model file")
     try:
         with zipfile.ZipFile(path) as archive:
+            _check_entries(path, archive)
+            if archive.getinfo(MANIFEST).file_size > MAX_MANIFEST_BYTES:
+                raise ModelBundleError(path, "the model file's manifest is implausibly large")
             manifest = json.loads(archive.read(MANIFEST).decode("utf-8"))
     except (zipfile.BadZipFile, KeyError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelBundleError(path, f"not a Sonotag model file ({exc})") from exc
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise ModelBundleError(path, "not a Sonotag model file (no Sonotag manifest inside)")
-    if int(manifest.get("format_version", 0)) > FORMAT_VERSION:
-        raise ModelBundleError(
-            path, "this model was saved by a newer Sonotag; update Sonotag to use it"
-        )
-    for key in ("kind", "classes", "clip_settings", "backbone"):
-        if key not in manifest:
-            raise ModelBundleError(path, f"the model file is damaged (manifest lacks {key!r})")
+    except OSError as exc:
+        raise ModelBundleError(path, f"the model file cannot be read ({exc})") from exc
+    validate_manifest(manifest, path)
     return manifest
+
+
+def _check_entries(path: Path, archive: zipfile.ZipFile) -> None:
+    """Refuses names a bundle never holds: a crafted ``../../x`` entry must not even be read."""
+    for name in archive.namelist():
+        if name not in ENTRIES:
+            raise ModelBundleError(
+                path,
+                f"not a Sonotag model file: it holds an unexpected entry {name!r} "
+                f"(a model file holds only {', '.join(sorted(ENTRIES))})",
+            )
+
+
+def _copy_member(archive: zipfile.ZipFile, name: str, target: Path) -> None:
+    """Streams one entry to a file we name (never a path taken from the archive), stopping at
+    ``MAX_MODEL_BYTES`` so a zip bomb cannot fill the disk."""
+    copied = 0
+    with archive.open(name) as source, target.open("wb") as sink:
+        while chunk := source.read(1 << 20):
+            copied += len(chunk)
+            if copied > MAX_MODEL_BYTES:
+                raise ValueError(f"{name} unpacks to more than {MAX_MODEL_BYTES} bytes")
+            sink.write(chunk)
 
 
 def load_bundle(path: str | Path) -> Bundle:
@@ -159,15 +196,35 @@ def load_bundle(path: str | Path) -> Bundle:
     import keras
 
     try:
-        with tempfile.TemporaryDirectory(prefix="sonotag-bundle-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="sonotag-bundle-", ignore_cleanup_errors=True) as t:
+            target = Path(t) / inner
             with zipfile.ZipFile(path) as archive:
-                archive.extract(inner, tmp)
-            model = keras.saving.load_model(Path(tmp) / inner, compile=False, safe_mode=True)
+                _copy_member(archive, inner, target)
+            model = keras.saving.load_model(target, compile=False, safe_mode=True)
     except (KeyError, zipfile.BadZipFile, OSError, ValueError, TypeError) as exc:
         raise ModelBundleError(path, f"the model inside the file cannot be read ({exc})") from exc
-    if int(model.output_shape[-1]) != len(manifest["classes"]):
-        raise ModelBundleError(path, "the model file is damaged (outputs do not match classes)")
-    return Bundle(path, manifest, model)
+    bundle = Bundle(path, manifest, model)
+    _check_shapes(bundle)
+    return bundle
+
+
+def _check_shapes(bundle: Bundle) -> None:
+    """The network must take what its kind is fed and give one score per listed class."""
+    outputs = bundle.model.output_shape[-1]
+    if outputs != len(bundle.class_names):
+        raise ModelBundleError(
+            bundle.path,
+            f"the model file's manifest is invalid: field 'classes' lists "
+            f"{len(bundle.class_names)} classes but the model gives {outputs} scores",
+        )
+    expected = INPUT_SHAPE if bundle.kind == KIND_FINE_TUNED else (FEATURES,)
+    given = tuple(bundle.model.input_shape[1:])
+    if given != tuple(expected):
+        raise ModelBundleError(
+            bundle.path,
+            f"the model file is damaged: a {bundle.kind!r} model takes inputs of shape "
+            f"{tuple(expected)}, this one {given}",
+        )
 
 
 def check_compatible(

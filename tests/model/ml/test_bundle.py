@@ -120,3 +120,47 @@ def test_safe_mode_refuses_a_bundle_carrying_code(tmp_path: Path) -> None:
     path = save_bundle(tmp_path / "lambda.sonotag-model", keras.Model(inputs, outputs), manifest)
     with pytest.raises(ModelBundleError, match="cannot be read"):
         load_bundle(path)
+
+
+def _head_bundle(tmp_path: Path, inputs: int, outputs: int, classes: list[str]) -> Path:
+    import keras
+
+    x = keras.Input((inputs,))
+    network = keras.Model(x, keras.layers.Dense(outputs)(x))
+    manifest = make_manifest(
+        kind="head",
+        class_names=classes,
+        clip_settings=ClipSettings(),
+        backbone=BackboneSpec.untrained(),
+        precision="float32",
+        label_counts={},
+        metrics={},
+        training={},
+    )
+    return save_bundle(tmp_path / f"h{inputs}-{outputs}.sonotag-model", network, manifest)
+
+
+def test_a_class_list_that_does_not_match_the_outputs_is_refused(tmp_path: Path) -> None:
+    path = _head_bundle(tmp_path, 2048, 3, ["owl", "wren"])
+    with pytest.raises(ModelBundleError, match="'classes' lists 2 classes but the model gives 3"):
+        load_bundle(path)
+
+
+def test_a_head_that_does_not_take_backbone_features_is_refused(tmp_path: Path) -> None:
+    path = _head_bundle(tmp_path, 10, 2, ["owl", "wren"])
+    with pytest.raises(ModelBundleError, match=r"inputs of shape \(2048,\), this one \(10,\)"):
+        load_bundle(path)
+
+
+def test_training_never_writes_a_manifest_that_loading_would_refuse() -> None:
+    with pytest.raises(ModelBundleError, match="a tab"):
+        make_manifest(
+            kind="head",
+            class_names=["great\ttit"],
+            clip_settings=ClipSettings(),
+            backbone=BackboneSpec.untrained(),
+            precision="float32",
+            label_counts={},
+            metrics={},
+            training={},
+        )

@@ -24,7 +24,7 @@ def test_windows_past_27_8_hours_keep_their_own_features() -> None:
     assert kept.recording_ids.tolist() == [2, 2]
     assert kept_features[:, 0].tolist() == [2.0, 3.0]
     kept, kept_features = _keep_classes(examples, features, np.array([True, False]))
-    assert list(zip(kept.recording_ids.tolist(), kept_features[:, 0].tolist())) == [
+    assert list(zip(kept.recording_ids.tolist(), kept_features[:, 0].tolist(), strict=True)) == [
         (1, 1.0),
         (2, 3.0),
     ]
