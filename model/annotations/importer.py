@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from model.annotations.clips import clips_for_span
 from model.annotations.records import Annotation, path_parts
+from model.class_names import class_name_problem
 from model.project.records import LabelState, Recording
 
 if TYPE_CHECKING:
@@ -173,6 +174,9 @@ def _row_problem(
         return f"it ends ({a.end:g} s) before it starts ({a.start:g} s)"
     if not a.label.strip() and not (default_label or "").strip():
         return "the row has no class name (give one for unnamed rows)"
+    problem = class_name_problem(a.label.strip() or (default_label or "").strip())
+    if problem:
+        return problem
     if _state(a.state) is None:
         return f"unknown label state {a.state!r} (expected present, absent or uncertain)"
     if min_score is not None and a.score is not None and a.score < min_score:

@@ -11,6 +11,7 @@ from pathlib import Path
 from types import EllipsisType
 from typing import Any
 
+from model.class_names import class_name_problem
 from model.errors import ProjectError
 from model.project.base import StoreBase
 from model.project.records import (
@@ -65,6 +66,9 @@ class AnnotationsMixin(StoreBase):
         if name is not None:
             if not name.strip():
                 raise ProjectError(self.path, "a class needs a name")
+            problem = class_name_problem(name)
+            if problem:
+                raise ProjectError(self.path, problem)
             other = self.class_by_name(name)
             if other is not None and other.id != exclude:
                 raise ProjectError(self.path, f'already has a class named "{other.name}"')

@@ -196,3 +196,17 @@ def test_real_sonic_visualiser_layers_import_into_a_project(tmp_path, pykanto):
         while stack.can_undo:
             stack.undo()
         assert project.labels() == [] and project.classes() == []
+
+
+def test_rows_whose_class_name_would_break_a_table_are_listed_not_imported(project, three):
+    rows = [
+        Annotation(None, 1.0, 2.0, label="great\ttit"),
+        Annotation(None, 1.0, 2.0, label="great\ntit"),
+        Annotation(None, 1.0, 2.0, label="robin"),
+    ]
+    plan = plan_import(project, rows, recording_for=three[0])
+    assert [reason for _, reason in plan.unplaced] == [
+        "class name 'great\\ttit' contains a tab; class names must fit on one table cell",
+        "class name 'great\\ntit' contains a line break; class names must fit on one table cell",
+    ]
+    assert plan.new_class_names == ["robin"]
