@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QDoubleSpinBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import file_dialogs
 from app.context import AppContext
 from app.review_panel import colour_icon
 from model.activity import Activity, activity_job, export_csv, export_detections_csv, export_png
@@ -330,7 +330,7 @@ class ActivityPanel(QDockWidget):
     # ----------------------------------------------------------------- export
     def _ask(self, title: str, name: str, pattern: str) -> Path | None:
         folder = self.context.project.directory if self.context.project is not None else Path()
-        chosen, _ = QFileDialog.getSaveFileName(self, title, str(folder / name), pattern)
+        chosen, _ = file_dialogs.get_save_file_name(self, title, str(folder / name), pattern)
         return Path(chosen) if chosen else None
 
     def export_png(self, path: str | Path | None = None) -> Path | None:

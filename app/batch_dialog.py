@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import file_dialogs
 from app.batch_progress import (
     BatchProgressDialog,
     ProjectScoringProgress,
@@ -208,17 +208,17 @@ class BatchDialog(QDialog):
         self._out_edited = True
 
     def _browse_model(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Choose a model", "", MODEL_FILTER)
+        path, _ = file_dialogs.get_open_file_name(self, "Choose a model", "", MODEL_FILTER)
         if path:
             self.add_model_file(path)
 
     def _browse_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Folder of recordings", self.folder.text())
+        path = file_dialogs.get_existing_directory(self, "Folder of recordings", self.folder.text())
         if path:
             self.set_folder(path)
 
     def _browse_out(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Output folder", self.out.text())
+        path = file_dialogs.get_existing_directory(self, "Output folder", self.out.text())
         if path:
             self.set_output(path)
 

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QHeaderView,
     QMessageBox,
     QProgressDialog,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import file_dialogs
 from app.jobs import Job
 from model.errors import SonotagError
 from model.jobs import Progress
@@ -119,23 +119,23 @@ AUDIO_FILTER = "Audio (*.wav *.WAV *.flac *.FLAC *.ogg *.mp3 *.MP3);;All files (
 def ask_project_path(parent: QWidget | None, *, new: bool) -> Path | None:
     """A project file to create (``new``, ".sonotag" added when missing) or to open."""
     if new:
-        path, _ = QFileDialog.getSaveFileName(parent, "New project", "", PROJECT_FILTER)
+        path, _ = file_dialogs.get_save_file_name(parent, "New project", "", PROJECT_FILTER)
         if path and not path.lower().endswith(".sonotag"):
             path += ".sonotag"
     else:
-        path, _ = QFileDialog.getOpenFileName(parent, "Open project", "", PROJECT_FILTER)
+        path, _ = file_dialogs.get_open_file_name(parent, "Open project", "", PROJECT_FILTER)
     return Path(path) if path else None
 
 
 def ask_audio_files(parent: QWidget | None, start: Path | None) -> list[Path]:
-    paths, _ = QFileDialog.getOpenFileNames(
+    paths, _ = file_dialogs.get_open_file_names(
         parent, "Add recordings", str(start or ""), AUDIO_FILTER
     )
     return [Path(p) for p in paths]
 
 
 def ask_folder(parent: QWidget | None, start: Path | None) -> Path | None:
-    folder = QFileDialog.getExistingDirectory(
+    folder = file_dialogs.get_existing_directory(
         parent, "Add a folder of recordings (searched with its subfolders)", str(start or "")
     )
     return Path(folder) if folder else None

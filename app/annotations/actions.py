@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QWidget
 
+from app import file_dialogs
 from app.annotations.export_dialog import ExportDialog
 from app.annotations.import_dialog import ImportDialog
 from app.dialogs import report_error
@@ -51,7 +52,9 @@ def import_annotations_action(
         )
         return None
     start = context.recording.path.parent if context.recording else context.project.directory
-    paths, _ = QFileDialog.getOpenFileNames(parent, "Import annotations", str(start), IMPORT_FILTER)
+    paths, _ = file_dialogs.get_open_file_names(
+        parent, "Import annotations", str(start), IMPORT_FILTER
+    )
     if not paths:
         return None
     dialog = ImportDialog(context, [Path(p) for p in paths], parent)

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import file_dialogs
 from app.dialogs import confirm, report_exception
 from model.annotations.exporter import export_labels, export_predictions
 from model.errors import SonotagError
@@ -164,7 +164,7 @@ class ExportDialog(QDialog):
         self.format_combo.setCurrentIndex(self.format_combo.findData(fmt))
 
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Export into folder", str(self.folder()))
+        folder = file_dialogs.get_existing_directory(self, "Export into folder", str(self.folder()))
         if folder:
             self.folder_edit.setText(folder)
 

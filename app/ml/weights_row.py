@@ -12,8 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from app import file_dialogs
 from app.context import AppContext
 from app.jobs import Job
 from app.ml.worker_jobs import check_weights_job
@@ -93,7 +94,7 @@ class WeightsRow(QWidget):
         self.import_button.setFocus()
 
     def _choose_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
+        path, _ = file_dialogs.get_open_file_name(
             self, "Import ResNet50 ImageNet weights", "", "Keras weights (*.h5);;All files (*)"
         )
         if path:

@@ -16,6 +16,7 @@ from pathlib import Path
 import soundfile as sf
 
 from model.errors import AudioError
+from model.project.guard import is_guarded
 
 NOT_AUDIO = "not an audio file or unsupported format"
 DAMAGED_HEADER = "the audio header is damaged or incomplete"
@@ -38,6 +39,8 @@ def check_readable(path: Path) -> int:
         raise AudioError(path, "not a regular file (a device, pipe or socket)")
     if st.st_size == 0:
         raise AudioError(path, "file is empty (0 bytes)")
+    if is_guarded(path):  # libsndfile would open it behind SQLite's back
+        raise AudioError(path, "is a Sonotag project open in this program, not a recording")
     if not os.access(path, os.R_OK):
         raise AudioError(path, "permission denied: cannot read the file")
     return st.st_size

@@ -7,17 +7,13 @@ There is no "Save": the GUI's undo stack (``commands.py``) sits on top of these 
 
 from __future__ import annotations
 
-import getpass
-import sqlite3
-import threading
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from model.errors import ProjectError
-from model.project import connection as db
 from model.project.annotations import AnnotationsMixin
+from model.project.handle import ProjectHandle
 from model.project.records import (
     Recording,
     dt_from_text,
@@ -25,7 +21,6 @@ from model.project.records import (
     now_utc,
 )
 from model.project.results import ResultsMixin
-from model.project.schema import SCHEMA_VERSION, create_schema
 
 _REC_COLUMNS = (
     "id, path, fingerprint, sample_rate, channels, frames, duration, start_time, added, "
@@ -33,144 +28,8 @@ _REC_COLUMNS = (
 )
 
 
-def _default_author() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name in some sandboxes; any name will do
-        return "unknown"
-
-
-class Project(AnnotationsMixin, ResultsMixin):
+class Project(ProjectHandle, AnnotationsMixin, ResultsMixin):
     """An open project file. Use ``Project.create`` / ``Project.open``, then ``close``."""
-
-    def __init__(
-        self, path: Path, conn: sqlite3.Connection, read_only: bool, migrated_from: int | None
-    ) -> None:
-        self.path = path
-        self.read_only = read_only
-        self.migrated_from = migrated_from  # schema the file had before this open upgraded it
-        self.backup: Path | None = None  # the copy made before that upgrade
-        self.author = _default_author()
-        self._conn: sqlite3.Connection | None = conn
-        self._lock = threading.RLock()
-        self._depth = 0
-
-    # ----------------------------------------------------------------- life cycle
-    @classmethod
-    def create(cls, path: str | Path) -> Project:
-        path = Path(path).expanduser().resolve()
-        if path.exists() or db.sidecar(path, "-wal").exists():
-            raise ProjectError(path, "already exists; choose another name or open it")
-        if not path.parent.is_dir():
-            raise ProjectError(path, "its folder does not exist")
-        try:
-            conn = db.connect_writable(path)
-        except ProjectError:
-            path.unlink(missing_ok=True)
-            raise
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            create_schema(conn)
-            conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            conn.close()
-            path.unlink(missing_ok=True)
-            raise ProjectError(path, f"could not be created ({exc})") from exc
-        return cls(path, conn, read_only=False, migrated_from=None)
-
-    @classmethod
-    def open(cls, path: str | Path, read_only: bool | None = None) -> Project:
-        """Opens (and if old, upgrades) a project; ``read_only=None`` decides from permissions."""
-        path = Path(path).expanduser().resolve()
-        version = db.inspect(path)
-        if read_only is None:
-            read_only = db.detect_read_only(path)
-        migrated_from = version if version < SCHEMA_VERSION else None
-        if read_only:
-            conn = db.connect_read_only(path)
-            if migrated_from is not None:
-                old, conn = conn, db.upgraded_copy_in_memory(conn, version)
-                old.close()
-            return cls(path, conn, read_only=True, migrated_from=migrated_from)
-        conn = db.connect_writable(path)
-        backup = None
-        if migrated_from is not None:
-            try:
-                backup = db.upgrade(conn, path, version)
-            except ProjectError:
-                conn.close()
-                raise
-        project = cls(path, conn, read_only=False, migrated_from=migrated_from)
-        project.backup = backup
-        return project
-
-    def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
-
-    @property
-    def closed(self) -> bool:
-        return self._conn is None
-
-    def __enter__(self) -> Project:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        mode = "read-only" if self.read_only else "writable"
-        return f"Project({str(self.path)!r}, {mode})"
-
-    @property
-    def directory(self) -> Path:
-        return self.path.parent
-
-    # ----------------------------------------------------------------- plumbing
-    @property
-    def conn(self) -> sqlite3.Connection:
-        if self._conn is None:
-            raise ProjectError(self.path, "project is closed")
-        return self._conn
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One atomic, durable change; nests (inner levels are savepoints)."""
-        if self.read_only:
-            raise ProjectError(self.path, "project is open read-only")
-        with self._lock:
-            conn = self.conn
-            level = self._depth
-            try:
-                conn.execute("BEGIN IMMEDIATE" if level == 0 else f"SAVEPOINT s{level}")
-            except sqlite3.OperationalError as exc:
-                raise ProjectError(self.path, f"cannot be changed now ({exc})") from exc
-            self._depth += 1
-            try:
-                yield conn
-            except BaseException as exc:
-                self._depth -= 1
-                if level == 0:
-                    conn.execute("ROLLBACK")
-                else:
-                    conn.execute(f"ROLLBACK TO s{level}")
-                    conn.execute(f"RELEASE s{level}")
-                if isinstance(exc, sqlite3.IntegrityError):
-                    raise ProjectError(self.path, f"change refused ({exc})") from exc
-                raise
-            else:
-                self._depth -= 1
-                conn.execute("COMMIT" if level == 0 else f"RELEASE s{level}")
-
-    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        with self._lock:
-            return self.conn.execute(sql, params).fetchall()
-
-    def _one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
-        with self._lock:
-            return self.conn.execute(sql, params).fetchone()
 
     def _stored(self, path: str | Path) -> str:
         """Posix path relative to the project folder when under it, so both can move together."""

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtWidgets import QApplication
 
+from app import file_dialogs
 from app.annotations import ExportDialog, ImportDialog, export_action, import_annotations_action
 from app.annotations.import_dialog import _RECORDING, _ROWS
 from app.context import AppContext
@@ -276,7 +277,7 @@ def test_export_one_table_and_audacity(qtbot, context, xmls, tmp_path, monkeypat
     _import_songs(qtbot, context, xmls)
     dialog = ExportDialog(context)
     qtbot.addWidget(dialog)
-    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a: str(tmp_path / "x"))
+    monkeypatch.setattr(file_dialogs, "get_existing_directory", lambda *a: str(tmp_path / "x"))
     dialog.choose_folder()
     assert dialog.folder() == tmp_path / "x"
     dialog.one_table_radio.setChecked(True)
@@ -350,9 +351,9 @@ def test_export_predictions_above_threshold(qtbot, context, tmp_path, monkeypatc
 
 
 def test_actions(qtbot, context, xmls, monkeypatch, errors) -> None:
-    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a: ([], ""))
+    monkeypatch.setattr(file_dialogs, "get_open_file_names", lambda *a: ([], ""))
     assert import_annotations_action(context) is None
-    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a: ([str(xmls[0])], ""))
+    monkeypatch.setattr(file_dialogs, "get_open_file_names", lambda *a: ([str(xmls[0])], ""))
     dialog = import_annotations_action(context)
     qtbot.addWidget(dialog)
     assert dialog.isVisible() and dialog.sources[0].path == xmls[0]

@@ -43,3 +43,16 @@ def die(reporter: Reporter) -> None:
 def pid(reporter: Reporter) -> int:
     reporter.update(1, 1)
     return os.getpid()
+
+
+def label_in_worker(
+    reporter: Reporter, project_path: str, recording_id: int, class_id: int, starts: list[float]
+) -> int:
+    """What a training or scoring worker does to the project: open, write, close."""
+    from model.project import Project
+
+    with Project.open(project_path) as project:
+        for i, start in enumerate(starts):
+            reporter.update(i, len(starts))
+            project.put_label(recording_id, start, start + 2.0, class_id, "present")
+    return len(starts)
