@@ -37,6 +37,7 @@ from model.ml.backbone import BackboneSpec, FeatureExtractor  # noqa: E402
 from model.ml.dataset import build_examples  # noqa: E402
 from model.ml.train import train_job  # noqa: E402
 from model.project import LabelState, Project  # noqa: E402
+from model.project.feature_cache import FeatureStore  # noqa: E402
 
 CLASSES = ("wren", "robin", "frog", "owl", "cricket")
 RATE = 22050
@@ -50,6 +51,7 @@ def build(folder: Path, hours: float, labels: int, seed: int = 0) -> Path:
     fp = settings.fingerprint()
     prototypes = rng.normal(0, 1.0, (len(CLASSES), 2048)).astype(np.float32)
     with Project.create(path) as project:
+        store = FeatureStore.for_project(project, key, fp)
         ids = [project.add_class(name).id for name in CLASSES]
         duration = 600.0
         recordings = []
@@ -82,10 +84,10 @@ def build(folder: Path, hours: float, labels: int, seed: int = 0) -> Path:
             vectors = np.maximum(
                 0, rng.normal(0, 1, (int(rows.sum()), 2048)) + 0.6 * positive @ prototypes
             )
-            project.put_features(key, fp, rec.id, examples.starts[rows], vectors)
+            store.put(rec, examples.starts[rows], vectors)
             starts = window_starts(rec.duration, settings.clip_seconds, 1.0)
             noise = np.maximum(0, rng.normal(0, 1, (len(starts), 2048)))
-            project.put_features(key, fp, rec.id, starts, noise)
+            store.put(rec, starts, noise)
     return path
 
 

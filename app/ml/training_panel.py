@@ -308,6 +308,8 @@ class TrainingPanel(QWidget):
         self.results.show_left_out(left_out, self._min_present, reasons)
         if left_out:
             text += f" Left out: {', '.join(left_out)} (see below)."
+        for cause in (result.get("features") or {}).get("cache_errors") or []:
+            text += f" Features could not be cached ({cause}): the next training recomputes them."
         self.loss_plot.show()
         self.status_label.setText(text)
         self.progress.setRange(0, 1000)

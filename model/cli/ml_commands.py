@@ -171,6 +171,8 @@ def format_report(result: dict[str, Any]) -> str:
         lines.append(f"mAP {metrics['map']:.3f}")
     elif metrics.get("note"):
         lines.append(metrics["note"])
+    for cause in (result.get("features") or {}).get("cache_errors") or []:
+        lines.append(f"WARNING: features not cached ({cause}); the next training recomputes them")
     scoring = result.get("scoring")
     if scoring:
         lines.append(

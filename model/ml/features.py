@@ -2,8 +2,10 @@
 
 This is what makes retraining fast: features are keyed by backbone (and precision), clip
 settings fingerprint, recording and window start, so retraining the head or re-scoring a
-recording with a new head never runs ResNet50 again. New features are written to the project
-chunk by chunk, so a worker killed half-way keeps everything computed so far.
+recording with a new head never runs ResNet50 again. The cache is the folder beside the project
+(``model.project.feature_cache``); new features are written to it every few seconds of
+backbone work, so a worker killed half-way keeps nearly everything computed so far. A cache that
+cannot be written (read-only project, full disk) costs speed, never the job.
 
 Freshly computed vectors are rounded to float16 exactly as the cache stores them, so a score
 does not depend on whether its features came from the cache or the backbone.
@@ -20,12 +22,16 @@ from typing import Any
 import numpy as np
 
 from model.clips import ClipSettings
-from model.errors import AudioError
+from model.errors import AudioError, ProjectError
 from model.jobs import Reporter
 from model.ml.backbone import FeatureExtractor
+from model.project.feature_cache import FeatureStore
 from model.project.records import Recording
+from model.project.segments import as_stored
 
 CLIP_SETTINGS_META = "clip_settings"
+WRITE_ROWS = 1024  # computed vectors written to the cache at least this many at a time ...
+WRITE_EVERY_S = 20.0  # ... or this often, whichever comes first
 
 
 def clip_settings_of(project: Any) -> ClipSettings:
@@ -59,6 +65,7 @@ class FeatureStats:
     computed: int = 0
     seconds: float = 0.0
     missing_recordings: list[str] = field(default_factory=list)
+    cache_errors: list[str] = field(default_factory=list)
 
 
 class FeatureSource:
@@ -70,13 +77,18 @@ class FeatureSource:
         settings: ClipSettings,
         extractor: FeatureExtractor,
         chunk: int | None = None,
+        store: FeatureStore | None = None,
     ) -> None:
         self.project = project
         self.settings = settings
         self.fingerprint = settings.fingerprint()
         self.extractor = extractor
         self.chunk = chunk or 2 * extractor.batch_size
+        self.store = store or FeatureStore.for_project(
+            project, extractor.cache_key, self.fingerprint
+        )
         self.stats = FeatureStats()
+        self._writes = _Writes(self)
 
     def features(
         self,
@@ -87,15 +99,12 @@ class FeatureSource:
     ) -> list[np.ndarray | None]:
         """One (n, 2048) array per request, or None where the recording cannot be read and
         nothing is cached for it (its name goes to ``stats.missing_recordings``)."""
-        key = self.extractor.cache_key
         results: list[np.ndarray | None] = []
         todo: list[tuple[int, np.ndarray]] = []
         for i, (recording, starts) in enumerate(requests):
             starts = np.asarray(starts, np.float64)
-            found, vectors = self.project.get_features(key, self.fingerprint, recording.id, starts)
-            if vectors.shape[1] == 0:
-                vectors = np.zeros((len(starts), 2048), np.float32)
-            results.append(vectors)
+            found, vectors = self.store.get(recording, starts)
+            results.append(vectors)  # (n, 0) while the store is empty: sized by the backbone
             self.stats.cached += int(found.sum())
             if not found.all():
                 todo.append((i, np.flatnonzero(~found)))
@@ -114,20 +123,23 @@ class FeatureSource:
         self.extractor.load(reporter)
         pending: list[tuple[int, np.ndarray, np.ndarray]] = []  # (request, positions, images)
         unreadable = 0
-        for i, missing in todo:
-            recording, starts = requests[i]
-            try:
-                for positions, images in self._images(recording, starts, missing, reporter):
-                    pending.append((i, positions, images))
-                    if sum(len(p) for _, p, _ in pending) >= self.chunk:
-                        self._flush(pending, requests, results, reporter, progress)
-            except AudioError as exc:
-                self.stats.missing_recordings.append(f"{recording.path.name}: {exc.cause}")
-                results[i] = None
-                pending = [item for item in pending if item[0] != i]
-                progress.advance(len(missing))
-                unreadable += len(missing)
-        self._flush(pending, requests, results, reporter, progress)
+        try:
+            for i, missing in todo:
+                recording, starts = requests[i]
+                try:
+                    for positions, images in self._images(recording, starts, missing, reporter):
+                        pending.append((i, positions, images))
+                        if sum(len(p) for _, p, _ in pending) >= self.chunk:
+                            self._flush(pending, requests, results, reporter, progress)
+                except AudioError as exc:
+                    self.stats.missing_recordings.append(f"{recording.path.name}: {exc.cause}")
+                    results[i] = None
+                    pending = [item for item in pending if item[0] != i]
+                    progress.advance(len(missing))
+                    unreadable += len(missing)
+            self._flush(pending, requests, results, reporter, progress)
+        finally:
+            self._writes.flush()  # cancelled or failed: what was computed is kept
         self.stats.computed += total - unreadable
         self.stats.seconds += time.monotonic() - progress.started
         return results
@@ -169,25 +181,52 @@ class FeatureSource:
         if not pending:
             return
         images = np.concatenate([item[2] for item in pending])
-        vectors = self.extractor.embed(images, reporter)
-        vectors = vectors.astype(np.float16).astype(np.float32)  # as the cache keeps them
+        vectors = as_stored(self.extractor.embed(images, reporter))
         offset = 0
         for i, positions, _ in pending:
             part = vectors[offset : offset + len(positions)]
             offset += len(positions)
             recording, starts = requests[i]
-            self.project.put_features(
-                self.extractor.cache_key,
-                self.fingerprint,
-                recording.id,
-                np.asarray(starts, np.float64)[positions],
-                part,
-            )
+            self._writes.add(recording, np.asarray(starts, np.float64)[positions], part)
             target = results[i]
+            if target is not None and target.shape[1] != part.shape[1]:
+                # nothing was cached, so every row comes from the backbone
+                target = results[i] = np.zeros((len(starts), part.shape[1]), np.float32)
             if target is not None:
                 target[positions] = part
         progress.advance(len(images))
         pending.clear()
+
+
+class _Writes:
+    """Computed vectors waiting to be cached: written in pieces of ``WRITE_ROWS`` or every
+    ``WRITE_EVERY_S`` seconds, so the cache gets few, large files and a killed worker loses
+    seconds of backbone work, not the recording."""
+
+    def __init__(self, source: FeatureSource) -> None:
+        self.source = source
+        self.pending: dict[int, tuple[Recording, list[np.ndarray], list[np.ndarray]]] = {}
+        self.rows = 0
+        self.last = time.monotonic()
+
+    def add(self, recording: Recording, starts: np.ndarray, vectors: np.ndarray) -> None:
+        entry = self.pending.setdefault(recording.id, (recording, [], []))
+        entry[1].append(starts)
+        entry[2].append(vectors)
+        self.rows += len(starts)
+        if self.rows >= WRITE_ROWS or time.monotonic() - self.last >= WRITE_EVERY_S:
+            self.flush()
+
+    def flush(self) -> None:
+        pending, self.pending, self.rows = self.pending, {}, 0
+        self.last = time.monotonic()
+        for recording, starts, vectors in pending.values():
+            if self.source.stats.cache_errors:
+                return  # told once; the job goes on from memory
+            try:
+                self.source.store.put(recording, np.concatenate(starts), np.concatenate(vectors))
+            except ProjectError as exc:
+                self.source.stats.cache_errors.append(exc.cause)
 
 
 class _Progress:

@@ -314,6 +314,7 @@ def train_job(
                 "cached": source.stats.cached,
                 "computed": source.stats.computed,
                 "skipped": source.stats.missing_recordings,
+                "cache_errors": source.stats.cache_errors,
             },
             "scoring": scoring,
             "seconds": round(time.monotonic() - started, 3),

@@ -158,10 +158,23 @@ def upgrade(conn: sqlite3.Connection, path: Path, version: int) -> Path:
         conn.execute("BEGIN IMMEDIATE")
         migrate(conn, version)
         conn.execute("COMMIT")
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, OSError, ProjectError) as exc:
         conn.execute("ROLLBACK")
         raise ProjectError(path, f"upgrade from schema {version} failed ({exc})") from exc
+    _give_back_free_space(conn)
     return target
+
+
+def _give_back_free_space(conn: sqlite3.Connection) -> None:
+    """An upgrade can leave most of the file unused (version 3 moved the feature cache out):
+    rewrite it so it shrinks. Best effort; the project is fine without it."""
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    free = conn.execute("PRAGMA freelist_count").fetchone()[0]
+    if free > 256 and free > pages // 4:
+        try:
+            conn.execute("VACUUM")
+        except sqlite3.Error:
+            pass
 
 
 def upgraded_copy_in_memory(conn: sqlite3.Connection, version: int) -> sqlite3.Connection:

@@ -19,16 +19,11 @@ from model.errors import ProjectError
 from model.jobs import Cancelled, Reporter
 from model.project import connection as db
 from model.project import guard, sessions
+from model.project.feature_cache import cache_folder
 
-CACHE_SUFFIX = ".sonotag-cache"
 PROGRESS_OPS = 20_000  # SQLite virtual-machine steps between progress reports
 STEPS_PER_ROW = 4.0  # quick_check steps per table row, measured on real projects
 COPY_PAGES = 512  # pages per backup step (2 MB at the default page size)
-
-
-def cache_folder(path: Path) -> Path:
-    """The feature cache beside a project (``P.sonotag`` -> ``P.sonotag-cache/``)."""
-    return path.with_name(path.name.removesuffix(".sonotag") + CACHE_SUFFIX)
 
 
 def models_folder(path: Path) -> Path:

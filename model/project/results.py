@@ -1,14 +1,15 @@
-"""Trained models, their scores per recording, and the cache of backbone features.
+"""Trained models and their scores per recording.
 
-Kept apart from labels because it is all derived data: it can be recomputed, so it is stored in
-compact BLOBs (a float32 score matrix per model and recording, a float16 vector per window)
-rather than a row per number.
+Kept apart from labels because it is derived data: it can be recomputed, so it is stored in
+compact BLOBs (a float32 score matrix per model and recording) rather than a row per number.
+Backbone features are not in the file at all but in the cache folder beside it
+(``feature_cache``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +17,13 @@ import numpy as np
 
 from model.errors import ProjectError
 from model.project.base import StoreBase
-from model.project.records import ModelRecord, dt_from_text, dt_to_text, now_utc, to_ms
+from model.project.records import ModelRecord, dt_from_text, dt_to_text, now_utc
 
 _MODEL_COLUMNS = "id, name, file, manifest, metrics, created, active"
 
 
 class ResultsMixin(StoreBase):
-    """Model, prediction and feature storage for ``Project`` (which provides the plumbing)."""
+    """Model and prediction storage for ``Project`` (which provides the plumbing)."""
 
     path: Path
 
@@ -157,66 +158,3 @@ class ResultsMixin(StoreBase):
                     "DELETE FROM predictions WHERE model_id = ? AND recording_id = ?",
                     (model_id, recording_id),
                 )
-
-    # ----------------------------------------------------------------- feature cache
-    def put_features(
-        self,
-        backbone: str,
-        settings_fp: str,
-        recording_id: int,
-        starts: np.ndarray,
-        vectors: np.ndarray,
-    ) -> None:
-        """Caches one backbone vector per window start (stored as float16: half the disk)."""
-        starts_ms = [to_ms(s) for s in np.asarray(starts, dtype=np.float64).reshape(-1)]
-        vectors = np.asarray(vectors, dtype=np.float32)
-        if vectors.ndim != 2 or len(vectors) != len(starts_ms):
-            raise ValueError(
-                f"vectors shape {vectors.shape} does not match {len(starts_ms)} starts"
-            )
-        half = vectors.astype(np.float16)
-        dim = int(vectors.shape[1])
-
-        def rows() -> Iterator[tuple[Any, ...]]:
-            for start_ms, vector in zip(starts_ms, half, strict=True):
-                yield (backbone, settings_fp, recording_id, start_ms, dim, vector.tobytes())
-
-        with self.transaction() as conn:
-            conn.executemany(
-                "INSERT OR REPLACE INTO features(backbone, settings_fp, recording_id, start_ms, "
-                "dim, vector) VALUES (?, ?, ?, ?, ?, ?)",
-                rows(),
-            )
-
-    def get_features(
-        self, backbone: str, settings_fp: str, recording_id: int, starts: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """(found mask[n], float32 vectors[n, d] with zero rows where missing).
-
-        When nothing at all is cached for this recording, ``d`` is 0.
-        """
-        starts_ms = [to_ms(s) for s in np.asarray(starts, dtype=np.float64).reshape(-1)]
-        cached = {
-            start_ms: (dim, blob)
-            for start_ms, dim, blob in self._rows(
-                "SELECT start_ms, dim, vector FROM features "
-                "WHERE backbone = ? AND settings_fp = ? AND recording_id = ?",
-                (backbone, settings_fp, recording_id),
-            )
-        }
-        dim = next(iter(cached.values()))[0] if cached else 0
-        mask = np.zeros(len(starts_ms), dtype=bool)
-        out = np.zeros((len(starts_ms), dim), dtype=np.float32)
-        for i, start_ms in enumerate(starts_ms):
-            hit = cached.get(start_ms)
-            if hit is not None and hit[0] == dim:
-                out[i] = np.frombuffer(hit[1], dtype=np.float16)
-                mask[i] = True
-        return mask, out
-
-    def clear_features(self, backbone: str | None = None) -> None:
-        with self.transaction() as conn:
-            if backbone is None:
-                conn.execute("DELETE FROM features")
-            else:
-                conn.execute("DELETE FROM features WHERE backbone = ?", (backbone,))

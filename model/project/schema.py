@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Callable
 
 APPLICATION_ID = 0x534F4E4F  # "SONO"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Version 1: recordings, classes and labels only (kept verbatim: old files look like this).
 V1_DDL = """
@@ -94,14 +94,27 @@ def _v1_to_v2(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+def _v2_to_v3(conn: sqlite3.Connection) -> None:
+    """Moves the feature cache out of the file into ``<name>-cache/`` beside it, then drops it:
+    4.7 KB per clip made a season's project hundreds of GB (see ``feature_cache``)."""
+    from model.project.feature_cache import move_out_of_database
+
+    rows = conn.execute("PRAGMA database_list").fetchall()
+    file = next((row[2] for row in rows if row[1] == "main"), "")
+    if file:  # an in-memory copy (old project on read-only media) has nowhere to move them
+        move_out_of_database(conn, file)
+    conn.execute("DROP TABLE features")
+
+
 # MIGRATIONS[i] turns version i + 1 into version i + 2.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_to_v2]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_to_v2, _v2_to_v3]
 assert len(MIGRATIONS) == SCHEMA_VERSION - 1
 
 # Tables a file of each version must have; checked before trusting a file.
 TABLES: dict[int, set[str]] = {
     1: {"recordings", "classes", "labels"},
     2: {"recordings", "classes", "labels", "meta", "models", "predictions", "features"},
+    3: {"recordings", "classes", "labels", "meta", "models", "predictions"},
 }
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from model.errors import ProjectError
 from model.project.annotations import AnnotationsMixin
+from model.project.feature_cache import forget_recording
 from model.project.handle import ProjectHandle
 from model.project.records import (
     Recording,
@@ -172,6 +173,7 @@ class Project(ProjectHandle, AnnotationsMixin, ResultsMixin):
         """Removes a recording with its labels, scores and cached features (not the audio)."""
         with self.transaction() as conn:
             conn.execute("DELETE FROM recordings WHERE id = ?", (id,))
+        forget_recording(self.path, id)
 
     def counts(self) -> dict[int, tuple[int, int]]:
         """recording id -> (labels, scored windows of the active model), for the file list."""

@@ -24,6 +24,7 @@ from model.ml.bundle import (
 from model.ml.features import CLIP_SETTINGS_META
 from model.ml.predict import Scorer, load_for_project, predict_job
 from model.project import Project
+from model.project.feature_cache import FeatureStore
 from tests.model.ml.conftest import Trained
 from tests.model.ml.synthetic import CLASSES
 
@@ -37,9 +38,10 @@ def test_loaded_bundle_gives_the_stored_scores(trained: Trained, no_backbone: No
     with Project.open(trained.project, read_only=True) as project:
         for recording in project.recordings():
             starts, _, stored = project.predictions(trained.result["model_id"], recording.id)
-            found, vectors = project.get_features(
-                scorer.extractor.cache_key, ClipSettings().fingerprint(), recording.id, starts
+            store = FeatureStore.for_project(
+                project, scorer.extractor.cache_key, ClipSettings().fingerprint()
             )
+            found, vectors = store.get(recording, starts)
             assert found.all()
             np.testing.assert_allclose(scorer.scores_from_features(vectors), stored, atol=1e-6)
 

@@ -49,3 +49,46 @@ def test_missing_recording_is_skipped_and_named(project_copy: Path) -> None:
     assert result["features"]["computed"] == 0
     assert len(result["features"]["skipped"]) == 1
     assert result["features"]["skipped"][0].startswith(recording.path.name)
+
+
+def test_deleted_cache_is_rebuilt_and_an_unwritable_one_costs_only_time(
+    project_copy: Path,
+) -> None:
+    """The cache folder is only a cache: gone, it is recomputed to the same vectors; blocked
+    (here by a file of that name), training still works from memory and says so."""
+    import shutil
+
+    from model.clips import ClipSettings
+    from model.ml.backbone import BackboneSpec, FeatureExtractor
+    from model.project.feature_cache import FeatureStore, cache_folder
+
+    cache = cache_folder(project_copy)
+    saved = project_copy.with_name("saved-cache")
+    shutil.move(cache, saved)
+    cache.write_text("in the way")
+    blocked = run_inline(
+        train_job, str(project_copy), untrained_backbone=True, epochs=3, score=False
+    )
+    assert blocked["features"]["cached"] == 0 and blocked["features"]["computed"] > 0
+    assert "could not be cached" in blocked["features"]["cache_errors"][0]
+    assert cache.read_text() == "in the way"
+    cache.unlink()
+    rebuilt = run_inline(
+        train_job, str(project_copy), untrained_backbone=True, epochs=3, score=False
+    )
+    assert rebuilt["features"]["computed"] == blocked["features"]["computed"]
+    assert rebuilt["features"]["cache_errors"] == []
+    again = run_inline(
+        train_job, str(project_copy), untrained_backbone=True, epochs=3, score=False
+    )
+    assert again["features"]["computed"] == 0
+    key = FeatureExtractor(BackboneSpec.untrained()).cache_key
+    fingerprint = ClipSettings().fingerprint()
+    new, old = FeatureStore(cache, key, fingerprint), FeatureStore(saved, key, fingerprint)
+    with Project.open(project_copy, read_only=True) as project:
+        for recording in project.recordings():
+            starts = np.array([round(s / 1000, 3) for s in range(0, 30_000, 1)])
+            found_new, vectors_new = new.get(recording, starts)
+            found_old, vectors_old = old.get(recording, starts[found_new])
+            assert found_new.sum() > 0 and found_old.all()
+            np.testing.assert_allclose(vectors_new[found_new], vectors_old, atol=2e-3)

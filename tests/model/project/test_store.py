@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from model.errors import ProjectError
-from model.project import LabelState, Project
+from model.project import SCHEMA_VERSION, LabelState, Project
+from model.project.feature_cache import FeatureStore
 from tests.model.project.conftest import GREAT_TITS, FakeInfo
 
 
@@ -26,7 +27,7 @@ def test_pragmas_and_round_trip(project: Project, rec_id: int) -> None:
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     tit = project.add_class("Great tit")
     petrel = project.add_class("Storm petrel", colour="#112233", shortcut="p")
     project.put_label(rec_id, 10.0, 12.0, tit.id, LabelState.PRESENT, author="ana", note="loud")
@@ -112,11 +113,12 @@ def test_remove_recording_cascades(project: Project, rec_id: int) -> None:
     project.put_label(rec_id, 0, 2, k, "present")
     model = project.add_model("m", project.directory / "m.keras", {}, {})
     project.put_predictions(model.id, rec_id, np.array([0.0]), [k], np.array([[0.5]]))
-    project.put_features("resnet50", "fp", rec_id, np.array([0.0]), np.ones((1, 8)))
+    store = FeatureStore.for_project(project, "resnet50", "fp")
+    store.put(project.recording(rec_id), np.array([0.0]), np.ones((1, 8)))
     project.remove_recording(rec_id)
     assert project.recordings() == [] and project.labels() == []
     assert project.predictions(model.id, rec_id)[1] == []
-    assert not project.get_features("resnet50", "fp", rec_id, np.array([0.0]))[0].any()
+    assert store.recordings() == []
 
 
 def test_models_predictions_and_counts(project: Project, rec_id: int, tmp_path: Path) -> None:
@@ -149,21 +151,6 @@ def test_models_predictions_and_counts(project: Project, rec_id: int, tmp_path: 
         project.put_predictions(m1.id, rec_id, starts, [a], scores)
 
 
-def test_features_round_trip(project: Project, rec_id: int) -> None:
-    rng = np.random.default_rng(2)
-    starts = np.arange(50) * 2.0
-    vectors = rng.random((50, 2048), dtype=np.float32) * 10
-    project.put_features("resnet50", "sr22050-mel128", rec_id, starts, vectors)
-    ask = np.array([98.0, 4.0, 1.0, 0.0])
-    found, got = project.get_features("resnet50", "sr22050-mel128", rec_id, ask)
-    assert found.tolist() == [True, True, False, True]
-    assert got.dtype == np.float32 and got.shape == (4, 2048)
-    np.testing.assert_allclose(got[[0, 1, 3]], vectors[[49, 2, 0]], rtol=1e-3)
-    assert not got[2].any()
-    found, got = project.get_features("resnet50", "other-settings", rec_id, ask)
-    assert not found.any() and got.shape == (4, 0)
-
-
 def test_read_only_refuses_every_change(project: Project, rec_id: int) -> None:
     k = project.add_class("k").id
     project.put_label(rec_id, 0, 2, k, "present")
@@ -180,7 +167,9 @@ def test_read_only_refuses_every_change(project: Project, rec_id: int) -> None:
             lambda: ro.set_meta("a", "b"),
             lambda: ro.remove_recording(rec_id),
             lambda: ro.add_recording(path.parent / "new.wav", FakeInfo(), "fp-new"),
-            lambda: ro.put_features("b", "s", rec_id, np.zeros(1), np.zeros((1, 2))),
+            lambda: FeatureStore.for_project(ro, "b", "s").put(
+                ro.recording(rec_id), np.zeros(1), np.ones((1, 2))
+            ),
         ):
             with pytest.raises(ProjectError, match="project is open read-only"):
                 change()
