@@ -31,6 +31,7 @@ from app.context import AppContext
 from app.review_panel import colour_icon
 from model.activity import Activity, activity_job, export_csv, export_detections_csv, export_png
 from model.errors import SonotagError
+from model.pathtext import display
 
 REFRESH_DELAY_MS = 250  # let a spin box settle before re-reading every score
 _NO_EFFORT_BRUSH = (128, 128, 128, 45)
@@ -315,7 +316,7 @@ class ActivityPanel(QDockWidget):
             f"(model {activity.model_name}, threshold {self.threshold.value():.2f})."
         )
         if activity.excluded:
-            names = ", ".join(r.path.name for r in activity.excluded[:3])
+            names = ", ".join(display(r.path.name) for r in activity.excluded[:3])
             more = f" and {len(activity.excluded) - 3} more" if len(activity.excluded) > 3 else ""
             text += (
                 f" Not on the clock — {len(activity.excluded)} recording(s) without a start "

@@ -29,6 +29,7 @@ from app import file_dialogs
 from app.jobs import Job
 from model.errors import SonotagError
 from model.jobs import Progress
+from model.pathtext import recover
 
 
 class ErrorNotifier(QObject):
@@ -124,21 +125,21 @@ def ask_project_path(parent: QWidget | None, *, new: bool) -> Path | None:
             path += ".sonotag"
     else:
         path, _ = file_dialogs.get_open_file_name(parent, "Open project", "", PROJECT_FILTER)
-    return Path(path) if path else None
+    return recover(Path(path)) if path else None
 
 
 def ask_audio_files(parent: QWidget | None, start: Path | None) -> list[Path]:
     paths, _ = file_dialogs.get_open_file_names(
         parent, "Add recordings", str(start or ""), AUDIO_FILTER
     )
-    return [Path(p) for p in paths]
+    return [recover(Path(p)) for p in paths]
 
 
 def ask_folder(parent: QWidget | None, start: Path | None) -> Path | None:
     folder = file_dialogs.get_existing_directory(
         parent, "Add a folder of recordings (searched with its subfolders)", str(start or "")
     )
-    return Path(folder) if folder else None
+    return recover(Path(folder)) if folder else None
 
 
 def show_about(parent: QWidget | None) -> None:

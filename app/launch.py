@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from model.errors import SonotagError
+from model.pathtext import display
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QIcon
@@ -100,7 +101,9 @@ def launch_gui(project: Path | None, audio: list[Path]) -> int:
     """Entry point used by ``app.entry``: runs the app until the window closes."""
     from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication(sys.argv)
+    # Qt parses argv as UTF-8 and crashes on a file name that is not (caf\xe9.wav on Linux);
+    # the arguments are ours (argparse has taken them), so Qt only gets the program name.
+    app = QApplication.instance() or QApplication([display(sys.argv[0] if sys.argv else APP_NAME)])
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)

@@ -39,6 +39,7 @@ from app.settings import Preferences
 from app.spectrogram import SpectrogramControls, SpectrogramView
 from model.errors import AudioError, ProjectError
 from model.ingest import IngestResult
+from model.pathtext import display, recover
 from model.project import Project, Recording, UndoStack
 
 
@@ -254,7 +255,7 @@ class MainWindow(QMainWindow):
         self.close_project()
         self.context.set_project(project)
         self.prefs.add_recent_project(project.path)
-        self.setWindowTitle(f"{project.path.stem} — Sonotag")
+        self.setWindowTitle(f"{display(project.path.stem)} — Sonotag")
         self.panel.set_project(project, self.undo)  # first: it shows the active class
         self.labelling.set_project(project, self.undo)
         recordings = project.recordings()
@@ -369,7 +370,9 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt API
-        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        # Qt decodes file names lossily (U+FFFD for bytes that are not UTF-8): find the real one.
+        urls = event.mimeData().urls()
+        paths = [recover(Path(url.toLocalFile())) for url in urls if url.isLocalFile()]
         event.acceptProposedAction()
         self.handle_dropped(paths)
 

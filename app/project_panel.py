@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from app import dialogs
 from model.errors import ProjectError
+from model.pathtext import display
 from model.project import (
     AddClass,
     Command,
@@ -179,10 +180,10 @@ class ProjectPanel(QWidget):
             self.select_recording(current, emit=False)
 
     def _set_row(self, row: int, rec: Recording, n_labels: int, n_predictions: int) -> None:
-        name = _SortItem(rec.path.name)
+        name = _SortItem(display(rec.path.name))  # Qt would silently drop bytes that aren't UTF-8
         name.setData(_ID, rec.id)
-        name.setData(_SORT, rec.path.name.lower())
-        tip = str(rec.path)
+        name.setData(_SORT, display(rec.path.name).lower())
+        tip = display(rec.path)
         if not rec.exists:
             name.setForeground(QColor("#c0392b"))
             tip += "\n(file missing: moved or deleted?)"

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.context import AppContext
+from model.pathtext import display
 from model.project import Recording
 from model.review import Decision, ReviewItem, ReviewOrder, ReviewSession, build_queue_job
 
@@ -322,7 +323,11 @@ class ReviewPanel(QDockWidget):
                 )
             return
         recording = self._recording(item)
-        name = recording.path.name if recording is not None else f"recording {item.recording_id}"
+        name = (
+            display(recording.path.name)
+            if recording is not None
+            else f"recording {item.recording_id}"
+        )
         when = ""
         if recording is not None and recording.start_time is not None:
             clock = recording.start_time + timedelta(seconds=item.start)

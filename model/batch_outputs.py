@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from model.errors import SonotagError
+from model.pathtext import TABLE_ERRORS
 
 if TYPE_CHECKING:
     from model.batch import BatchFile, BatchState
@@ -115,7 +116,7 @@ def write_errors(out_dir: Path, failed: Sequence[tuple[str, str]]) -> Path:
     target = out_dir / ERRORS_FILE
 
     def write(part: Path) -> None:
-        with part.open("w", encoding="utf-8", newline="") as fh:
+        with part.open("w", encoding="utf-8", errors=TABLE_ERRORS, newline="") as fh:
             writer = csv.writer(fh, lineterminator="\n")
             writer.writerow(["file", "cause"])
             writer.writerows(failed)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from model.pathtext import clean_text, display
+
 
 class SonotagError(Exception):
     """A failure the user can act on: names the file (when there is one) and the cause."""
@@ -15,7 +17,10 @@ class SonotagError(Exception):
     def __init__(self, path: str | Path | None, cause: str) -> None:
         self.path = Path(path) if path is not None else None
         self.cause = cause
-        super().__init__(f"{self.path}: {cause}" if self.path is not None else cause)
+        # Shown in dialogs, printed, written to errors.csv: a file name that is not valid
+        # UTF-8 appears with replacement characters instead of breaking each of those.
+        text = f"{display(self.path)}: {cause}" if self.path is not None else cause
+        super().__init__(clean_text(text))
 
 
 class AudioError(SonotagError):

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from model.errors import SonotagError
+from model.pathtext import clean_text
 
 
 class Cancelled(Exception):  # noqa: N818 - reads as "the job was cancelled"
@@ -74,7 +75,8 @@ class Reporter:
     ) -> None:
         self.check()
         if self._on_progress is not None:
-            self._on_progress(Progress(done, total, message, dict(data)))
+            # Messages often name a file: one that is not valid UTF-8 is shown with U+FFFD.
+            self._on_progress(Progress(done, total, clean_text(message), dict(data)))
 
     def eta_seconds(self, done: float, total: float | None) -> float | None:
         """Seconds left by the average rate so far; None until there is a rate to go by."""

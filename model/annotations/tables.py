@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from model.errors import AnnotationFormatError
+from model.pathtext import TABLE_ERRORS
 
 _ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
 
@@ -119,7 +120,7 @@ def write_rows(
         write_lines(path, ["\t".join(clean_text(c) for c in r) for r in [header, *rows]])
         return
     try:
-        with path.open("w", encoding="utf-8", newline="") as fh:
+        with path.open("w", encoding="utf-8", errors=TABLE_ERRORS, newline="") as fh:
             writer = csv.writer(fh, delimiter=delimiter, lineterminator="\n")
             writer.writerow(header)
             writer.writerows(rows)
@@ -130,7 +131,7 @@ def write_rows(
 def write_lines(path: Path, lines: Iterable[str]) -> None:
     """Writes plain text lines (Audacity, XML) as UTF-8; failures become AnnotationFormatError."""
     try:
-        with path.open("w", encoding="utf-8", newline="\n") as fh:
+        with path.open("w", encoding="utf-8", errors=TABLE_ERRORS, newline="\n") as fh:
             for line in lines:
                 fh.write(line + "\n")
     except OSError as exc:

@@ -16,6 +16,7 @@ from pathlib import Path
 import soundfile as sf
 
 from model.errors import AudioError
+from model.pathtext import os_arg
 from model.project.guard import is_guarded
 
 NOT_AUDIO = "not an audio file or unsupported format"
@@ -67,7 +68,7 @@ def open_soundfile(path: Path) -> sf.SoundFile:
     """Open for reading or raise AudioError; never lets a libsndfile/OS exception escape."""
     check_readable(path)
     try:
-        return sf.SoundFile(str(path))
+        return sf.SoundFile(os_arg(path))
     except sf.LibsndfileError as exc:
         raise AudioError(path, libsndfile_cause(exc.error_string or str(exc))) from None
     except PermissionError:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from model import __version__
 from model.errors import SonotagError
+from model.pathtext import make_stream_safe
 
 GuiLauncher = Callable[[Path | None, list[Path]], int]
 
@@ -53,6 +54,8 @@ def split_open_paths(paths: Sequence[Path]) -> tuple[Path | None, list[Path]]:
 
 
 def main(argv: Sequence[str] | None = None, launch_gui: GuiLauncher | None = None) -> int:
+    make_stream_safe(sys.stdout)
+    make_stream_safe(sys.stderr)
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from model.errors import AudioError
+from model.pathtext import display
 
 
 def register(commands: Any) -> None:
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         start = facts["start_time"] or "unknown"
         if info.start_time_source:
             start += f" (from {info.start_time_source})"
-        print(f"{path}")
+        print(display(path))
         print(f"  format       {info.format} {info.subtype}".rstrip())
         print(f"  sample rate  {info.sample_rate} Hz")
         print(f"  channels     {info.channels}")

@@ -23,8 +23,8 @@ class StoreBase:
     def _one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         raise NotImplementedError
 
-    def _stored(self, path: str | Path) -> str:
+    def _stored(self, path: str | Path) -> str | bytes:
         raise NotImplementedError
 
-    def _absolute(self, stored: str) -> Path:
+    def _absolute(self, stored: str | bytes) -> Path:
         raise NotImplementedError

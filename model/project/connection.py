@@ -14,6 +14,7 @@ import stat
 from pathlib import Path
 
 from model.errors import ProjectError
+from model.pathtext import os_arg
 from model.project.schema import APPLICATION_ID, SCHEMA_VERSION, TABLES, migrate
 
 BUSY_TIMEOUT_MS = 10_000
@@ -121,9 +122,15 @@ def _check_header(conn: sqlite3.Connection, path: Path) -> int:
 
 def connect_writable(path: Path) -> sqlite3.Connection:
     """The normal connection: WAL, every commit fsynced, foreign keys enforced."""
-    conn = sqlite3.connect(
-        str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
-    )
+    try:
+        conn = sqlite3.connect(
+            os_arg(path),
+            isolation_level=None,
+            check_same_thread=False,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+        )
+    except sqlite3.Error as exc:
+        raise ProjectError(path, f"cannot be opened for writing ({exc})") from exc
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA journal_mode = WAL").fetchone()

@@ -16,12 +16,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Self
 
-from model.errors import ProjectError
+from model.errors import ProjectError, SonotagError
 from model.project import connection as db
 from model.project import registry, sessions
 from model.project.base import StoreBase
 from model.project.registry import SharedConnection
 from model.project.schema import SCHEMA_VERSION, create_schema
+from model.writable import create_new_file
 
 
 def _default_author() -> str:
@@ -123,6 +124,10 @@ class ProjectHandle(StoreBase):
             raise ProjectError(path, "already exists; choose another name or open it")
         if not path.parent.is_dir():
             raise ProjectError(path, "its folder does not exist")
+        try:  # SQLite would only say "unable to open database file": let the OS say why
+            create_new_file(path, "project file")
+        except SonotagError as exc:
+            raise ProjectError(path, exc.cause) from None
         with registry.LOCK:
             try:
                 conn = db.connect_writable(path)

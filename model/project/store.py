@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from model.errors import ProjectError
+from model.pathtext import from_db, to_db
 from model.project.annotations import AnnotationsMixin
 from model.project.feature_cache import forget_recording
 from model.project.handle import ProjectHandle
@@ -32,15 +33,16 @@ _REC_COLUMNS = (
 class Project(ProjectHandle, AnnotationsMixin, ResultsMixin):
     """An open project file. Use ``Project.create`` / ``Project.open``, then ``close``."""
 
-    def _stored(self, path: str | Path) -> str:
-        """Posix path relative to the project folder when under it, so both can move together."""
+    def _stored(self, path: str | Path) -> str | bytes:
+        """Posix path relative to the project folder when under it, so both can move together;
+        the name's raw bytes (``pathtext.to_db``) when it is not valid UTF-8."""
         absolute = Path(path).expanduser().resolve()
         if absolute.is_relative_to(self.directory):
-            return absolute.relative_to(self.directory).as_posix()
-        return str(absolute)
+            return to_db(absolute.relative_to(self.directory).as_posix())
+        return to_db(str(absolute))
 
-    def _absolute(self, stored: str) -> Path:
-        candidate = Path(stored)
+    def _absolute(self, stored: str | bytes) -> Path:
+        candidate = Path(from_db(stored))
         return candidate if candidate.is_absolute() else self.directory / candidate
 
     # ----------------------------------------------------------------- meta
@@ -64,7 +66,7 @@ class Project(ProjectHandle, AnnotationsMixin, ResultsMixin):
         return Recording(
             id=row[0],
             path=self._absolute(row[1]),
-            stored_path=row[1],
+            stored_path=from_db(row[1]),
             fingerprint=row[2],
             sample_rate=row[3],
             channels=row[4],
