@@ -29,7 +29,7 @@ from app import file_dialogs
 from app.jobs import Job
 from model.errors import SonotagError
 from model.jobs import Progress
-from model.pathtext import recover
+from model.pathtext import display, recover
 
 
 class ErrorNotifier(QObject):
@@ -52,11 +52,11 @@ def describe_error(error: BaseException, path: Path | None = None) -> str:
     """File and cause in plain words; unexpected exceptions keep their type for bug reports."""
     if isinstance(error, SonotagError):
         where = error.path or path
-        return f"File: {where}\nCause: {error.cause}" if where else error.cause
+        return f"File: {display(where)}\nCause: {error.cause}" if where else error.cause
     if isinstance(error, OSError):
         where = error.filename or path
         cause = error.strerror or str(error)
-        return f"File: {where}\nCause: {cause}" if where else cause
+        return f"File: {display(where)}\nCause: {cause}" if where else cause
     text = f"{type(error).__name__}: {error}"
     return f"File: {path}\nCause: {text}" if path else text
 
@@ -93,11 +93,26 @@ def report_skipped_files(
     """One dialog for a batch: the first files in the message, all of them in the details."""
     if not skipped:
         return None
-    lines = [f"{path}: {cause}" for path, cause in skipped]
+    return _report_files(parent, title, "could not be read and were skipped", skipped)
+
+
+def report_file_warnings(
+    parent: QWidget | None, title: str, warned: Sequence[tuple[Path, str]]
+) -> QMessageBox | None:
+    """Files that opened but are not whole (cut short, NaN samples), with what is wrong."""
+    if not warned:
+        return None
+    return _report_files(parent, title, "were added, but with a problem", warned)
+
+
+def _report_files(
+    parent: QWidget | None, title: str, what: str, files: Sequence[tuple[Path, str]]
+) -> QMessageBox:
+    lines = [f"{display(path)}: {cause}" for path, cause in files]
     shown = "\n".join(lines[:5])
     if len(lines) > 5:
         shown += f"\n… and {len(lines) - 5} more (see details)"
-    message = f"{len(lines)} file(s) could not be read and were skipped:\n{shown}"
+    message = f"{len(lines)} file(s) {what}:\n{shown}"
     return report_error(parent, title, message, "\n".join(lines))
 
 

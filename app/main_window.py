@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
@@ -41,6 +42,9 @@ from model.errors import AudioError, ProjectError
 from model.ingest import IngestResult
 from model.pathtext import display, recover
 from model.project import Project, Recording, UndoStack
+
+if TYPE_CHECKING:
+    from model.audio import AudioInfo
 
 
 def format_cursor(t: float, f: float, db: float, recording: Recording | None) -> str:
@@ -112,7 +116,15 @@ class MainWindow(QMainWindow):
         self.cursor_label = QLabel("", self)
         self.cursor_label.setObjectName("cursor-readout")
         self.cursor_label.setMinimumWidth(280)
+        # What is wrong with the recording on screen (cut short, NaN samples): stays while it
+        # is shown, unlike passing messages; the full text is in the tooltip.
+        self.recording_warning = QLabel("", self)
+        self.recording_warning.setObjectName("recording-warning")
+        self.recording_warning.setStyleSheet("color: #b35900; font-weight: bold;")
+        self.recording_warning.setMaximumWidth(520)
+        self.recording_warning.hide()
         self._build_menus()
+        self.statusBar().addPermanentWidget(self.recording_warning)
         self.statusBar().addPermanentWidget(self.listening.status_label)
         self.statusBar().addPermanentWidget(self.cursor_label)
         self.setAcceptDrops(True)
@@ -291,7 +303,19 @@ class MainWindow(QMainWindow):
         self.listening.set_recording(recording.path if recording else None)
         self.spectrogram.set_recording(recording.path if recording else None, info)
         self.labelling.set_recording(recording)
+        self._show_recording_warning(recording, info)
         return recording is not None
+
+    def _show_recording_warning(self, recording: Recording | None, info: AudioInfo | None) -> None:
+        warning = info.warning if recording is not None and info is not None else ""
+        label = self.recording_warning
+        label.setVisible(bool(warning))
+        if not warning:
+            label.clear()
+            return
+        text = f"⚠ {display(recording.path.name)}: {warning}"
+        label.setToolTip(text)
+        label.setText(label.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, 500))
 
     def _on_edit(self) -> None:
         self.panel.refresh_counts()
@@ -331,6 +355,7 @@ class MainWindow(QMainWindow):
         self.panel.refresh()
         self.statusBar().showMessage(result.summary(), 10_000)
         dialogs.report_skipped_files(self, "Some files were skipped", result.skipped)
+        dialogs.report_file_warnings(self, "Some recordings are damaged", result.warned)
         if self.recording is None and result.added and self.project is not None:
             wanted = {p.resolve() for p in result.added}
             rec = next((r for r in self.project.recordings() if r.path in wanted), None)

@@ -234,6 +234,7 @@ def batch_predict_job(
         "done": run.done,
         "skipped": run.skipped,
         "failed": run.failed,
+        "warnings": run.warned,
         "detections": run.detections,
         "clips": run.meter.clips,
         "clips_per_s": run.meter.figures()["clips_per_s"],
@@ -259,6 +260,7 @@ class _Run:
     allow_download: bool = True
     total: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
+    warned: list[tuple[str, str]] = field(default_factory=list)  # scored, but damaged
     done: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     processed: int = 0  # done + failed + skipped: the "files done" figure
@@ -290,7 +292,10 @@ class _Run:
                     self.skipped.append(item.key)
                     self.processed += 1
                     continue
-                item.duration = probe(item.path).duration
+                info = probe(item.path)
+                item.duration = info.duration
+                if info.warning:  # cut short or NaN samples: scored where readable, and said
+                    self.warned.append((item.key, info.warning))
             except SonotagError as exc:
                 self.fail(item, exc.cause)
                 continue

@@ -17,11 +17,13 @@ from model.jobs import Reporter
 
 @dataclass
 class IngestResult:
-    """What an add run did: recordings added (or already there) and files skipped, with why."""
+    """What an add run did: recordings added (or already there), files skipped with why, and
+    files added with a warning (cut short, NaN samples) with what is wrong."""
 
     added: list[Path] = field(default_factory=list)
     already_present: list[Path] = field(default_factory=list)
     skipped: list[tuple[Path, str]] = field(default_factory=list)
+    warned: list[tuple[Path, str]] = field(default_factory=list)
 
     def summary(self) -> str:
         text = f"added {len(self.added)} recording(s)"
@@ -29,6 +31,8 @@ class IngestResult:
             text += f", {len(self.already_present)} already in the project"
         if self.skipped:
             text += f", skipped {len(self.skipped)} unreadable file(s)"
+        if self.warned:
+            text += f", {len(self.warned)} with warnings"
         return text
 
 
@@ -39,6 +43,7 @@ def walk_inputs(
     was found under (None when named: then it is tried whatever its extension); plus the inputs
     that do not exist. Shared by adding to a project and by batch runs."""
     from model.audio import find_audio_files
+    from model.audio.opening import missing_cause
 
     seen: set[Path] = set()
     files: list[tuple[Path, Path | None]] = []
@@ -46,7 +51,7 @@ def walk_inputs(
     for item in inputs:
         given = Path(item)
         if not given.exists():
-            missing.append((given, "no such file or folder"))
+            missing.append((given, missing_cause(given)))
             continue
         root = given.resolve() if given.is_dir() else None
         for path in find_audio_files([given]) if root is not None else [given]:
@@ -81,6 +86,8 @@ def add_audio_job(
             try:
                 info = probe(path)
                 project.add_recording(path, info=info)
+                if info.warning:
+                    result.warned.append((path, info.warning))
             except AudioError as exc:
                 result.skipped.append((path, exc.cause))
                 continue

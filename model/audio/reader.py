@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 import soundfile as sf
 
+from model.audio.damage import FLOAT_SUBTYPES, SampleDamage, scan, zero_non_finite
+from model.audio.decoder_notes import caught_decoder_notes, summary
 from model.audio.info import AudioInfo
 from model.audio.opening import NO_CHANNELS, open_soundfile
 from model.audio.riff import read_riff_layout
@@ -38,18 +40,30 @@ _BLOCK = 1 << 16  # frames decoded per step while skipping forward in a compress
 _COUNT_BLOCK = 4096  # small, so a decode error loses little of the count
 _END_CHECK = 64  # frames read at the end on open to catch files cut short
 _LOSSY_SLACK = 2 * 1152  # an MP3 header may over-count by padding; not worth an error
+# Sample rates sound recorders use, from 1 kHz (hydrophone loggers, infrasound excluded) to
+# 768 kHz (the fastest bat and ultrasound recorders). Outside that the header is damaged: a
+# 1 Hz header would turn a minute of audio into a 4 1/2-hour scoring job.
+MIN_RATE, MAX_RATE = 1_000, 768_000
 
 
 class AudioFile:
     """One open recording. Keeps a libsndfile handle; NOT thread-safe: one per thread."""
 
-    def __init__(self, path: str | Path, *, allow_truncated: bool = False) -> None:
+    def __init__(self, path: str | Path, *, allow_truncated: bool = True) -> None:
+        """``allow_truncated=False`` refuses a file cut short instead of opening what is left
+        (with ``info.warning`` saying so)."""
         self.path = Path(path)
         self._sf: sf.SoundFile | None = open_soundfile(self.path)
         self._pos = 0  # decoder position, only tracked for sequential formats
         self._whole: np.ndarray | None = None  # MP3 decoded once (see module docstring)
+        self._may_be_non_finite = (self._sf.subtype or "") in FLOAT_SUBTYPES
+        self._damage: SampleDamage | None = None
         try:
-            self.info = self._inspect(allow_truncated)
+            mpeg = self._sf.format == "MP3"
+            with caught_decoder_notes(mpeg) as notes:
+                self.info = self._inspect(allow_truncated)
+            if notes and self.info.warning:
+                self.info = _with_warning(self.info, f"decoder says: {summary(notes)}")
         except BaseException:
             self.close()
             raise
@@ -65,6 +79,12 @@ class AudioFile:
             raise AudioError(self.path, NO_CHANNELS)
         if f.samplerate <= 0:
             raise AudioError(self.path, "the header gives no sample rate")
+        if not MIN_RATE <= f.samplerate <= MAX_RATE:
+            raise AudioError(
+                self.path,
+                f"sample rate of {f.samplerate} Hz is outside the 1 kHz to 768 kHz that sound "
+                "recorders use: the header is probably damaged",
+            )
         frames = int(f.frames)
         if frames <= 0 or frames >= 1 << 62:
             frames = self._count_frames()  # unknown length (headerless MP3 stream)
@@ -96,10 +116,11 @@ class AudioFile:
 
         warning = ""
         if promised > frames:
+            what = "file is truncated" if fmt == "WAV" else "file is truncated or damaged"
             warning = (
-                f"file is truncated: header promises {promised} frames "
+                f"{what}: header promises {promised} frames "
                 f"({promised / f.samplerate:.2f} s), only {frames} could be read "
-                f"({frames / f.samplerate:.2f} s)"
+                f"({frames / f.samplerate:.2f} s); the readable part is used"
             )
             if not allow_truncated:
                 raise AudioError(self.path, warning)
@@ -120,6 +141,18 @@ class AudioFile:
             subtype=f.subtype or "",
             warning=warning,
         )
+
+    def damage(self) -> SampleDamage:
+        """NaN/infinite samples in a float recording (scanned once per file version)."""
+        if self._damage is None:
+            if not self._may_be_non_finite:
+                from model.audio.damage import NO_DAMAGE
+
+                self._damage = NO_DAMAGE
+            else:
+                self._damage = scan(self._handle(), self.path, self.info.frames)
+                self._pos = -1  # sequential decoders must rewind before the next read
+        return self._damage
 
     def _end_is_readable(self, frames: int) -> bool:
         f = self._handle()
@@ -252,6 +285,8 @@ class AudioFile:
                 f"{b / self.info.sample_rate:.2f} s is damaged and cannot be decoded "
                 f"(decoder says: {getattr(exc, 'error_string', None) or exc})",
             ) from None
+        if self._may_be_non_finite:
+            data = zero_non_finite(data)
         return data, a
 
     def _whole_decode(self) -> np.ndarray:
@@ -266,7 +301,8 @@ class AudioFile:
                 )
             try:
                 f.seek(0)
-                self._whole = f.read(dtype="float32", always_2d=True)
+                with caught_decoder_notes(f.format == "MP3"):
+                    self._whole = f.read(dtype="float32", always_2d=True)
             except (RuntimeError, ValueError) as exc:
                 raise AudioError(
                     self.path,
@@ -374,14 +410,28 @@ def _metadata(f: sf.SoundFile) -> dict[str, str]:
         return {}
 
 
-def probe(path: str | Path, *, allow_truncated: bool = False) -> AudioInfo:
-    """Open, inspect and close: sample rate, channels, length and start time of a recording."""
+def _with_warning(info: AudioInfo, text: str) -> AudioInfo:
+    from dataclasses import replace
+
+    return replace(info, warning="; ".join(w for w in (info.warning, text) if w))
+
+
+def probe(path: str | Path, *, allow_truncated: bool = True) -> AudioInfo:
+    """Open, inspect and close: sample rate, channels, length and start time of a recording.
+
+    ``warning`` says what is wrong with a file that still opens: cut short (the readable part
+    is used), or NaN/infinite samples in a float file (their share; they are not scored)."""
     with AudioFile(path, allow_truncated=allow_truncated) as f:
-        return f.info
+        damage = f.damage()
+        if not damage:
+            return f.info
+        if damage.bad == damage.total:
+            raise AudioError(f.path, "every sample is NaN or infinite: there is no sound to use")
+        return _with_warning(f.info, damage.describe())
 
 
 def read_span(
-    path: str | Path, start: float, duration: float, *, allow_truncated: bool = False, **kw: Any
+    path: str | Path, start: float, duration: float, *, allow_truncated: bool = True, **kw: Any
 ) -> np.ndarray:
     """One-off read (opens and closes the file); keep an AudioFile for repeated reads."""
     with AudioFile(path, allow_truncated=allow_truncated) as f:

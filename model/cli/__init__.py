@@ -71,7 +71,9 @@ def main(argv: Sequence[str] | None = None, launch_gui: GuiLauncher | None = Non
                 return 2
             for path in ([project] if project else []) + audio:
                 if not path.exists():
-                    raise SonotagError(path, "no such file or folder")
+                    from model.audio.opening import missing_cause
+
+                    raise SonotagError(path, missing_cause(path))
             if launch_gui is None:
                 print("sonotag: error: the GUI is not available here", file=sys.stderr)
                 return 1

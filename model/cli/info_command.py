@@ -30,6 +30,7 @@ def describe(info: Any) -> dict[str, Any]:
         "duration_s": round(info.duration, 6),
         "start_time": info.start_time.isoformat() if info.start_time else None,
         "start_time_source": info.start_time_source,
+        "warning": info.warning or None,
     }
 
 
@@ -45,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
             failures += 1
             continue
         facts = describe(info)
+        if info.warning:  # the file opens, but the user must know what is wrong with it
+            print(f"sonotag: warning: {display(path)}: {info.warning}", file=sys.stderr)
         if args.json:
             print(json.dumps(facts))
             continue
@@ -57,4 +60,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"  channels     {info.channels}")
         print(f"  duration     {info.duration:.3f} s ({info.frames} frames)")
         print(f"  start time   {start}")
+        if info.warning:
+            print(f"  warning      {info.warning}")
     return 1 if failures else 0

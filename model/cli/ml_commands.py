@@ -17,6 +17,7 @@ from model.batch import ERRORS_FILE, FORMATS, STATE_FILE
 from model.cli.progress import ProgressBar
 from model.errors import SonotagError
 from model.jobs import Progress, run_inline
+from model.pathtext import display
 from model.timefmt import format_clock
 
 
@@ -239,10 +240,12 @@ def run_predict(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     print(format_batch_summary(result, args.threshold))
+    for path, warning in result.get("warnings", []):
+        print(f"sonotag: warning: {display(path)}: {warning}", file=sys.stderr)
     if result["failed"]:
         print(f"sonotag: {len(result['failed'])} file(s) failed:", file=sys.stderr)
         for path, cause in result["failed"]:
-            print(f"  {path}: {cause}", file=sys.stderr)
+            print(f"  {display(path)}: {cause}", file=sys.stderr)
         return 1
     if not result["files_total"]:
         print("sonotag: error: no audio files found among the inputs", file=sys.stderr)
@@ -258,6 +261,7 @@ def format_batch_summary(result: dict[str, Any], threshold: float) -> str:
         f"{len(result['skipped'])} file(s) skipped as already done by an earlier run",
         f"{len(result['failed'])} file(s) failed"
         + (f" (listed in {result['errors_file']})" if result["failed"] else ""),
+        f"{len(result.get('warnings', []))} file(s) scored with warnings (damaged; see below)",
         f"tables in {result['out_dir']}",
     ]
     return "\n".join(lines)

@@ -10,6 +10,7 @@ from typing import Any
 from model.cli.progress import ProgressBar
 from model.errors import SonotagError
 from model.jobs import run_inline
+from model.pathtext import display
 
 
 def register(commands: Any) -> None:
@@ -46,7 +47,9 @@ def _add(project_path: Path, inputs: list[Path]) -> int:
     finally:
         bar.close()
     for path, cause in result.skipped:
-        print(f"sonotag: skipped {path}: {cause}", file=sys.stderr)
+        print(f"sonotag: skipped {display(path)}: {cause}", file=sys.stderr)
+    for path, warning in result.warned:
+        print(f"sonotag: warning: {display(path)}: {warning}", file=sys.stderr)
     print(f"{project_path}: {result.summary()}")
     if inputs and not (result.added or result.already_present):
         print("sonotag: error: no readable recordings among the inputs", file=sys.stderr)

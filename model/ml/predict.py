@@ -73,6 +73,7 @@ class Scorer:
         audio = AudioFile(path)
         try:
             starts = window_starts(audio.info.duration, self.settings.clip_seconds, hop)
+            starts = usable_windows(audio, starts, self.settings.clip_seconds)
             parts = []
             for begin in range(0, len(starts), chunk):
                 images = clip_images(audio, starts[begin : begin + chunk], self.settings)
@@ -84,6 +85,33 @@ class Scorer:
         finally:
             audio.close()
         return starts, np.concatenate(parts)
+
+
+def usable_windows(audio: Any, starts: np.ndarray, clip_seconds: float) -> np.ndarray:
+    """The window starts that touch no NaN/infinite sample (``AudioFile.damage``): such a
+    window is left out rather than scored as the silence it reads as."""
+    from model.errors import AudioError
+
+    damage = audio.damage()
+    if not damage:
+        return starts
+    kept = np.asarray(starts)[damage.usable(starts, clip_seconds)]
+    if len(kept) == 0:
+        raise AudioError(audio.path, f"nothing left to score: {damage.describe()}")
+    return kept
+
+
+def _project_windows(recording: Recording, clip_seconds: float, hop: float) -> np.ndarray:
+    starts = window_starts(recording.duration, clip_seconds, hop)
+    from model.audio import AudioFile
+    from model.errors import AudioError
+
+    try:
+        with AudioFile(recording.path) as audio:
+            damage = audio.damage()
+    except AudioError:
+        return starts  # unreadable: the feature source reports it with its cause
+    return starts[damage.usable(starts, clip_seconds)] if damage else starts
 
 
 def class_ids_for(bundle: Bundle, project: Any) -> list[int]:
@@ -108,8 +136,12 @@ def score_recordings(
         scorer.bundle.manifest, project.classes(), clip_settings_of(project), scorer.bundle.path
     )
     class_ids = class_ids_for(scorer.bundle, project)
-    windows = [window_starts(r.duration, settings.clip_seconds, hop) for r in recordings]
-    skipped: list[str] = []
+    pairs = [(r, _project_windows(r, settings.clip_seconds, hop)) for r in recordings]
+    skipped = [
+        f"{r.path.name}: no window without NaN/infinite samples" for r, w in pairs if not len(w)
+    ]
+    recordings = [r for r, w in pairs if len(w)]
+    windows = [w for _r, w in pairs if len(w)]
     scored = 0
     if scorer.fine_tuned:
         from model.clips import clip_images
@@ -140,7 +172,7 @@ def score_recordings(
             scores = scorer.scores_from_features(vectors)
             project.put_predictions(model_id, recording.id, starts, class_ids, scores)
             scored += 1
-        skipped = list(source.stats.missing_recordings)
+        skipped += source.stats.missing_recordings
     return {
         "recordings_scored": scored,
         "windows": int(sum(len(w) for w in windows)),
@@ -178,6 +210,7 @@ def predict_job(
         scorer = Scorer(load_bundle(record.file), allow_download=allow_download)
         source = FeatureSource(project, scorer.settings, scorer.extractor)
         scored: list[int] = []
+        skipped: list[str] = []
         windows = 0
         for number, recording in enumerate(order):
             reporter.update(
@@ -191,6 +224,7 @@ def predict_job(
                 project, scorer, record.id, [recording], hop=hop, reporter=reporter, source=source
             )
             windows += int(result["windows"])
+            skipped += [text for text in result["skipped"] if text not in skipped]
             if result["recordings_scored"]:
                 scored.append(recording.id)
                 reporter.update(
@@ -206,7 +240,7 @@ def predict_job(
             "scored": scored,
             "recordings_scored": len(scored),
             "windows": windows,
-            "skipped": list(source.stats.missing_recordings),
+            "skipped": skipped,
             "hop": hop,
         }
     finally:

@@ -81,13 +81,17 @@ def test_header_only_wav(tmp_path) -> None:
     expect_error(cut(good(tmp_path), tmp_path / "stub.wav", 0.0003), "damaged")  # 30 bytes
 
 
-def test_truncated_wav_reports_it_and_can_still_be_read(tmp_path) -> None:
+def test_truncated_wav_opens_the_readable_part_with_a_warning(tmp_path) -> None:
     path = cut(good(tmp_path, seconds=1.0), tmp_path / "battery_died.wav")
     left = (path.stat().st_size - 44) // 2  # 44-byte header, 2 bytes a frame
-    err = expect_error(path, "truncated", "header promises 48000 frames", f"only {left} could")
+    info = probe(path)  # opened, not refused: a recorder whose battery died keeps the rest
+    assert info.frames == left
+    for words in ("truncated", "header promises 48000 frames", f"only {left} could be read"):
+        assert words in info.warning
+    err = expect_error(path, "truncated", "header promises 48000 frames", allow_truncated=False)
     assert "could be read" in err.cause
 
-    with AudioFile(path, allow_truncated=True) as f:
+    with AudioFile(path) as f:
         assert f.info.frames == left
         assert "truncated" in f.info.warning
         end = f.read(f.info.duration - 0.1, 1.0)  # reading past the real end: short, no hang
@@ -102,8 +106,9 @@ def test_wav_claiming_a_huge_data_chunk(tmp_path) -> None:
     data[4:8] = struct.pack("<I", 0xFFFFFFF8)
     path = tmp_path / "huge.wav"
     path.write_bytes(bytes(data))
-    expect_error(path, "truncated", "header promises 2147483640 frames")
-    assert len(read_span(path, 0.5, 1.0, allow_truncated=True)) == 24000
+    expect_error(path, "truncated", "header promises 2147483640 frames", allow_truncated=False)
+    assert "header promises 2147483640 frames" in probe(path).warning
+    assert len(read_span(path, 0.5, 1.0)) == 24000
 
 
 def test_streamed_wav_with_unknown_size_is_fine(tmp_path) -> None:
@@ -120,8 +125,9 @@ def test_streamed_wav_with_unknown_size_is_fine(tmp_path) -> None:
 @pytest.mark.parametrize("fmt", ["FLAC", "MP3"])
 def test_truncated_compressed_files(tmp_path, fmt) -> None:
     path = cut(good(tmp_path, fmt, seconds=1.5), tmp_path / f"half.{fmt.lower()}")
-    expect_error(path, "truncated", "header promises 72000 frames")
-    with AudioFile(path, allow_truncated=True) as f:
+    expect_error(path, "truncated", "header promises 72000 frames", allow_truncated=False)
+    assert "header promises 72000 frames" in probe(path).warning
+    with AudioFile(path) as f:
         assert 0 < f.info.frames < 72000
         assert len(f.read(0, 10.0)) == f.info.frames
 
