@@ -120,7 +120,8 @@ def test_mpg123_notes_do_not_reach_the_terminal(tmp_path: Path) -> None:
     (tmp_path / "bad_tag.mp3").write_bytes(b"ID3" + bytes(range(256)) * 12)
     (tmp_path / "cut.mp3").write_bytes(data[: len(data) // 3])
     script = (
-        "import sys\nfrom model.audio import AudioFile, probe\nfrom model.errors import AudioError\n"
+        "import sys\nfrom model.audio import AudioFile, probe\n"
+        "from model.errors import AudioError\n"
         "for p in sys.argv[1:]:\n"
         "    try:\n"
         "        print(p, probe(p).warning)\n"
