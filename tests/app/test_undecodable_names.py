@@ -72,5 +72,5 @@ def test_a_lossy_name_from_a_file_dialog_finds_the_file(recording: Path, monkeyp
     def fake_dialog(*args: object, **kwargs: object) -> tuple[list[str], str]:
         return [display(recording)], ""  # Qt decodes the bytes as U+FFFD
 
-    monkeypatch.setattr(dialogs.QFileDialog, "getOpenFileNames", fake_dialog)
+    monkeypatch.setattr(dialogs.file_dialogs, "get_open_file_names", fake_dialog)
     assert dialogs.ask_audio_files(None, recording.parent) == [recording]
