@@ -307,8 +307,6 @@ class _Run:
         return todo
 
     def score(self, todo: list[BatchFile]) -> None:
-        import numpy as np
-
         from model.clips import window_starts
         from model.ml.bundle import load_bundle
         from model.ml.predict import Scorer
@@ -320,9 +318,7 @@ class _Run:
             scorer = Scorer(load_bundle(self.model_path), allow_download=self.allow_download)
             if not scorer.fine_tuned:
                 scorer.extractor.load(self.reporter)
-                # One image through the network first: tracing the graph takes seconds, and
-                # would otherwise make the first file's clips/s (and the ETA) far too slow.
-                scorer.extractor.embed(np.zeros((1, *scorer.settings.image_shape), np.uint8))
+                scorer.extractor.warm_up(scorer.settings)
             self.meter.start()
         for item in todo:
             clips = len(window_starts(item.duration, self.clip_seconds, self.hop))

@@ -41,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
         ml_commands = None
     if ml_commands is not None:
         ml_commands.register(commands)
+        from model.cli import backbone_commands
+
+        backbone_commands.register(commands)
     return parser
 
 

@@ -34,10 +34,18 @@ def register(commands: Any) -> None:
     train.add_argument("--out", type=Path, metavar="FILE", help="also copy the model here")
     train.add_argument("--name", help="model name (default: model-<date>-<time>)")
     train.add_argument(
+        "--backbone",
+        metavar="NAME",
+        help="the backbone to train on (see 'sonotag backbones'; default resnet50-imagenet)",
+    )
+    train.add_argument(
         "--untrained-backbone",
         action="store_true",
-        help="random backbone weights: for tests, no ImageNet weights needed",
+        help="same as --backbone resnet50-untrained: random weights, for tests only",
     )
+    from model.cli.backbone_commands import add_head_options
+
+    add_head_options(train)
     train.add_argument(
         "--hop",
         type=float,
@@ -101,7 +109,7 @@ def register(commands: Any) -> None:
     imp.set_defaults(func=run_weights_import)
 
 
-def _run_with_bar(title: str, job: Any, *args: Any, **kwargs: Any) -> Any:
+def run_with_bar(title: str, job: Any, *args: Any, **kwargs: Any) -> Any:
     bar = ProgressBar(title)
     try:
         return run_inline(job, *args, on_progress=bar, **kwargs)
@@ -110,19 +118,30 @@ def _run_with_bar(title: str, job: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from model.ml.train import train_job
+    from model.ml import backbones
+    from model.ml.train import backbone_name, train_job
 
     if args.epochs < 1:
         raise SonotagError(None, "--epochs must be at least 1")
-    _check_trainable(args.project)  # before seconds of TensorFlow start-up
-    result = _run_with_bar(
+    if args.folds < 3:
+        raise SonotagError(None, "--folds must be at least 3 (train, validation and test parts)")
+    name = backbone_name(args.backbone, args.untrained_backbone)
+    info = backbones.info(name)  # an unknown name fails here, before TensorFlow starts
+    if info.status.state == backbones.EXTRA_MISSING:
+        raise SonotagError(None, f"the backbone {name} is {info.status.detail}")
+    if info.licence_notice:
+        print(f"note: {name} is licensed {info.licence}; the model will carry this licence")
+    check_trainable(args.project)  # before seconds of TensorFlow start-up
+    result = run_with_bar(
         "training",
         train_job,
         str(args.project),
         epochs=args.epochs,
         fine_tune=args.fine_tune,
         fine_tune_epochs=args.fine_tune_epochs,
-        untrained_backbone=args.untrained_backbone,
+        backbone=name,
+        head={"kind": args.head},
+        folds=args.folds,
         name=args.name,
         out=str(args.out) if args.out else None,
         hop=args.hop,
@@ -133,7 +152,7 @@ def run_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_trainable(project_path: Path) -> None:
+def check_trainable(project_path: Path) -> None:
     """The cheap refusals first: no project, no classes, no labels."""
     from model.project import Project
 
@@ -149,16 +168,28 @@ def _check_trainable(project_path: Path) -> None:
 def format_report(result: dict[str, Any]) -> str:
     metrics = result["metrics"]
     lines = [f"model {result['name']} (id {result['model_id']}): {result['bundle']}"]
+    lines.append(
+        f"backbone {result.get('backbone', '?')}, head {result.get('head', '?')}; "
+        f"device: {result['device']}"
+    )
     if result["untrained_backbone"]:
         lines.append("WARNING: trained on the UNTRAINED backbone (random weights): test use only")
+    if result.get("licence_notice"):
+        lines.append(f"licence: {result['licence_notice']}")
     split = metrics.get("split", {})
     lines.append(
-        f"held out: {split.get('held_out_clips', 0)} clips ({split.get('method')}), "
-        f"trained on {split.get('train_clips', 0)}; device: {result['device']}"
+        f"AP measured on held-out parts: {split.get('folds', 0)} folds ({split.get('method')}), "
+        "never on the part that stopped training early; ± is the spread across folds"
     )
     for name, figures in metrics.get("per_class", {}).items():
-        ap = "n/a" if figures["ap"] is None else f"{figures['ap']:.3f}"
-        lines.append(f"  AP {ap}  {name} ({figures['positives']} present held out)")
+        from model.cli.backbone_commands import _ap
+
+        lines.append(
+            f"  AP {_ap(figures)}  {name} ({figures['positives']} present clips in "
+            f"{figures.get('recordings', '?')} recording(s))"
+        )
+        if figures.get("warning"):
+            lines.append(f"    warning: {figures['warning']}")
     if result.get("classes_left_out"):
         from model.ml.train import MIN_POSITIVES
 
@@ -169,7 +200,9 @@ def format_report(result: dict[str, Any]) -> str:
             for name in result["classes_left_out"]
         ]
     if metrics.get("map") is not None:
-        lines.append(f"mAP {metrics['map']:.3f}")
+        spread = metrics.get("map_spread") or {}
+        extra = f" (folds {spread['min']:.3f}-{spread['max']:.3f})" if spread.get("folds") else ""
+        lines.append(f"mAP {metrics['map']:.3f}{extra}")
     elif metrics.get("note"):
         lines.append(metrics["note"])
     for cause in (result.get("features") or {}).get("cache_errors") or []:

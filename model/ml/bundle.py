@@ -23,7 +23,7 @@ from typing import Any
 
 from model.clips import ClipSettings
 from model.errors import ModelBundleError
-from model.ml.backbone import FEATURES, INPUT_SHAPE, BackboneSpec
+from model.ml.backbone import FEATURES, INPUT_SHAPE
 from model.ml.manifest import (
     FORMAT,
     FORMAT_VERSION,
@@ -35,10 +35,11 @@ from model.ml.manifest import (
 
 SUFFIX = ".sonotag-model"
 MANIFEST = "manifest.json"
+LICENCE_FILE = "LICENCE-BACKBONE.txt"
 HEAD_FILE = "head.keras"  # head on cached backbone features
 FULL_FILE = "model.keras"  # fine-tuned: backbone + head on clip images
 #: Every name a bundle may hold; anything else (``../x``, absolute paths) refuses the bundle.
-ENTRIES = frozenset({MANIFEST, HEAD_FILE, FULL_FILE})
+ENTRIES = frozenset({MANIFEST, HEAD_FILE, FULL_FILE, LICENCE_FILE})
 MAX_MANIFEST_BYTES = 64 * 1024 * 1024  # PR curves of many classes; far below any real limit
 MAX_MODEL_BYTES = 4 * 1024**3  # a fine-tuned ResNet50 is about 100 MB
 
@@ -68,12 +69,19 @@ class Bundle:
         return self.info.settings
 
     @property
-    def backbone(self) -> BackboneSpec:
-        return self.info.backbone.spec
+    def backbone(self) -> dict[str, Any]:
+        """The manifest's backbone entry; ``model.ml.backbones.from_manifest`` rebuilds it."""
+        return dict(self.manifest["backbone"])
+
+    @property
+    def backbone_name(self) -> str:
+        from model.ml.backbones import name_of_manifest
+
+        return name_of_manifest(self.backbone)
 
     @property
     def untrained_backbone(self) -> bool:
-        return self.backbone.is_untrained
+        return bool(self.manifest.get("untrained_backbone"))
 
 
 def library_versions() -> dict[str, str]:
@@ -98,8 +106,7 @@ def make_manifest(
     kind: str,
     class_names: Sequence[str],
     clip_settings: ClipSettings,
-    backbone: BackboneSpec,
-    precision: str,
+    backbone: dict[str, Any],
     label_counts: dict[str, dict[str, int]],
     metrics: dict[str, Any],
     training: dict[str, Any],
@@ -111,8 +118,15 @@ def make_manifest(
         "classes": [{"name": name, "index": i} for i, name in enumerate(class_names)],
         "clip_settings": clip_settings.to_dict(),
         "clip_settings_fingerprint": clip_settings.fingerprint(),
-        "backbone": {**backbone.to_dict(), "precision": precision},
-        "untrained_backbone": backbone.is_untrained,
+        "backbone": backbone,
+        "untrained_backbone": bool(backbone.get("flagged")),
+        # The backbone's licence travels with every model made on it (BirdNET's is
+        # non-commercial); LICENCE-BACKBONE.txt in the bundle says the same.
+        "licence": {
+            "backbone": backbone.get("licence", ""),
+            "url": backbone.get("licence_url", ""),
+            "notice": backbone.get("licence_notice", ""),
+        },
         "label_counts": label_counts,
         "metrics": metrics,
         "training": training,
@@ -135,6 +149,9 @@ def save_bundle(path: str | Path, model: Any, manifest: dict[str, Any]) -> Path:
             model.save(keras_file)
             with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
                 archive.writestr(MANIFEST, json.dumps(manifest, indent=1, allow_nan=False))
+                notice = (manifest.get("licence") or {}).get("notice")
+                if notice:
+                    archive.writestr(LICENCE_FILE, _licence_text(manifest))
                 # The .keras file is itself a zip of float weights: deflating it again costs
                 # seconds for a fine-tuned model and saves almost nothing.
                 archive.write(keras_file, inner, compress_type=zipfile.ZIP_STORED)
@@ -144,6 +161,16 @@ def save_bundle(path: str | Path, model: Any, manifest: dict[str, Any]) -> Path:
     finally:
         partial.unlink(missing_ok=True)
     return path
+
+
+def _licence_text(manifest: dict[str, Any]) -> str:
+    licence = manifest.get("licence") or {}
+    backbone = manifest.get("backbone") or {}
+    return (
+        f"This model was trained on features of the backbone {backbone.get('title', '')} "
+        f"({backbone.get('name', '')}).\n\n{licence.get('notice', '')}\n\n"
+        f"Licence: {licence.get('backbone', '')}\n{licence.get('url', '')}\n"
+    )
 
 
 def read_manifest(path: str | Path) -> dict[str, Any]:
@@ -217,7 +244,8 @@ def _check_shapes(bundle: Bundle) -> None:
             f"the model file's manifest is invalid: field 'classes' lists "
             f"{len(bundle.class_names)} classes but the model gives {outputs} scores",
         )
-    expected = INPUT_SHAPE if bundle.kind == KIND_FINE_TUNED else (FEATURES,)
+    dim = bundle.manifest["backbone"].get("dim") or FEATURES
+    expected = INPUT_SHAPE if bundle.kind == KIND_FINE_TUNED else (int(dim),)
     given = tuple(bundle.model.input_shape[1:])
     if given != tuple(expected):
         raise ModelBundleError(

@@ -11,10 +11,7 @@ Rules, chosen so corrections and negatives feed training directly:
 - A class with no label on a window that has a PRESENT label is a negative there: labelling a
   clip "wren" says it is not a "robin". A window with only absent or uncertain labels says
   nothing about other classes (rejecting "wren" in review does not teach "robin is absent").
-- The held-out part is made of whole recordings, never of overlapping windows of one file (a
-  call split across neighbouring windows would otherwise be in both parts and inflate AP).
-  With a single recording, blocks of time are held out and training windows that overlap a
-  held-out window are dropped.
+- How the labelled windows are split for evaluation lives in ``model.ml.splitting``.
 """
 
 from __future__ import annotations
@@ -23,15 +20,12 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from model.project.records import Label, LabelClass, LabelState
 
 POSITIVE, NEGATIVE, UNKNOWN = 1, 0, -1
-MIN_HELD_OUT = 10  # fewer labelled windows than this: no split, nothing to report
-TIME_BLOCK_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -161,82 +155,4 @@ def build_examples(
         tuple(c.id for c in classes),
         tuple(c.name for c in classes),
         float(clip_seconds),
-    )
-
-
-@dataclass(frozen=True)
-class Split:
-    train: np.ndarray  # indices into Examples
-    held_out: np.ndarray
-    method: str  # "recording", "time-block" or "none"
-    held_out_recordings: tuple[int, ...]
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "method": self.method,
-            "train_clips": int(len(self.train)),
-            "held_out_clips": int(len(self.held_out)),
-            "held_out_recordings": list(self.held_out_recordings),
-        }
-
-
-def _groups(examples: Examples) -> tuple[np.ndarray, str]:
-    if len(np.unique(examples.recording_ids)) >= 2:
-        return examples.recording_ids.copy(), "recording"
-    blocks = np.floor(examples.starts / TIME_BLOCK_S).astype(np.int64)
-    return examples.recording_ids * 1_000_000 + blocks, "time-block"
-
-
-def _score(examples: Examples, held: np.ndarray, fraction: float) -> tuple[int, float]:
-    targets = examples.targets
-    both = 0
-    for col in range(targets.shape[1]):
-        train_pos = (targets[~held, col] == POSITIVE).any()
-        held_pos = (targets[held, col] == POSITIVE).any()
-        held_neg = (targets[held, col] == NEGATIVE).any()
-        both += int(train_pos and held_pos and held_neg)
-    return both, -abs(held.mean() - fraction)
-
-
-def split_by_recording(
-    examples: Examples, fraction: float = 0.25, seed: int = 0, tries: int = 300
-) -> Split:
-    """Holds out whole recordings (about ``fraction`` of the windows), choosing among random
-    draws the one where most classes have positives on both sides and negatives held out."""
-    count = len(examples)
-    empty = np.empty(0, np.int64)
-    if count < MIN_HELD_OUT:
-        return Split(np.arange(count), empty, "none", ())
-    groups, method = _groups(examples)
-    unique = np.unique(groups)
-    if len(unique) < 2:
-        return Split(np.arange(count), empty, "none", ())
-    rng = np.random.default_rng(seed)
-    best: tuple[tuple[int, float], np.ndarray] | None = None
-    for _ in range(tries):
-        held = np.zeros(count, bool)
-        for group in rng.permutation(unique)[: len(unique) - 1]:
-            held |= groups == group
-            if held.mean() >= fraction:
-                break
-        score = _score(examples, held, fraction)
-        if best is None or score > best[0]:
-            best = (score, held)
-    assert best is not None
-    held = best[1]
-    train = ~held
-    if method == "time-block":
-        # Neighbouring windows of one file overlap in time: drop training windows that share
-        # audio with a held-out window so no call is on both sides.
-        clip = examples.clip_seconds
-        for i in np.flatnonzero(held):
-            same = examples.recording_ids == examples.recording_ids[i]
-            near = np.abs(examples.starts - examples.starts[i]) < clip
-            train &= ~(same & near)
-    held_recordings = tuple(sorted(set(examples.recording_ids[held].tolist())))
-    return Split(
-        np.flatnonzero(train),
-        np.flatnonzero(held),
-        method,
-        held_recordings if method == "recording" else (),
     )

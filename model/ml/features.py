@@ -1,11 +1,11 @@
 """Backbone features for windows of recordings, from the project's cache whenever possible.
 
-This is what makes retraining fast: features are keyed by backbone (and precision), clip
-settings fingerprint, recording and window start, so retraining the head or re-scoring a
-recording with a new head never runs ResNet50 again. The cache is the folder beside the project
-(``model.project.feature_cache``); new features are written to it every few seconds of
-backbone work, so a worker killed half-way keeps nearly everything computed so far. A cache that
-cannot be written (read-only project, full disk) costs speed, never the job.
+This is what makes retraining fast: features are keyed by the backbone's cache key (network,
+weights, precision), clip settings fingerprint, recording and window start, so retraining the
+head or re-scoring a recording with a new head never runs the backbone again. New features are
+written to the cache folder beside the project (``model.project.feature_cache``) every few
+seconds of backbone work, so a worker killed half-way keeps nearly everything computed so far.
+A cache that cannot be written (read-only project, full disk) costs speed, never the job.
 
 Freshly computed vectors are rounded to float16 exactly as the cache stores them, so a score
 does not depend on whether its features came from the cache or the backbone.
@@ -24,7 +24,7 @@ import numpy as np
 from model.clips import ClipSettings
 from model.errors import AudioError, ProjectError
 from model.jobs import Reporter
-from model.ml.backbone import FeatureExtractor
+from model.ml.backbones import Backbone
 from model.project.feature_cache import FeatureStore
 from model.project.records import Recording
 from model.project.segments import as_stored
@@ -44,21 +44,6 @@ def clip_settings_of(project: Any) -> ClipSettings:
     return ClipSettings.from_dict(json.loads(text)) if text else ClipSettings()
 
 
-class _CancelOnly:
-    """Hands cancel checks to ``clip_images`` without letting its per-image counts replace our
-    overall progress figures."""
-
-    def __init__(self, reporter: Reporter | None) -> None:
-        self._reporter = reporter
-
-    def check(self) -> None:
-        if self._reporter is not None:
-            self._reporter.check()
-
-    def update(self, *args: Any, **kwargs: Any) -> None:
-        self.check()
-
-
 @dataclass
 class FeatureStats:
     cached: int = 0
@@ -75,7 +60,7 @@ class FeatureSource:
         self,
         project: Any,
         settings: ClipSettings,
-        extractor: FeatureExtractor,
+        extractor: Backbone,
         chunk: int | None = None,
         store: FeatureStore | None = None,
     ) -> None:
@@ -97,7 +82,7 @@ class FeatureSource:
         message: str = "computing clip features",
         on_progress: Callable[[int, int, float | None], None] | None = None,
     ) -> list[np.ndarray | None]:
-        """One (n, 2048) array per request, or None where the recording cannot be read and
+        """One (n, dim) array per request, or None where the recording cannot be read and
         nothing is cached for it (its name goes to ``stats.missing_recordings``)."""
         results: list[np.ndarray | None] = []
         todo: list[tuple[int, np.ndarray]] = []
@@ -151,19 +136,18 @@ class FeatureSource:
         missing: np.ndarray,
         reporter: Reporter | None,
     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """Clip images of the missing windows of one recording, a chunk at a time."""
+        """The backbone's inputs (clip images, or audio) for the missing windows of one
+        recording, a chunk at a time."""
         from model.audio import AudioFile
-        from model.clips import clip_images
 
         starts = np.asarray(starts, np.float64)
         audio = AudioFile(recording.path)
         try:
             for begin in range(0, len(missing), self.chunk):
                 positions = missing[begin : begin + self.chunk]
-                cancel_only: Any = _CancelOnly(reporter)
                 yield (
                     positions,
-                    clip_images(audio, starts[positions], self.settings, reporter=cancel_only),
+                    self.extractor.inputs(audio, starts[positions], self.settings, reporter),
                 )
         finally:
             audio.close()

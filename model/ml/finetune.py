@@ -9,7 +9,7 @@ image in every epoch, so it is meant for a GPU; on a laptop CPU it takes hours.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -17,6 +17,9 @@ from model.jobs import Reporter
 from model.ml.backbone import FINE_TUNE_PREFIX, INPUT_SHAPE, BackboneSpec, build_network
 from model.ml.backbone import preprocess as preprocess_images
 from model.ml.head import masked_loss
+
+if TYPE_CHECKING:
+    from model.ml.dataset import Examples
 
 FINE_TUNE_LEARNING_RATE = 1e-5
 
@@ -119,3 +122,45 @@ def predict_images(
         batch = preprocess_images(images[begin : begin + batch_size])
         out.append(np.asarray(model(batch, training=False), np.float32))
     return np.concatenate(out) if out else np.empty((0, int(model.output_shape[-1])), np.float32)
+
+
+def fine_tune_stage(
+    project: Any,
+    settings: Any,
+    spec: BackboneSpec,
+    precision: str,
+    device_text: str,
+    head: Any,
+    examples: Examples,
+    train: np.ndarray,
+    recordings: dict[int, Any],
+    epochs: int,
+    reporter: Reporter,
+    seed: int,
+) -> tuple[Any, list[dict[str, Any]]]:
+    """Stage two on the clip images of the ``train`` windows; returns the full model (images
+    -> scores) and its history."""
+    from model.clips import clip_images
+
+    images = np.zeros((len(examples), *settings.image_shape), np.uint8)
+    for rid, index in examples.by_recording().items():
+        reporter.update(0, None, "drawing clip images for fine-tuning", stage="fine-tune")
+        images[index] = clip_images(recordings[rid].path, examples.starts[index], settings)
+    model = build_fine_tune_model(spec, head, precision)
+    history = fine_tune(
+        model,
+        images[train],
+        examples.targets[train],
+        epochs=epochs,
+        reporter=reporter,
+        seed=seed,
+        on_epoch=lambda e, n, row: reporter.update(
+            e,
+            n,
+            f"fine-tuning: epoch {e}",
+            stage="fine-tune",
+            device=device_text,
+            **row,
+        ),
+    )
+    return model, history

@@ -66,8 +66,10 @@ class ManifestClass(_Part):
 class ManifestBackbone(_Part):
     """Which feature extractor the model's head was trained on; ``key`` names its features."""
 
-    weights: Literal["imagenet", "untrained"]
-    architecture: Literal["resnet50"] = "resnet50"
+    name: StrictStr | None = None  # registry name; bundles from before the registry lack it
+    weights: Literal["imagenet", "untrained"] | None = None  # ResNet50 only
+    architecture: StrictStr = "resnet50"
+    dim: StrictInt | None = Field(default=None, ge=1)
     seed: StrictInt = Field(default=0, ge=0)
     weights_hash: StrictStr = ""
     precision: Literal["float32", "mixed_bfloat16"] = "float32"
@@ -82,6 +84,14 @@ class ManifestBackbone(_Part):
 
     @model_validator(mode="after")
     def _consistent(self) -> ManifestBackbone:
+        from model.ml.backbones import NAMES
+
+        if self.name is not None and self.name not in NAMES:
+            raise ValueError(f"unknown backbone {self.name!r}; this Sonotag knows {NAMES}")
+        if self.architecture == "resnet50" and self.weights is None:
+            raise ValueError("a ResNet50 backbone needs its 'weights' (imagenet or untrained)")
+        if self.weights is None:
+            return self
         if self.weights == IMAGENET and not self.weights_hash:
             raise ValueError("ImageNet weights need their 'weights_hash'")
         if self.key is not None and self.key != self.spec.key:
@@ -92,6 +102,7 @@ class ManifestBackbone(_Part):
 
     @property
     def spec(self) -> BackboneSpec:
+        assert self.weights is not None, "only ResNet50 backbones have a BackboneSpec"
         return BackboneSpec(self.weights, self.seed, self.weights_hash, self.architecture)
 
 

@@ -80,3 +80,57 @@ def evaluate(targets: np.ndarray, scores: np.ndarray, class_names: Sequence[str]
             "pr_curve": pr_curve(targets[:, column], scores[:, column]),
         }
     return {"map": mean_ap(aps), "per_class": per_class, "clips": int(len(targets))}
+
+
+def spread(values: Sequence[float | None]) -> dict[str, Any]:
+    """Mean, standard deviation, min and max of the per-fold figures that exist."""
+    known = [float(v) for v in values if v is not None]
+    if not known:
+        return {"mean": None, "std": None, "min": None, "max": None, "folds": 0}
+    return {
+        "mean": float(np.mean(known)),
+        "std": float(np.std(known)),
+        "min": float(min(known)),
+        "max": float(max(known)),
+        "folds": len(known),
+    }
+
+
+def source_warning(recordings: int, names: Sequence[str]) -> str | None:
+    """Why a class's AP may flatter it: all its present clips come from one recording."""
+    if recordings == 1:
+        return (
+            f"all present clips come from one recording ({names[0]}): its AP says how well "
+            "the model finds that recording's calls again, not calls of other individuals or "
+            "nights; label this class in other recordings"
+        )
+    return None
+
+
+def cross_validated(
+    targets: np.ndarray,
+    scores: np.ndarray,
+    fold_of: np.ndarray,
+    class_names: Sequence[str],
+    positive_recordings: Sequence[Sequence[str]],
+) -> dict[str, Any]:
+    """Per-class AP on out-of-fold scores (each window scored by the fold that did not train on
+    it): pooled over all folds, and per fold with its spread; plus how many recordings hold
+    the class's present clips, and a warning when that is one."""
+    pooled = evaluate(targets, scores, class_names)
+    folds = sorted(set(int(f) for f in fold_of if f >= 0))
+    per_fold = [
+        average_precision(targets[fold_of == f], scores[fold_of == f]) for f in folds
+    ]
+    fold_maps = [mean_ap(aps) for aps in per_fold]
+    for column, name in enumerate(class_names):
+        entry = pooled["per_class"][name]
+        values = [aps[column] for aps in per_fold]
+        entry["ap_folds"] = values
+        entry["ap_spread"] = spread(values)
+        entry["recordings"] = len(positive_recordings[column])
+        sources = positive_recordings[column]
+        entry["warning"] = source_warning(len(sources), sources)
+    pooled["map_folds"] = fold_maps
+    pooled["map_spread"] = spread(fold_maps)
+    return pooled

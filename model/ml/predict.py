@@ -17,7 +17,7 @@ import numpy as np
 from model.clips import window_starts
 from model.errors import ProjectError
 from model.jobs import Reporter
-from model.ml.backbone import FeatureExtractor
+from model.ml.backbones import Backbone, from_manifest
 from model.ml.bundle import KIND_FINE_TUNED, Bundle, check_compatible, load_bundle
 from model.ml.features import FeatureSource, clip_settings_of
 from model.ml.head import predict_scores
@@ -33,13 +33,13 @@ class Scorer:
         self,
         bundle: Bundle,
         *,
-        extractor: FeatureExtractor | None = None,
-        batch_size: int = 32,
+        extractor: Backbone | None = None,
+        batch_size: int | None = None,
         allow_download: bool = True,
     ) -> None:
         self.bundle = bundle
         self.settings = bundle.clip_settings
-        self.extractor = extractor or FeatureExtractor(
+        self.extractor = extractor or from_manifest(
             bundle.backbone, batch_size=batch_size, allow_download=allow_download
         )
 
@@ -50,11 +50,13 @@ class Scorer:
     def scores_from_features(self, features: np.ndarray) -> np.ndarray:
         return predict_scores(self.bundle.model, features)
 
-    def scores_from_images(
-        self, images: np.ndarray, reporter: Reporter | None = None
+    def scores_from_inputs(
+        self, inputs: np.ndarray, reporter: Reporter | None = None
     ) -> np.ndarray:
+        """Scores from what the backbone reads (clip images for ResNet50, audio for BirdNET)."""
         if not self.fine_tuned:
-            return self.scores_from_features(self.extractor.embed(images, reporter))
+            return self.scores_from_features(self.extractor.embed(inputs, reporter))
+        images = inputs
         from model.ml.finetune import predict_images
 
         return predict_images(self.bundle.model, images, self.extractor.batch_size, reporter)
@@ -68,7 +70,6 @@ class Scorer:
     ) -> tuple[np.ndarray, np.ndarray]:
         """(window starts, scores[windows, classes]) for an audio file outside any project."""
         from model.audio import AudioFile
-        from model.clips import clip_images
 
         audio = AudioFile(path)
         try:
@@ -76,8 +77,8 @@ class Scorer:
             starts = usable_windows(audio, starts, self.settings.clip_seconds)
             parts = []
             for begin in range(0, len(starts), chunk):
-                images = clip_images(audio, starts[begin : begin + chunk], self.settings)
-                parts.append(self.scores_from_images(images, reporter))
+                inputs = self.extractor.inputs(audio, starts[begin : begin + chunk], self.settings)
+                parts.append(self.scores_from_inputs(inputs, reporter))
                 if reporter is not None:
                     reporter.update(
                         min(begin + chunk, len(starts)), len(starts), f"scoring {Path(path).name}"
@@ -155,7 +156,7 @@ def score_recordings(
             except AudioError as exc:
                 skipped.append(f"{recording.path.name}: {exc.cause}")
                 continue
-            scores = scorer.scores_from_images(images, reporter)
+            scores = scorer.scores_from_inputs(images, reporter)
             project.put_predictions(model_id, recording.id, starts, class_ids, scores)
             done += len(starts)
             scored += 1

@@ -20,20 +20,14 @@ import numpy as np
 
 from model.errors import ModelBundleError, ProjectError
 from model.jobs import Reporter
-from model.ml.backbone import BackboneSpec, FeatureExtractor
+from model.ml import backbones
+from model.ml.backbones import Backbone
 from model.ml.bundle import KIND_FINE_TUNED, KIND_HEAD, SUFFIX, make_manifest, save_bundle
-from model.ml.dataset import Examples, Split, build_examples, split_by_recording
+from model.ml.crossval import evaluate_folds
+from model.ml.dataset import Examples, build_examples
 from model.ml.features import FeatureSource, clip_settings_of
-from model.ml.head import (
-    HeadConfig,
-    build_head,
-    feature_statistics,
-    fit_head,
-    inference_copy,
-    predict_scores,
-    summarise,
-)
-from model.ml.metrics import evaluate
+from model.ml.head import HeadConfig, inference_copy, summarise, train_head
+from model.ml.splitting import DEFAULT_FOLDS, final_split, plan_folds
 
 MIN_POSITIVES = 2
 
@@ -70,7 +64,7 @@ def _check_enough(examples: Examples, project_path: Path) -> None:
 def _gather(
     source: FeatureSource, examples: Examples, recordings: dict[int, Any], reporter: Reporter
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Features of all examples (N, 2048) and a mask of those whose audio could be read."""
+    """Features of all examples (N, dim) and a mask of those whose audio could be read."""
     groups = examples.by_recording()
     order = sorted(groups)
     arrays = source.features(
@@ -78,7 +72,7 @@ def _gather(
         reporter,
         "features of labelled clips",
     )
-    features = np.zeros((len(examples), 2048), np.float32)
+    features = np.zeros((len(examples), source.extractor.dim), np.float32)
     usable = np.zeros(len(examples), bool)
     for rid, vectors in zip(order, arrays, strict=True):
         if vectors is not None:
@@ -90,31 +84,54 @@ def _gather(
 def _keep_classes(
     examples: Examples, features: np.ndarray, keep: np.ndarray
 ) -> tuple[Examples, np.ndarray]:
-    """Drops the classes not in ``keep`` (a bool per class) and windows left with no target."""
-    kept = examples.with_classes(np.flatnonzero(keep))
-    return kept, features[np.isin(_window_keys(examples), _window_keys(kept))]
+    """Drops the classes not in ``keep`` (a bool per class) and windows left with no target;
+    rows are picked by position, so windows are never matched by a packed key."""
+    columns = np.flatnonzero(keep)
+    rows = np.flatnonzero((examples.targets[:, columns] >= 0).any(axis=1))
+    return examples.subset(rows).with_classes(columns), features[rows]
 
 
-_WINDOW_KEY = np.dtype([("recording", np.int64), ("ms", np.int64)])
+def backbone_name(backbone: str | None, untrained_backbone: bool) -> str:
+    """``--untrained-backbone`` is an alias of ``--backbone resnet50-untrained``."""
+    if backbone and untrained_backbone and backbone != backbones.UNTRAINED:
+        raise ProjectError(None, f"--untrained-backbone contradicts --backbone {backbone}")
+    return backbone or (backbones.UNTRAINED if untrained_backbone else backbones.IMAGENET)
 
 
-def _window_keys(examples: Examples) -> np.ndarray:
-    """(recording, start ms) pairs: a packed number such as ``rid * 1e8 + ms`` collides once a
-    recording passes 27.8 hours, which mixed up two windows' features."""
-    keys = np.empty(len(examples), _WINDOW_KEY)
-    keys["recording"] = examples.recording_ids
-    keys["ms"] = np.round(examples.starts * 1000).astype(np.int64)
-    return keys
+def learnable(
+    examples: Examples, features: np.ndarray, project_path: Path
+) -> tuple[Examples, np.ndarray, dict[str, str]]:
+    """Leaves out classes with fewer than MIN_POSITIVES present clips (a flat score track
+    would be all they could get), with the reason for each."""
+    _check_enough(examples, project_path)
+    enough = (examples.targets == 1).sum(axis=0) >= MIN_POSITIVES
+    reasons = {
+        name: f"needs at least {MIN_POSITIVES} clips labelled present"
+        for name, ok in zip(examples.class_names, enough, strict=True)
+        if not ok
+    }
+    kept, kept_features = _keep_classes(examples, features, enough)
+    return kept, kept_features, reasons
 
 
-def _ordered_result(split: Split, metrics: dict[str, Any]) -> dict[str, Any]:
-    return {**metrics, "split": split.describe()}
+def labelled_features(
+    project: Any, source: FeatureSource, recordings: dict[int, Any], reporter: Reporter
+) -> tuple[Examples, np.ndarray, dict[str, str]]:
+    """The project's labelled windows that can be learnt from, and their features."""
+    settings = source.settings
+    durations = {rid: r.duration for rid, r in recordings.items()}
+    examples = build_examples(project.labels(), project.classes(), durations, settings.clip_seconds)
+    _check_enough(examples, project.path)
+    features, usable = _gather(source, examples, recordings, reporter)
+    examples, features = examples.subset(np.flatnonzero(usable)), features[usable]
+    return learnable(examples, features, project.path)
 
 
 def train_job(
     reporter: Reporter,
     project_path: str,
     *,
+    backbone: str | None = None,
     epochs: int = 60,
     fine_tune: bool = False,
     fine_tune_epochs: int = 5,
@@ -125,14 +142,17 @@ def train_job(
     score: bool = True,
     allow_download: bool = True,
     precision: str | None = None,
-    batch_size: int = 32,
+    batch_size: int | None = None,
     seed: int = 0,
     head: dict[str, Any] | None = None,
+    folds: int = DEFAULT_FOLDS,
 ) -> dict[str, Any]:
     """Trains a model on the project's labels, registers it (active) and re-scores recordings.
 
-    Returns a picklable dict: model_id, bundle path, metrics (per-class AP, mAP, PR curves on
-    the held-out recordings), the split, training history and timing.
+    The reported figures come from k folds by recording (``model.ml.crossval``); the model that
+    is kept then learns from every labelled window (the MLP head keeps a validation part to stop
+    early). Returns a picklable dict: model_id, bundle path, metrics (per-class AP with its
+    spread over folds, mAP, PR curves, warnings), training history and timing.
     """
     from model.ml import device as device_module
     from model.project import Project
@@ -141,123 +161,63 @@ def train_job(
     timings: dict[str, float] = {}
     mark = [started]
 
-    def lap(name: str) -> None:
+    def lap(step: str) -> None:
         now = time.monotonic()
-        timings[name] = round(now - mark[0], 3)
+        timings[step] = round(now - mark[0], 3)
         mark[0] = now
 
     if out and not Path(out).parent.is_dir():
         raise ModelBundleError(out, "the folder to copy the model into does not exist")
-    device = device_module.configure()
-    spec = BackboneSpec.untrained(seed) if untrained_backbone else BackboneSpec.imagenet()
+    chosen = backbones.create(
+        backbone_name(backbone, untrained_backbone),
+        precision=precision,
+        batch_size=batch_size,
+        allow_download=allow_download,
+        seed=seed,
+    )
+    if fine_tune and not chosen.fine_tunable:
+        raise ProjectError(None, f"fine-tuning is only available for ResNet50, not {chosen.name}")
     config = HeadConfig(**{**(head or {}), "epochs": epochs, "seed": seed})
-    extractor = FeatureExtractor(
-        spec, precision=precision, batch_size=batch_size, allow_download=allow_download
-    )
+    device = device_module.configure()
     reporter.update(
-        0,
-        None,
-        f"preparing training on {device.description}",
-        stage="prepare",
+        0, None, f"preparing training on {device.description}", stage="prepare",
         device=device.description,
-    )
+    )  # fmt: skip
     project = Project.open(project_path)
     try:
         if project.read_only:
             raise ProjectError(project.path, "is read-only; a model cannot be added to it")
         settings = clip_settings_of(project)
-        classes = project.classes()
         recordings = {r.id: r for r in project.recordings()}
-        durations = {rid: r.duration for rid, r in recordings.items()}
-        examples = build_examples(project.labels(), classes, durations, settings.clip_seconds)
-        _check_enough(examples, project.path)
-        source = FeatureSource(project, settings, extractor)
+        source = FeatureSource(project, settings, chosen)
         lap("prepare_s")
-        features, usable = _gather(source, examples, recordings, reporter)
+        examples, features, reasons = labelled_features(project, source, recordings, reporter)
         lap("features_s")
-        examples, features = examples.subset(np.flatnonzero(usable)), features[usable]
-        _check_enough(examples, project.path)
-        # A class with fewer than MIN_POSITIVES present clips cannot be learnt: leave it out
-        # rather than ship a flat score track for it.
-        enough = (examples.targets == 1).sum(axis=0) >= MIN_POSITIVES
-        reasons = {
-            name: f"needs at least {MIN_POSITIVES} clips labelled present"
-            for name, ok in zip(examples.class_names, enough, strict=True)
-            if not ok
-        }
-        examples, features = _keep_classes(examples, features, enough)
-        reporter.check()  # between steps too: building the head takes a moment
-        split = split_by_recording(examples, seed=seed)
-        # A class whose present clips all fell into the held-out recordings would be trained on
-        # negatives only yet ship a score track (and a meaningless AP): leave it out as well.
-        while len(split.held_out) and examples.class_names:
-            trained = (examples.targets[split.train] == 1).any(axis=0)
-            if trained.all():
-                break
-            for name, ok in zip(examples.class_names, trained, strict=True):
-                if not ok:
-                    reasons[name] = (
-                        "all its present clips are in the held-out recording(s); label it in "
-                        "a second recording too"
-                    )
-            examples, features = _keep_classes(examples, features, trained)
-            _check_enough(examples, project.path)
-            split = split_by_recording(examples, seed=seed)
-        left_out = list(reasons)
-        train_x, train_y = features[split.train], examples.targets[split.train]
-        held = split.held_out
-        validation = (features[held], examples.targets[held]) if len(held) else None
-        mean, variance = feature_statistics(train_x)
-        model = build_head(len(examples.class_names), mean, variance, config)
         reporter.check()
-        fit = fit_head(
-            model,
-            train_x,
-            train_y,
-            validation,
-            config,
-            reporter=reporter,
-            device_text=device.description,
-            progress=lambda e, n, row: reporter.update(
-                e, n, f"training the head: epoch {e}", stage="training", **row
+        metrics = evaluate_folds(
+            features, examples, plan_folds(examples, folds, seed), config,
+            {rid: r.path.name for rid, r in recordings.items()}, reporter=reporter,
+            on_fold=lambda i, n: reporter.update(
+                i, n, f"measuring on held-out recordings: fold {i + 1} of {n}", stage="evaluating"
             ),
-        )
-        history = summarise(examples.class_names, fit)
-        lap("fit_s")
-        kind = KIND_HEAD
-        final = inference_copy(fit.model)
-        held_scores = predict_scores(final, validation[0]) if validation else None
-        if fine_tune:
-            final, held_scores, history["fine_tune"] = _fine_tune(
-                project,
-                settings,
-                spec,
-                extractor,
-                final,
-                examples,
-                split,
-                recordings,
-                fine_tune_epochs,
-                reporter,
-                seed,
-            )
-            kind = KIND_FINE_TUNED
-        if validation is not None and held_scores is not None:
-            metrics = _ordered_result(
-                split, evaluate(validation[1], held_scores, examples.class_names)
-            )
-        else:
-            metrics = _ordered_result(
-                split,
-                {
-                    "map": None,
-                    "per_class": {},
-                    "clips": 0,
-                    "note": "too few labelled clips to hold any out",
-                },
-            )
-        metrics["untrained_backbone"] = spec.is_untrained
+        )  # fmt: skip
+        metrics["untrained_backbone"] = chosen.flagged
+        metrics["backbone"] = chosen.name
         lap("evaluate_s")
+        final, history = _fit_final(features, examples, config, seed, reporter, device)
+        kind = KIND_HEAD
+        if fine_tune:
+            from model.ml.finetune import fine_tune_stage
+
+            assert isinstance(chosen, backbones.ResNet50Backbone)
+            final, history["fine_tune"] = fine_tune_stage(
+                project, settings, chosen.spec, chosen.precision, chosen.device.description,
+                final, examples, np.arange(len(examples)), recordings, fine_tune_epochs,
+                reporter, seed,
+            )  # fmt: skip
+            metrics["note"] = "figures measured on the head before fine-tuning"
+            kind = KIND_FINE_TUNED
+        lap("fit_s")
         reporter.update(0, None, "saving the model", stage="saving")  # last cancel point
         bundle_path = _bundle_path(models_dir(project.path), name)
         bundle_name = bundle_path.name.removesuffix(SUFFIX)
@@ -265,8 +225,7 @@ def train_job(
             kind=kind,
             class_names=examples.class_names,
             clip_settings=settings,
-            backbone=spec,
-            precision=extractor.precision,
+            backbone=chosen.describe(settings),
             label_counts=examples.label_counts(),
             metrics=metrics,
             training={
@@ -283,32 +242,25 @@ def train_job(
         if out:
             shutil.copyfile(bundle_path, out)
         lap("save_s")
-        scoring = None
-        if score:
-            from model.ml.bundle import Bundle
-            from model.ml.predict import Scorer, score_recordings
-
-            scorer = Scorer(Bundle(bundle_path, manifest, final), extractor=extractor)
-            scoring = score_recordings(
-                project,
-                scorer,
-                record.id,
-                list(recordings.values()),
-                hop=hop,
-                reporter=reporter,
-                source=source,
-            )
+        scoring = _score(project, bundle_path, manifest, final, chosen, recordings, hop,
+                         reporter, source, record.id) if score else None  # fmt: skip
+        if scoring is not None:
             lap("scoring_s")
         return {
             "model_id": record.id,
             "name": bundle_name,
             "bundle": str(bundle_path),
             "metrics": metrics,
-            "untrained_backbone": spec.is_untrained,
+            "backbone": chosen.name,
+            "backbone_title": chosen.title,
+            "licence_notice": chosen.licence_notice,
+            "head": config.kind,
+            "untrained_backbone": chosen.flagged,
             "classes": list(examples.class_names),
-            "classes_left_out": left_out,
+            "classes_left_out": list(reasons),
             "left_out_reasons": reasons,
             "device": device.description,
+            "backbone_device": chosen.device.description,
             "history": history,
             "features": {
                 "cached": source.stats.cached,
@@ -324,47 +276,52 @@ def train_job(
         project.close()
 
 
-def _fine_tune(
-    project: Any,
-    settings: Any,
-    spec: BackboneSpec,
-    extractor: FeatureExtractor,
-    head: Any,
+def _fit_final(
+    features: np.ndarray,
     examples: Examples,
-    split: Split,
-    recordings: dict[int, Any],
-    epochs: int,
-    reporter: Reporter,
+    config: HeadConfig,
     seed: int,
-) -> tuple[Any, np.ndarray | None, list[dict[str, Any]]]:
-    """Stage two on clip images; returns the full model and its held-out scores."""
-    from model.clips import clip_images
-    from model.ml.finetune import build_fine_tune_model, fine_tune, predict_images
-
-    images = np.zeros((len(examples), *settings.image_shape), np.uint8)
-    for rid, index in examples.by_recording().items():
-        reporter.update(0, None, "drawing clip images for fine-tuning", stage="fine-tune")
-        images[index] = clip_images(recordings[rid].path, examples.starts[index], settings)
-    model = build_fine_tune_model(spec, head, extractor.precision)
-    history = fine_tune(
-        model,
-        images[split.train],
-        examples.targets[split.train],
-        epochs=epochs,
-        reporter=reporter,
-        seed=seed,
-        on_epoch=lambda e, n, row: reporter.update(
-            e,
-            n,
-            f"fine-tuning: epoch {e}",
-            stage="fine-tune",
-            device=extractor.device.description,
-            **row,
+    reporter: Reporter,
+    device: Any,
+) -> tuple[Any, dict[str, Any]]:
+    """The head that is kept: every labelled window, less the MLP's validation part."""
+    split = final_split(examples, seed)
+    if config.needs_validation:
+        train, validation = split.train, split.validation
+    else:
+        train, validation = np.arange(len(examples)), np.empty(0, np.int64)
+    held = (features[validation], examples.targets[validation]) if len(validation) else None
+    reporter.update(0, None, f"training the {config.kind} head", stage="training")
+    fit = train_head(
+        features[train], examples.targets[train], held, config,
+        reporter=reporter, device_text=device.description,
+        progress=lambda e, n, row: reporter.update(
+            e, n, f"training the head: epoch {e}", stage="training", **row
         ),
-    )
-    held = (
-        predict_images(model, images[split.held_out], reporter=reporter)
-        if len(split.held_out)
-        else None
-    )
-    return model, held, history
+    )  # fmt: skip
+    history = summarise(examples.class_names, fit)
+    history["head"] = config.kind
+    history["train_clips"], history["validation_clips"] = int(len(train)), int(len(validation))
+    return inference_copy(fit.model), history
+
+
+def _score(
+    project: Any,
+    bundle_path: Path,
+    manifest: dict[str, Any],
+    model: Any,
+    chosen: Backbone,
+    recordings: dict[int, Any],
+    hop: float,
+    reporter: Reporter,
+    source: FeatureSource,
+    model_id: int,
+) -> dict[str, Any]:
+    from model.ml.bundle import Bundle
+    from model.ml.predict import Scorer, score_recordings
+
+    scorer = Scorer(Bundle(bundle_path, manifest, model), extractor=chosen)
+    return score_recordings(
+        project, scorer, model_id, list(recordings.values()),
+        hop=hop, reporter=reporter, source=source,
+    )  # fmt: skip

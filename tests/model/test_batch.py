@@ -36,7 +36,7 @@ CLASSES = ("tone", "sweep")
 def make_head_bundle(path: Path, class_names: tuple[str, ...] = CLASSES) -> Path:
     """A valid model file: an untrained two-layer head for the untrained ResNet50."""
     from model.clips import ClipSettings
-    from model.ml.backbone import BackboneSpec
+    from model.ml.backbones import create as create_backbone
     from model.ml.bundle import KIND_HEAD, make_manifest, save_bundle
     from model.ml.head import build_head
 
@@ -45,8 +45,7 @@ def make_head_bundle(path: Path, class_names: tuple[str, ...] = CLASSES) -> Path
         kind=KIND_HEAD,
         class_names=class_names,
         clip_settings=ClipSettings(),
-        backbone=BackboneSpec.untrained(),
-        precision="float32",
+        backbone=create_backbone("resnet50-untrained", precision="float32").describe(),
         label_counts={},
         metrics={},
         training={},

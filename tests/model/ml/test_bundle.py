@@ -12,7 +12,7 @@ import pytest
 from model.clips import ClipSettings
 from model.errors import ModelBundleError
 from model.jobs import run_inline
-from model.ml.backbone import BackboneSpec
+from model.ml.backbones import create as create_backbone
 from model.ml.bundle import (
     FORMAT_VERSION,
     check_compatible,
@@ -113,8 +113,7 @@ def test_safe_mode_refuses_a_bundle_carrying_code(tmp_path: Path) -> None:
         kind="head",
         class_names=["a", "b", "c", "d"],
         clip_settings=ClipSettings(),
-        backbone=BackboneSpec.untrained(),
-        precision="float32",
+        backbone=create_backbone("resnet50-untrained", precision="float32").describe(),
         label_counts={},
         metrics={},
         training={},

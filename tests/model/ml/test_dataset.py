@@ -12,8 +12,8 @@ from model.ml.dataset import (
     UNKNOWN,
     build_examples,
     label_windows,
-    split_by_recording,
 )
+from model.ml.splitting import plan_folds
 from model.project.records import Label, LabelClass, LabelState
 
 CLASSES = [LabelClass(1, "wren", "#ff0000", "1", 0), LabelClass(2, "robin", "#00ff00", "2", 1)]
@@ -71,34 +71,35 @@ def _many(recordings: int, per_recording: int) -> list[Label]:
     return labels
 
 
-def test_split_holds_out_whole_recordings_with_every_class_on_both_sides() -> None:
+def test_folds_hold_out_whole_recordings_with_every_class_on_both_sides() -> None:
     ex = build_examples(_many(8, 6), CLASSES, {r: 100.0 for r in range(1, 9)}, 2.0)
-    split = split_by_recording(ex)
-    assert split.method == "recording"
-    held = set(ex.recording_ids[split.held_out].tolist())
-    assert held and held == set(split.held_out_recordings)
-    assert held.isdisjoint(ex.recording_ids[split.train].tolist())
-    assert 0.15 < len(split.held_out) / len(ex) < 0.45
+    plan = plan_folds(ex)
+    assert plan.method == "recording"
+    for fold in plan.folds:
+        held = set(ex.recording_ids[fold.test].tolist())
+        assert held.isdisjoint(ex.recording_ids[fold.train].tolist())
+        assert held.isdisjoint(ex.recording_ids[fold.validation].tolist())
+        for col in range(2):
+            assert (ex.targets[fold.train, col] == POSITIVE).any()
     for col in range(2):
-        assert (ex.targets[split.train, col] == POSITIVE).any()
-        assert (ex.targets[split.held_out, col] == POSITIVE).any()
-    assert np.array_equal(split.held_out, split_by_recording(ex).held_out)  # reproducible
+        assert sum((ex.targets[f.test, col] == POSITIVE).any() for f in plan.folds) >= 3
 
 
 def test_single_recording_is_split_by_time_without_overlapping_windows() -> None:
     labels = [_label(1, 3.0 * i + 1, 3.0 * i + 1.4, 1 + i % 2) for i in range(60)]
     ex = build_examples(labels, CLASSES, {1: 200.0}, 2.0)
-    split = split_by_recording(ex)
-    assert split.method == "time-block"
-    assert len(split.held_out) > 0 and len(split.train) > 0
-    for i in split.held_out:
-        assert (np.abs(ex.starts[split.train] - ex.starts[i]) >= 2.0).all()
+    plan = plan_folds(ex)
+    assert plan.method == "time-block"
+    for fold in plan.folds:
+        assert len(fold.test) > 0 and len(fold.train) > 0
+        for i in fold.test:
+            assert (np.abs(ex.starts[fold.train] - ex.starts[i]) >= 2.0).all()
 
 
 def test_too_few_examples_are_not_split() -> None:
     ex = build_examples(_many(2, 2), CLASSES, {1: 60.0, 2: 60.0}, 2.0)
-    split = split_by_recording(ex)
-    assert split.method == "none" and len(split.held_out) == 0 and len(split.train) == len(ex)
+    plan = plan_folds(ex)
+    assert plan.method == "none" and plan.folds == ()
 
 
 def test_a_window_with_only_absent_labels_says_nothing_about_other_classes() -> None:

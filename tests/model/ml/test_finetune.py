@@ -56,5 +56,5 @@ def test_fine_tune_one_epoch_and_reload(
     from model.ml.finetune import predict_images
 
     np.testing.assert_allclose(
-        Scorer(bundle).scores_from_images(images), predict_images(model, images), atol=1e-5
+        Scorer(bundle).scores_from_inputs(images), predict_images(model, images), atol=1e-5
     )

@@ -23,11 +23,19 @@ def test_held_out_average_precision_is_high_for_every_class(trained: Trained) ->
         assert metrics["per_class"][name]["positives"] > 0
 
 
-def test_held_out_part_is_whole_recordings(trained: Trained) -> None:
-    split = trained.result["metrics"]["split"]
-    assert split["method"] == "recording"
-    assert split["held_out_recordings"], "some recordings are held out"
-    assert split["train_clips"] > split["held_out_clips"] > 0
+def test_reported_ap_comes_from_folds_by_recording_with_spread(trained: Trained) -> None:
+    metrics = trained.result["metrics"]
+    split = metrics["split"]
+    assert split["method"] == "recording" and split["folds"] >= 3
+    for fold in split["per_fold"]:
+        assert fold["test_clips"] > 0 and fold["train_clips"] > fold["test_clips"]
+    assert len(metrics["map_folds"]) == split["folds"]
+    for name in CLASSES:
+        figures = metrics["per_class"][name]
+        assert figures["recordings"] >= 2 and figures["warning"] is None
+        spread = figures["ap_spread"]
+        assert spread["folds"] >= 2 and spread["min"] <= figures["ap_folds"][0] <= spread["max"]
+    assert trained.result["head"] == "linear" and trained.result["backbone"] == "resnet50-untrained"
 
 
 def test_model_is_registered_active_flagged_and_has_scored_every_recording(
@@ -70,8 +78,18 @@ def test_scores_find_the_calls_in_the_recordings(trained: Trained) -> None:
         assert hits >= 0.9 * (hits + misses)
 
 
-def test_progress_reports_epochs_with_loss_ap_eta_and_device(trained: Trained) -> None:
-    epochs = [e.data for e in trained.events if e.data.get("stage") == "training"]
+def test_the_study_head_reports_epochs_and_stops_early_on_its_own_validation_part(
+    project_copy: Path,
+) -> None:
+    from model.jobs import run_inline
+    from model.ml.train import train_job
+
+    events = []
+    result = run_inline(
+        train_job, str(project_copy), untrained_backbone=True, head={"kind": "mlp"},
+        on_progress=events.append,
+    )  # fmt: skip
+    epochs = [e.data for e in events if e.data.get("stage") == "training" and "epoch" in e.data]
     assert epochs, "per-epoch progress was reported"
     assert [e["epoch"] for e in epochs] == list(range(1, len(epochs) + 1))
     for row in epochs:
@@ -79,14 +97,17 @@ def test_progress_reports_epochs_with_loss_ap_eta_and_device(trained: Trained) -
         assert 0 <= row["val_ap"] <= 1
         assert row["eta_s"] >= 0
         assert row["device"].startswith(("CPU", "GPU"))
+    history = result["history"]
+    assert history["head"] == "mlp" and history["validation_clips"] > 0
+    assert 1 <= history["best_epoch"] <= history["epochs_run"] <= 60
+    assert result["metrics"]["map"] > 0.9
+    folds = [e for e in events if e.data.get("stage") == "evaluating"]
+    assert len(folds) == result["metrics"]["split"]["folds"]
+
+
+def test_features_progress_reaches_the_end(trained: Trained) -> None:
     features = [e for e in trained.events if e.data.get("stage") == "features"]
     assert features and features[-1].done == features[-1].total
-
-
-def test_early_stopping_keeps_training_short(trained: Trained) -> None:
-    history = trained.result["history"]
-    assert history["epochs_run"] <= 60
-    assert 1 <= history["best_epoch"] <= history["epochs_run"]
 
 
 def test_class_with_too_few_examples_is_left_out(project_copy: Path) -> None:
@@ -116,29 +137,23 @@ def test_bundle_files_are_never_overwritten(tmp_path: Path) -> None:
     assert _bundle_path(tmp_path, None).name.startswith("model-")
 
 
-def test_class_present_only_in_held_out_recordings_is_left_out(
-    project_copy: Path, monkeypatch
+def test_class_labelled_in_one_recording_is_kept_split_in_time_and_warned(
+    project_copy: Path,
 ) -> None:
-    """Trained on negatives only, a class would still ship a flat track and a fake AP."""
-    import numpy as np
-
+    """It used to be left out (all its clips fell into the held-out recording) and the model
+    named after the other classes; now its recording is cut into blocks of time."""
     from model.jobs import run_inline
     from model.ml import train
-    from model.ml.dataset import Split
 
     with Project.open(project_copy) as project:
-        first = project.recordings()[0].id
+        first = project.recordings()[0]
         wren = project.add_class("wren")
-        for start in (1.0, 5.0, 9.0):
-            project.put_label(first, start, start + 0.5, wren.id, "present")
-
-    def hold_out_first(examples, seed=0):
-        held = np.flatnonzero(examples.recording_ids == first)
-        rest = np.flatnonzero(examples.recording_ids != first)
-        return Split(rest, held, "recording", (first,))
-
-    monkeypatch.setattr(train, "split_by_recording", hold_out_first)
-    result = run_inline(train.train_job, str(project_copy), untrained_backbone=True, epochs=3)
-    assert result["classes_left_out"] == ["wren"]
-    assert "held-out" in result["left_out_reasons"]["wren"]
-    assert result["classes"] == list(CLASSES)
+        for start in (1.0, 5.0, 9.0, 13.0, 17.0):
+            project.put_label(first.id, start, start + 0.5, wren.id, "present")
+    result = run_inline(train.train_job, str(project_copy), untrained_backbone=True)
+    assert result["classes_left_out"] == []
+    assert result["classes"] == [*CLASSES, "wren"]
+    figures = result["metrics"]["per_class"]["wren"]
+    assert figures["recordings"] == 1
+    assert first.path.name in figures["warning"] and "one recording" in figures["warning"]
+    assert first.id in result["metrics"]["split"]["block_recordings"]

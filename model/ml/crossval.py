@@ -1,0 +1,97 @@
+"""Runs the folds of ``model.ml.splitting`` on cached features and reports per-class AP.
+
+Training and Compare both come here, so a model's reported figures and a comparison of
+backbones are measured the same way: same folds (they depend only on the labels and the seed,
+never on the backbone), the head trained on each fold's training part, early stopping (MLP
+only) on its validation part, scores kept only for its test part.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from model.jobs import Reporter
+from model.ml.dataset import POSITIVE, Examples
+from model.ml.head import HeadConfig, predict_scores, train_head
+from model.ml.metrics import cross_validated
+from model.ml.splitting import FoldPlan
+
+
+def positive_recordings(examples: Examples, names: Mapping[int, str]) -> list[list[str]]:
+    """For each class, the names of the recordings holding its present clips."""
+    out = []
+    for column in range(examples.targets.shape[1]):
+        rids = np.unique(examples.recording_ids[examples.targets[:, column] == POSITIVE])
+        out.append([names.get(int(r), str(r)) for r in rids])
+    return out
+
+
+def out_of_fold_scores(
+    features: np.ndarray,
+    examples: Examples,
+    plan: FoldPlan,
+    config: HeadConfig,
+    *,
+    reporter: Reporter | None = None,
+    on_fold: Callable[[int, int], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray, list[dict[str, Any]]]:
+    """(scores, fold of each window or -1, per-fold notes); each window is scored once, by the
+    head of the fold that held it out."""
+    targets = examples.targets
+    scores = np.zeros(targets.shape, np.float32)
+    fold_of = np.full(len(examples), -1, np.int64)
+    notes = []
+    for number, fold in enumerate(plan.folds):
+        if on_fold is not None:
+            on_fold(number, len(plan.folds))
+        if reporter is not None:
+            reporter.check()
+        if config.needs_validation:
+            train, validation = fold.train, fold.validation
+        else:  # nothing stops early: the validation windows train too
+            train, validation = np.union1d(fold.train, fold.validation), np.empty(0, np.int64)
+        held = (features[validation], targets[validation]) if len(validation) else None
+        fit = train_head(features[train], targets[train], held, config, reporter=reporter)
+        scores[fold.test] = predict_scores(fit.model, features[fold.test])
+        fold_of[fold.test] = number
+        notes.append({**fold.describe(), "epochs": len(fit.history), "best_epoch": fit.best_epoch})
+    return scores, fold_of, notes
+
+
+def evaluate_folds(
+    features: np.ndarray,
+    examples: Examples,
+    plan: FoldPlan,
+    config: HeadConfig,
+    recording_names: Mapping[int, str],
+    *,
+    reporter: Reporter | None = None,
+    on_fold: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """The figures the panel and the CLI show: per-class AP (pooled and per fold), mAP, PR
+    curves, recordings behind each class, warnings, and how the folds were made."""
+    if not plan.folds:
+        return {
+            "map": None,
+            "per_class": {},
+            "clips": 0,
+            "split": {"method": "none", **plan.describe()},
+            "note": "too few labelled clips (or recordings) to hold any out",
+        }
+    scores, fold_of, notes = out_of_fold_scores(
+        features, examples, plan, config, reporter=reporter, on_fold=on_fold
+    )
+    tested = fold_of >= 0
+    metrics = cross_validated(
+        examples.targets[tested],
+        scores[tested],
+        fold_of[tested],
+        examples.class_names,
+        positive_recordings(examples, recording_names),
+    )
+    metrics["split"] = {**plan.describe(), "per_fold": notes}
+    metrics["head"] = config.kind
+    return metrics
