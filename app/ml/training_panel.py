@@ -34,6 +34,8 @@ from app.ml.job_control import cancel_within
 from app.ml.training_results import LossPlot, ResultsView
 from app.ml.weights_row import WeightsRow
 from model.jobs import Progress
+from model.ml import backbones
+from model.ml.head import DEFAULT_HEAD, HEAD_TITLES
 from model.project.records import ModelRecord
 from model.timefmt import format_clock
 
@@ -69,9 +71,29 @@ class TrainingPanel(QWidget):
         self._left_out_reasons: dict[str, str] = {}
 
         self.backbone = QComboBox()
-        self.backbone.addItem("ResNet50, ImageNet weights (recommended)", False)
-        self.backbone.addItem("ResNet50, untrained (testing only)", True)
-        self.backbone.setToolTip("The frozen network that turns each clip image into features")
+        self.backbone.setToolTip("The frozen network that turns each clip into features")
+        self._infos = {i.name: i for i in backbones.describe_all()}
+        for info in self._infos.values():
+            state = "" if info.status.available else f" — {info.status.state}"
+            self.backbone.addItem(f"{info.title}{state}", info.name)
+            index = self.backbone.count() - 1
+            self.backbone.setItemData(index, info.status.detail, Qt.ItemDataRole.ToolTipRole)
+        self.licence_label = QLabel("")
+        self.licence_label.setWordWrap(True)
+        self.licence_label.setStyleSheet("color: #6a1b9a;")
+        self.licence_label.hide()
+        self.alternatives = QLabel("")
+        self.alternatives.setWordWrap(True)
+        self.alternatives.setOpenExternalLinks(False)
+        self.alternatives.linkActivated.connect(self.set_backbone)
+        self.alternatives.hide()
+        self.head = QComboBox()
+        for kind, title in HEAD_TITLES.items():
+            self.head.addItem(title + (" — default" if kind == DEFAULT_HEAD else ""), kind)
+        self.head.setToolTip(
+            "The linear head measured best on our 3-species task and needs no early stopping; "
+            "the study's head is trained for at most the epochs below."
+        )
         self.untrained_warning = QLabel(UNTRAINED_WARNING)
         self.untrained_warning.setWordWrap(True)
         self.untrained_warning.setStyleSheet("color: #e65100;")
@@ -121,8 +143,11 @@ class TrainingPanel(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("Backbone", self.backbone)
         form.addRow(self.untrained_warning)
+        form.addRow(self.licence_label)
         form.addRow("Weights", self.weights)
-        form.addRow("Head", self.epochs)
+        form.addRow(self.alternatives)
+        form.addRow("Head", self.head)
+        form.addRow("", self.epochs)
         fine = QHBoxLayout()
         fine.addWidget(self.fine_tune, 1)
         fine.addWidget(self.fine_tune_epochs)
@@ -153,24 +178,57 @@ class TrainingPanel(QWidget):
         self._clock.setInterval(1000)
         self._clock.timeout.connect(self._tick)
         self.backbone.currentIndexChanged.connect(self._on_backbone)
+        self.head.currentIndexChanged.connect(
+            lambda: self.epochs.setEnabled(self.head.currentData() == "mlp" and self.job is None)
+        )
         self.fine_tune.toggled.connect(self.fine_tune_epochs.setEnabled)
         self.train_button.clicked.connect(self.start_training)
         self.cancel_button.clicked.connect(self.cancel_training)
         context.project_changed.connect(lambda _p: self._on_project())
         context.models_changed.connect(self._show_active_if_idle)
+        self._on_backbone()
+        self.epochs.setEnabled(False)  # the default head has no epochs
         self._on_project()
 
     # -- options -----------------------------------------------------------------------------
     @property
+    def backbone_name(self) -> str:
+        return str(self.backbone.currentData())
+
+    @property
     def untrained_backbone(self) -> bool:
-        return bool(self.backbone.currentData())
+        return self._infos[self.backbone_name].flagged
+
+    def set_backbone(self, name: str) -> None:
+        self.backbone.setCurrentIndex(self.backbone.findData(name))
 
     def set_untrained_backbone(self, untrained: bool) -> None:
-        self.backbone.setCurrentIndex(1 if untrained else 0)
+        self.set_backbone(backbones.UNTRAINED if untrained else backbones.IMAGENET)
 
     def _on_backbone(self) -> None:
-        self.untrained_warning.setVisible(self.untrained_backbone)
-        self.weights.setEnabled(not self.untrained_backbone)
+        info = self._infos[self.backbone_name]
+        self.untrained_warning.setVisible(info.flagged)
+        self.weights.setVisible(info.name == backbones.IMAGENET)
+        self.licence_label.setText(
+            f"Licence: {info.licence}. {info.licence_notice}" if info.licence_notice else ""
+        )
+        self.licence_label.setVisible(bool(info.licence_notice))
+        missing = info.name == backbones.IMAGENET and not info.status.available
+        others = [
+            f"<a href='{i.name}'>{i.title}</a>"
+            for i in self._infos.values()
+            if i.name != info.name and i.status.available
+        ]
+        self.alternatives.setText(
+            "No ImageNet weights here yet (they download when training starts, if there is a "
+            "connection). Offline? Train on another backbone now: " + " · ".join(others)
+            if missing and others
+            else ""
+        )
+        self.alternatives.setVisible(missing and bool(others))
+        self.fine_tune.setEnabled(info.fine_tunable and self.job is None)
+        if not info.fine_tunable:
+            self.fine_tune.setChecked(False)
 
     def _on_project(self) -> None:
         project = self.context.project
@@ -184,8 +242,10 @@ class TrainingPanel(QWidget):
         running = self.job is not None
         self.train_button.setEnabled(not running and project is not None and not project.read_only)
         self.cancel_button.setEnabled(running and not self._cancel_requested)
-        for widget in (self.backbone, self.epochs, self.fine_tune, self.score_all):
+        for widget in (self.backbone, self.head, self.epochs, self.fine_tune, self.score_all):
             widget.setEnabled(not running)
+        self.fine_tune.setEnabled(not running and self._infos[self.backbone_name].fine_tunable)
+        self.epochs.setEnabled(not running and self.head.currentData() == "mlp")
         self.fine_tune_epochs.setEnabled(not running and self.fine_tune.isChecked())
 
     # -- training ----------------------------------------------------------------------------
@@ -199,7 +259,8 @@ class TrainingPanel(QWidget):
             "epochs": int(self.epochs.value()),
             "fine_tune": self.fine_tune.isChecked(),
             "fine_tune_epochs": int(self.fine_tune_epochs.value()),
-            "untrained_backbone": self.untrained_backbone,
+            "backbone": self.backbone_name,
+            "head": {"kind": str(self.head.currentData())},
             "score": False,
         }
         job = self.context.jobs.run_process("Training a model", TRAIN_TARGET, **kwargs)
@@ -290,11 +351,16 @@ class TrainingPanel(QWidget):
             untrained,
         )
         early = " (stopped early)" if history.get("stopped_early") else ""
+        steps = (
+            f"{history.get('epochs_run', '?')} epochs{early}, best epoch "
+            f"{history.get('best_epoch', '?')}"
+            if history.get("history")
+            else "linear head fitted in one step"
+        )
         text = (
-            f"Trained “{result.get('name')}” in {format_seconds(result.get('seconds'))} on "
-            f"{result.get('device', 'an unknown device')}: {history.get('epochs_run', '?')} "
-            f"epochs{early}, best epoch {history.get('best_epoch', '?')}. It is now the active "
-            "model."
+            f"Trained “{result.get('name')}” on {result.get('backbone', 'ResNet50')} in "
+            f"{format_seconds(result.get('seconds'))} on "
+            f"{result.get('device', 'an unknown device')}: {steps}. It is now the active model."
         )
         if untrained:
             text += " Flagged: untrained backbone, testing only."
@@ -310,7 +376,9 @@ class TrainingPanel(QWidget):
             text += f" Left out: {', '.join(left_out)} (see below)."
         for cause in (result.get("features") or {}).get("cache_errors") or []:
             text += f" Features could not be cached ({cause}): the next training recomputes them."
-        self.loss_plot.show()
+        self.loss_plot.setVisible(bool(history.get("history")))
+        if not history.get("history"):
+            self.epoch_label.setText("Linear head: fitted to convergence, no epochs to plot.")
         self.status_label.setText(text)
         self.progress.setRange(0, 1000)
         self.progress.setValue(1000)
@@ -388,7 +456,7 @@ class TrainingPanel(QWidget):
         self.results.show_left_out(
             self._left_out.get(record.name, []), self._min_present, self._left_out_reasons
         )
-        self.loss_plot.show()
+        self.loss_plot.setVisible(bool(history.get("history")))
 
     def import_weights_from(self, path: str | Path) -> Job:
         return self.weights.import_from(path)

@@ -116,14 +116,19 @@ class ResultsView(QWidget):
         self.left_out_label.setWordWrap(True)
         self.left_out_label.setStyleSheet("color: #e65100;")
         self.left_out_label.hide()
-        self.table = QTableWidget(0, 4, self)
-        self.table.setHorizontalHeaderLabels(["Class", "AP", "Held-out +", "Held-out −"])
+        self.table = QTableWidget(0, 5, self)
+        self.table.setHorizontalHeaderLabels(["Class", "AP", "± folds", "Present", "Recordings"])
+        self.table.setToolTip(
+            "AP on held-out clips (each fold's test part), pooled over folds; ± is its standard "
+            "deviation across folds; Present: clips labelled present; Recordings: how many "
+            "recordings those come from."
+        )
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in (1, 2, 3):
+        for column in (1, 2, 3, 4):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.pr_plot = pg.PlotWidget()
         self.pr_plot.setFixedHeight(240)
@@ -203,14 +208,25 @@ class ResultsView(QWidget):
             item = QTableWidgetItem(name)
             item.setIcon(_swatch(colour))
             self.table.setItem(row, 0, item)
-            values = (figures.get("ap"), figures.get("positives"), figures.get("negatives"))
-            for column, value in enumerate(values, start=1):
-                text = _fmt(value) if column == 1 else str(value if value is not None else "–")
+            spread = (figures.get("ap_spread") or {}).get("std")
+            values = (
+                _fmt(figures.get("ap")),
+                "–" if spread is None else f"±{spread:.2f}",
+                str(figures.get("positives", "–")),
+                str(figures.get("recordings", "–")),
+            )
+            for column, text in enumerate(values, start=1):
                 cell = QTableWidgetItem(text)
                 cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                if column == 1 and value is None:
+                if column == 1 and figures.get("ap") is None:
                     cell.setToolTip("No positive or no negative among the held-out clips")
+                if figures.get("warning"):
+                    cell.setToolTip(str(figures["warning"]))
+                    cell.setForeground(QColor("#e65100"))
                 self.table.setItem(row, column, cell)
+            if figures.get("warning"):
+                item.setText(f"⚠ {name}")
+                item.setToolTip(str(figures["warning"]))
             curve = figures.get("pr_curve")
             if curve:
                 self.pr_plot.plot(
@@ -229,7 +245,21 @@ class ResultsView(QWidget):
         split = metrics.get("split") or {}
         method = split.get("method")
         note = metrics.get("note")
-        if method == "recording":
+        warnings = [
+            f"⚠ {name}: {figures['warning']}."
+            for name, figures in (metrics.get("per_class") or {}).items()
+            if figures.get("warning")
+        ]
+        if split.get("folds"):
+            blocks = " (recordings holding the only examples of a class cut into blocks of time)"
+            text = (
+                f"AP measured in {split['folds']} folds by recording"
+                f"{blocks if split.get('block_recordings') else ''}: each clip is scored once by "
+                "a head that never saw its recording, and never by the part that stopped "
+                "training early."
+            )
+            text = " ".join([text, *warnings])
+        elif method == "recording":
             held = len(split.get("held_out_recordings") or [])
             text = (
                 f"Held out {held} whole recording(s), {split.get('held_out_clips', 0)} clips; "

@@ -32,6 +32,7 @@ __all__ = [
     "BackboneStatus",
     "Runtime",
     "ResNet50Backbone",
+    "ResNet50ImageNet",
     "IMAGENET",
     "UNTRAINED",
     "BIRDNET",

@@ -91,9 +91,36 @@ def test_untrained_choice_is_flagged_and_train_needs_a_writable_project(qtbot, c
     assert panel.untrained_warning.isHidden()
     panel.set_untrained_backbone(True)
     assert panel.untrained_backbone and not panel.untrained_warning.isHidden()
-    assert not panel.weights.isEnabled()  # weights do not matter for the untrained backbone
+    assert panel.weights.isHidden()  # weights do not matter for the untrained backbone
     context.set_project(None)
     assert not panel.train_button.isEnabled() and panel.start_training() is None
+
+
+def test_missing_imagenet_weights_offer_the_other_backbones_at_once(
+    qtbot, context, monkeypatch
+) -> None:
+    """No weights file here: the panel offers the backbones that can run before any download
+    is attempted, and one click picks one."""
+    from model.ml import backbones
+    from model.ml.backbones.base import BackboneStatus
+
+    monkeypatch.setattr(
+        backbones.ResNet50ImageNet,
+        "status",
+        classmethod(lambda cls: BackboneStatus(backbones.WEIGHTS_MISSING, "not here")),
+    )
+
+    panel = TrainingPanel(context)
+    qtbot.addWidget(panel)
+    panel.set_backbone(backbones.IMAGENET)
+    assert not panel.alternatives.isHidden()
+    assert "resnet50-untrained" in panel.alternatives.text()
+    panel.alternatives.linkActivated.emit("resnet50-untrained")
+    assert panel.backbone_name == "resnet50-untrained" and panel.alternatives.isHidden()
+    if backbones.info(backbones.BIRDNET).status.available:
+        panel.set_backbone(backbones.BIRDNET)
+        assert "CC BY-NC-SA 4.0" in panel.licence_label.text()
+        assert not panel.licence_label.isHidden() and not panel.fine_tune.isEnabled()
 
 
 def test_weights_status_missing_damaged_ok(qtbot, context, monkeypatch, tmp_path) -> None:
