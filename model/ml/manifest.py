@@ -68,7 +68,7 @@ class ManifestBackbone(_Part):
 
     name: StrictStr | None = None  # registry name; bundles from before the registry lack it
     weights: Literal["imagenet", "untrained"] | None = None  # ResNet50 only
-    architecture: StrictStr = "resnet50"
+    architecture: Literal["resnet50", "birdnet"] = "resnet50"
     dim: StrictInt | None = Field(default=None, ge=1)
     seed: StrictInt = Field(default=0, ge=0)
     weights_hash: StrictStr = ""
