@@ -14,7 +14,7 @@ Then the end-to-end check through the command line, as a user runs it: ``sonotag
 train.sonotag --backbone B`` and ``sonotag predict MODEL held-out/audio --threshold 0``, with
 AP computed from the CSV tables against the boxes.
 
-    .venv/bin/python bench/bench_quality.py [--real ../shared/data/real] [--work DIR]
+    .venv/bin/python bench/bench_quality.py [--real tests/data] [--work DIR]
         [--backbones a,b] [--fresh] [--no-cli]
 """
 
@@ -172,7 +172,7 @@ def cli_check(halves: dict[str, quality_task.Half], name: str, work: Path) -> No
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--real", type=Path, default=REPO.parent / "shared" / "data" / "real")
+    parser.add_argument("--real", type=Path, default=REPO / "tests" / "data")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "sonotag-bq")
     parser.add_argument("--backbones", default="", help="default: every available one")
     parser.add_argument("--fresh", action="store_true", help="rebuild the task from scratch")

@@ -25,13 +25,17 @@ def test_cancel_during_training_leaves_the_project_as_it_was(project_copy: Path)
     reporter: Reporter
 
     def on_progress(progress: Progress) -> None:
-        if progress.data.get("stage") == "training" and progress.data["epoch"] >= 2:
+        if progress.data.get("stage") == "training" and progress.data.get("epoch", 0) >= 2:
             reporter.cancel()
 
     reporter = Reporter(on_progress)
     with pytest.raises(Cancelled):
         train_job(
-            reporter, str(project_copy), untrained_backbone=True, epochs=500, head={"patience": 500}
+            reporter,
+            str(project_copy),
+            untrained_backbone=True,
+            epochs=500,
+            head={"kind": "mlp", "patience": 500},
         )
     assert _snapshot(project_copy) == before
     assert before[2] == "ok"
