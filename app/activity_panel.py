@@ -146,6 +146,10 @@ class ActivityPanel(QDockWidget):
 
     # ----------------------------------------------------------------- computing
     def _on_project_changed(self, _project: object) -> None:
+        # A count still running was for the project just closed: cancelled and dropped by the
+        # context, so it can neither draw nor report an error about a closed project.
+        self._job = None
+        self._pending = False
         self.activity = None
         self._refresh_classes()
         self._redraw()
@@ -190,10 +194,10 @@ class ActivityPanel(QDockWidget):
             self.summary.setText("No model yet: train one, and its detections show here.")
             return
         self.summary.setText("Counting detections…")
-        job = self.context.jobs.run_thread(
+        job = self.context.run_thread(
             "Activity summary",
             activity_job,
-            project,
+            str(project.path),
             thresholds=self.threshold.value(),
             zone=self.zone_combo.currentData(),
         )

@@ -3,15 +3,23 @@
 Panels (training, review, activity, ...) receive one ``AppContext`` and subscribe to its signals
 instead of reaching into the main window, so each panel can be built and tested on its own
 (napari's viewer-model idea, in small).
+
+Jobs about the project go through ``run_thread``/``run_process`` here: each gets the project's
+path, is bound to this opening of it (``generation`` counts openings), and is cancelled when
+the window moves to another project; a result that still arrives is dropped, not delivered.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from app.jobs import JobRunner
+from app.jobs import Job, JobRunner
+from model.errors import SonotagError
+from model.jobs import JobFunction
 
 if TYPE_CHECKING:
     from model.project import Project, Recording, UndoStack
@@ -32,11 +40,55 @@ class AppContext(QObject):
         self.project: Project | None = None
         self.undo_stack: UndoStack | None = None
         self.recording: Recording | None = None
+        self.generation = 0  # which opening of a project this is; jobs are bound to it
+        self._bound: set[Job] = set()
         self._unsubscribe = None
 
+    # ----------------------------------------------------------------- jobs
+    def binding(self) -> Callable[[], bool]:
+        """True while the project open now is still the one open when this was called."""
+        generation = self.generation
+        return lambda: self.generation == generation
+
+    def _bind(self, job: Job) -> Job:
+        job.bind(self.binding())
+        self._bound.add(job)
+        job.ended.connect(lambda: self._bound.discard(job))
+        path = self.project.path if self.project is not None else None
+        job.killed.connect(lambda pid: self._forget_worker(path, pid))
+        return job
+
+    def run_thread(self, title: str, function: JobFunction, *args: Any, **kwargs: Any) -> Job:
+        """A thread job for the open project (pass ``project.path``, never the project)."""
+        return self._bind(self.jobs.run_thread(title, function, *args, **kwargs))
+
+    def run_process(self, title: str, target: str, **kwargs: Any) -> Job:
+        """A process job for the open project (pass ``project_path=str(project.path)``)."""
+        return self._bind(self.jobs.run_process(title, target, **kwargs))
+
+    def bound_jobs(self) -> list[Job]:
+        return list(self._bound)
+
+    def _forget_worker(self, path: Path | None, pid: int) -> None:
+        """A worker ended on purpose holds no crash: its open-session row goes, so the next
+        opening needs no whole-file check."""
+        if path is None:
+            return
+        from model.project import Project
+
+        try:
+            with Project.open(path, deep_check=False) as project:
+                project.forget_session(pid)
+        except SonotagError:
+            pass  # the project is gone or read-only: the check after opening will run, no harm
+
+    # ----------------------------------------------------------------- state
     def set_project(self, project: Project | None) -> None:
         from model.project import UndoStack
 
+        self.generation += 1
+        for job in list(self._bound):  # jobs never outlive the project they were started for
+            job.cancel_within()
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None

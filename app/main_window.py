@@ -340,7 +340,9 @@ class MainWindow(QMainWindow):
             return None
         from model.ingest import add_audio_job
 
-        job = self.jobs.run_thread("Adding recordings", add_audio_job, self.project.path, paths)
+        job = self.context.run_thread(
+            "Adding recordings", add_audio_job, str(self.project.path), paths
+        )
         dialogs.JobProgressDialog(job, self)
         job.finished.connect(self._recordings_added)
         job.failed.connect(

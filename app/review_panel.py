@@ -88,6 +88,7 @@ class ReviewPanel(QDockWidget):
         self.session: ReviewSession | None = None
         self._recordings: dict[int, Recording] = {}
         self._job: Any = None
+        self._job_project = ""
 
         body = QWidget(self)
         layout = QVBoxLayout(body)
@@ -195,6 +196,14 @@ class ReviewPanel(QDockWidget):
         self._update_controls()
 
     def _on_project_changed(self, _project: object) -> None:
+        # A queue still being built was for the project just closed: the context cancelled
+        # it and will drop its items; Start is free for this project at once.
+        if self._job is not None:
+            self.context.status.emit(
+                f"The review queue being built for {self._job_project} was dropped: "
+                "another project is open now."
+            )
+        self._job = None
         self.session = None
         self._recordings.clear()
         self._refresh_classes()
@@ -231,16 +240,17 @@ class ReviewPanel(QDockWidget):
         if project is None or class_id is None or self._job is not None:
             return
         self.clip_label.setText("Reading scores…")
-        job = self.context.jobs.run_thread(
+        job = self.context.run_thread(
             "Building the review queue",
             build_queue_job,
-            project,
+            str(project.path),
             class_id,
             order=self.order_combo.currentData(),
             threshold=self.threshold.value(),
             only_unlabelled=self.unlabelled.isChecked(),
         )
         self._job = job
+        self._job_project = project.path.name
         job.finished.connect(lambda items, c=class_id, j=job: self._begin(c, items, j))
         job.failed.connect(self._failed)
         job.ended.connect(lambda j=job: self._job_ended(j))

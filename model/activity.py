@@ -206,9 +206,13 @@ def summarise_activity(
     )
 
 
-def activity_job(reporter: Reporter, project: Project, **kwargs: Any) -> Activity:
-    """``summarise_activity`` as a job: a year of scores takes a while to read."""
-    return summarise_activity(project, reporter=reporter, **kwargs)
+def activity_job(reporter: Reporter, project_path: str | Path, **kwargs: Any) -> Activity:
+    """``summarise_activity`` as a job: a year of scores takes a while to read. Takes the
+    project's path (a handle of its own), never the window's open ``Project``."""
+    from model.project.store import Project
+
+    with Project.open(project_path) as project:
+        return summarise_activity(project, reporter=reporter, **kwargs)
 
 
 def zone_name(zone: tzinfo | None) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
@@ -200,9 +201,18 @@ def build_queue(
     return ReviewQueue(rids[index], starts[index], ends, scores[index])
 
 
-def build_queue_job(reporter: Reporter, project: Project, class_id: int, **kwargs: Any) -> Any:
-    """``build_queue`` as a job, so a project with months of scores never freezes the window."""
-    return build_queue(project, class_id, reporter=reporter, **kwargs)
+def build_queue_job(
+    reporter: Reporter, project_path: str | Path, class_id: int, **kwargs: Any
+) -> Any:
+    """``build_queue`` as a job, so a project with months of scores never freezes the window.
+
+    Takes the path, not the open project: in the window's process this is a handle on the
+    window's own connection that stays valid even if the window closes the project meanwhile.
+    """
+    from model.project.store import Project
+
+    with Project.open(project_path) as project:
+        return build_queue(project, class_id, reporter=reporter, **kwargs)
 
 
 @dataclass(frozen=True)

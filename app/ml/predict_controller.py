@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from app.context import AppContext
-from app.jobs import Job
+from app.jobs import Job, JobQueue
 from app.ml.job_control import cancel_within
 from model.errors import SonotagError
 from model.jobs import Progress
@@ -34,21 +34,24 @@ class PredictController(QObject):
         self.context = context
         self.hop = DEFAULT_HOP_S
         self.auto_score_visible = True
-        self.job: Job | None = None
-        self._queue: list[int] = []
-        self._running: list[int] = []
         self._running_model: int | None = None
-        self._job_project: str | None = None
+        # The queue mode of the job pattern: one scoring job at a time, requests wait.
+        self.queue = JobQueue(self._start, self._not_running, self)
+        self.queue.busy_changed.connect(self._on_busy)
         context.project_changed.connect(self._on_project)
         context.recording_changed.connect(lambda _r: self.ensure_visible_scored())
         context.models_changed.connect(self.ensure_visible_scored)
 
     @property
+    def job(self) -> Job | None:
+        return self.queue.job
+
+    @property
     def busy(self) -> bool:
-        return self.job is not None
+        return self.queue.job is not None
 
     def queued(self) -> list[int]:
-        return list(self._queue)
+        return list(self.queue.waiting)
 
     # -- requests ----------------------------------------------------------------------------
     def predict(self, recording_ids: Sequence[int] | None = None) -> None:
@@ -61,12 +64,12 @@ class PredictController(QObject):
         if visible in ids:
             ids.remove(visible)
             ids.insert(0, visible)
-        self._enqueue(ids)
+        self.queue.add(ids)
 
     def predict_visible(self) -> None:
         visible = self._visible_id()
         if visible is not None:
-            self._enqueue([visible], front=True)
+            self.queue.add([visible], front=True)
 
     def after_training(self, result: dict[str, Any], score_all: bool = False) -> None:
         """A model was just trained (and made active): the shown recording first, then the
@@ -85,8 +88,8 @@ class PredictController(QObject):
             active = project.active_model()
             if active is None:
                 return
-            if visible in self._queue or (
-                visible in self._running and self._running_model == active.id
+            if visible in self.queue.waiting or (
+                visible in self.queue.running and self._running_model == active.id
             ):
                 return
             starts, _, _ = project.predictions(active.id, visible)
@@ -94,11 +97,11 @@ class PredictController(QObject):
             self.context.error.emit(str(exc), "")
             return
         if len(starts) == 0:
-            self._enqueue([visible], front=True)
+            self.queue.add([visible], front=True)
 
     def cancel(self) -> None:
         """Drops the queue and stops the running job (recordings already scored keep scores)."""
-        self._queue.clear()
+        self.queue.clear()
         if self.job is not None:
             cancel_within(self.job, parent=self)
 
@@ -112,41 +115,35 @@ class PredictController(QObject):
         recording = self.context.recording
         return recording.id if recording is not None else None
 
-    def _enqueue(self, ids: Sequence[int], front: bool = False) -> None:
-        """Adds ids not already waiting, nor being scored by the running job with the model
-        that is still the active one."""
-        running: set[int] = set()
+    def _not_running(self, ids: list[int]) -> list[int]:
+        """Requests the running job covers already (same, still active model) need not wait."""
         project = self.context.project
-        if self._running and project is not None:
-            active = project.active_model()
-            if active is not None and active.id == self._running_model:
-                running = set(self._running)
-        fresh = [i for i in dict.fromkeys(ids) if i not in self._queue and i not in running]
-        self._queue = fresh + self._queue if front else self._queue + fresh
-        if self.job is None and self._queue:
-            self._start()
+        if not self.queue.running or project is None:
+            return ids
+        active = project.active_model()
+        if active is None or active.id != self._running_model:
+            return ids
+        return [i for i in ids if i not in self.queue.running]
 
-    def _start(self) -> None:
+    def _start(self, batch: list[int]) -> Job | None:
         project = self.context.project
-        if project is None or not self._queue:
-            return
+        if project is None or not batch:
+            return None
         active = project.active_model()
         if active is None:
-            self._queue.clear()
+            self.queue.clear()
             self.message.emit("No model to score with yet: train one first.")
-            return
+            return None
         if project.read_only:
-            self._queue.clear()
+            self.queue.clear()
             self.message.emit("The project is open read-only: scores cannot be stored.")
-            return
-        self._running, self._queue = self._queue, []
+            return None
         self._running_model = active.id
-        self._job_project = str(project.path)
-        job = self.context.jobs.run_process(
-            f"Scoring {len(self._running)} recording(s) with {active.name}",
+        job = self.context.run_process(
+            f"Scoring {len(batch)} recording(s) with {active.name}",
             TARGET,
             project_path=str(project.path),
-            recording_ids=list(self._running),
+            recording_ids=list(batch),
             model_id=active.id,
             hop=float(self.hop),
         )
@@ -154,20 +151,19 @@ class PredictController(QObject):
         job.finished.connect(self._on_finished)
         job.failed.connect(self._on_failed)
         job.cancelled.connect(lambda: self.message.emit("Scoring cancelled."))
-        job.ended.connect(self._on_ended)
-        self.job = job
-        self.busy_changed.emit(True)
-        self.message.emit(f"Scoring {len(self._running)} recording(s)…")
+        self.message.emit(f"Scoring {len(batch)} recording(s)…")
+        return job
 
-    def _same_project(self) -> bool:
-        project = self.context.project
-        return project is not None and str(project.path) == self._job_project
+    def _on_busy(self, busy: bool) -> None:
+        if not busy:
+            self._running_model = None
+        self.busy_changed.emit(busy)
 
     def _on_progress(self, progress: Progress) -> None:
         if progress.message:
             self.message.emit(progress.message)
         scored = progress.data.get("scored_recording")
-        if scored is not None and self._same_project():
+        if scored is not None:  # delivered only while the job's project is the open one
             self.context.predictions_changed.emit(int(scored))
             self.recording_scored.emit(int(scored))
 
@@ -183,15 +179,7 @@ class PredictController(QObject):
         self.message.emit(f"Scoring failed: {message}")
         self.context.error.emit(message, detail)
 
-    def _on_ended(self) -> None:
-        self.job = None
-        self._running = []
-        self._running_model = None
-        self.busy_changed.emit(False)
-        if self._queue and self.context.project is not None:
-            self._start()
-
     def _on_project(self, _project: object) -> None:
-        self._queue.clear()
+        self.queue.clear()
         if self.job is not None:
             cancel_within(self.job, parent=self)

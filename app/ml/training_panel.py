@@ -63,7 +63,6 @@ class TrainingPanel(QWidget):
         self._cancel_requested = False
         self._started = 0.0
         self._eta: tuple[float, float] | None = None  # (seconds left, when reported)
-        self._job_project: str | None = None
         # Classes each model trained in this session left out (the manifest keeps only the
         # classes a model knows), so showing that model again still says so.
         self._left_out: dict[str, list[str]] = {}
@@ -232,6 +231,10 @@ class TrainingPanel(QWidget):
 
     def _on_project(self) -> None:
         project = self.context.project
+        if self.job is not None:  # cancelled by the context: it was for the project just closed
+            self._cancel_requested = True
+            self.status_label.setStyleSheet("")
+            self.status_label.setText("Training stopped: another project was opened.")
         self._update_buttons()
         if project is not None and project.read_only and self.job is None:
             self.status_label.setText("The project is open read-only: training cannot save.")
@@ -263,14 +266,13 @@ class TrainingPanel(QWidget):
             "head": {"kind": str(self.head.currentData())},
             "score": False,
         }
-        job = self.context.jobs.run_process("Training a model", TRAIN_TARGET, **kwargs)
+        job = self.context.run_process("Training a model", TRAIN_TARGET, **kwargs)
         job.progress.connect(self._on_progress)
         job.finished.connect(self._on_finished)
         job.failed.connect(self._on_failed)
         job.cancelled.connect(self._on_cancelled)
         job.ended.connect(self._on_ended)
         self.job = job
-        self._job_project = str(project.path)
         self._cancel_requested = False
         self._started = time.monotonic()
         self._eta = None
@@ -382,9 +384,8 @@ class TrainingPanel(QWidget):
         self.status_label.setText(text)
         self.progress.setRange(0, 1000)
         self.progress.setValue(1000)
-        if self._job_project == self._project_path():
-            self.trained.emit(result)
-            self.context.models_changed.emit()
+        self.trained.emit(result)  # only delivered while its project is the open one
+        self.context.models_changed.emit()
         self.context.status.emit(f"Model “{result.get('name')}” trained")
 
     def _on_failed(self, message: str, detail: str) -> None:
@@ -403,10 +404,9 @@ class TrainingPanel(QWidget):
             "Training cancelled. The project is as it was; clip features computed so far are "
             "kept and make the next training faster."
         )
-        if self._job_project == self._project_path():
-            # A cancel that came as the worker was registering its model is too late for it:
-            # let the lists show whatever the project now holds.
-            self.context.models_changed.emit()
+        # A cancel that came as the worker was registering its model is too late for it:
+        # let the lists show whatever the project now holds.
+        self.context.models_changed.emit()
 
     def _on_ended(self) -> None:
         self.job = None

@@ -1,26 +1,83 @@
-"""The one thread that computes spectrogram tiles, so the GUI thread never runs an FFT.
+"""The spectrogram tiles: a service job (``JobRunner.run_service``), so the GUI never runs an FFT.
 
 The view hands it the complete list of tiles it wants, most wanted first; each new list replaces
 the old one, so tiles for a place the user already scrolled past are never computed. Finished
-tiles go into the shared ``TileCache`` and their keys come back through ``tile_ready`` (a queued
-signal: the slot runs on the GUI thread). The thread keeps its own ``AudioFile`` because a
-libsndfile handle must not be shared between threads.
+tiles go into the shared ``TileCache`` and their keys come back through ``tile_ready`` (the job's
+``yielded``, delivered on the GUI thread). The job keeps its own ``AudioFile`` because a
+libsndfile handle must not be shared between threads. It is the app's one background-job
+pattern in its long-lived mode: same cancel, same end signal that always fires.
 """
 
 from __future__ import annotations
 
-import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal
 
+from app.jobs import Job, JobRunner
 from model.audio import AudioFile
 from model.errors import SonotagError
+from model.jobs import Inbox, Reporter
 from model.spectrogram import TileCache, TileGrid, TileKey, compute_tile
 
 
-class TileWorker(QThread):
-    """Computes requested tiles in order; ``request`` may be called any time from the GUI."""
+@dataclass
+class TileState:
+    """What the GUI may read or reset while the service runs (plain fields: the GIL suffices)."""
+
+    busy: bool = False
+    failed_source: str | None = None
+
+
+def tile_service(reporter: Reporter, inbox: Inbox, cache: TileCache, state: TileState) -> None:
+    """Computes the tiles of the newest request, first first, until cancelled.
+
+    Emits ``("tile", key)`` for each tile put in the cache and ``("failed", message)`` once per
+    recording that cannot be read (later tiles of that file are skipped until it is reopened).
+    """
+    pending: list[TileKey] = []
+    grids: dict[str, TileGrid] = {}
+    audio: AudioFile | None = None
+    try:
+        while True:
+            state.busy = bool(pending)
+            request = inbox.take(wait=not pending)
+            if request is not None:
+                grids, keys = request
+                pending = [k for k in keys if k not in cache]
+            if not pending:
+                continue
+            state.busy = True
+            key = pending.pop(0)
+            grid = grids.get(key.source)
+            if grid is None or key in cache or key.source == state.failed_source:
+                continue
+            try:
+                if audio is None or str(audio.path) != key.source:
+                    if audio is not None:
+                        audio.close()
+                    audio = None
+                    audio = AudioFile(Path(key.source), allow_truncated=True)
+                tile = compute_tile(audio, grid, key)
+            except SonotagError as exc:
+                state.failed_source = key.source
+                reporter.emit(("failed", str(exc)))
+                continue
+            except Exception as exc:  # noqa: BLE001 - a bad tile must not end the service
+                message = f"{key.source}: spectrogram could not be computed ({exc})"
+                reporter.emit(("failed", message))
+                continue
+            cache.put(tile)
+            reporter.emit(("tile", key))
+    finally:
+        state.busy = False
+        if audio is not None:
+            audio.close()
+
+
+class TileWorker(QObject):
+    """The view's handle on the tile service; ``request`` may be called any time."""
 
     tile_ready = Signal(object)  # TileKey, now in the cache
     failed = Signal(str)  # a message naming the file and the cause
@@ -29,13 +86,10 @@ class TileWorker(QThread):
         super().__init__(parent)
         self.setObjectName("spectrogram-tiles")
         self.cache = cache
-        self._cond = threading.Condition()
-        self._pending: list[TileKey] = []
-        self._grids: dict[str, TileGrid] = {}
-        self._stopping = False
-        self._busy = False
-        self._audio: AudioFile | None = None
-        self._failed_source: str | None = None
+        self.state = TileState()
+        self._runner = JobRunner(self)
+        self._job: Job | None = None
+        self._last: tuple[dict[str, TileGrid], list[TileKey]] = ({}, [])
 
     # -- called from the GUI thread ----------------------------------------------------------
 
@@ -44,74 +98,47 @@ class TileWorker(QThread):
 
         ``grids`` maps each key's source to its recording's addressing (frames, sample rate).
         """
-        with self._cond:
-            self._grids = dict(grids)
-            self._pending = [k for k in keys if k not in self.cache]
-            self._cond.notify()
+        self._last = (dict(grids), list(keys))
+        if self._job is not None:
+            self.state.busy = bool(keys) or self.state.busy
+            self._job.send(self._last)
 
     def idle(self) -> bool:
-        with self._cond:
-            return not self._pending and not self._busy
+        return not self.state.busy
+
+    def isRunning(self) -> bool:  # noqa: N802 - reads like the QThread it replaced
+        return self._job is not None and not self._job.done
 
     def ensure_running(self) -> None:
-        """Start (again, after ``stop``) if the thread is not running."""
-        if not self.isRunning():
-            self.wait()
-            with self._cond:
-                self._stopping = False
-            # below the GUI thread where the OS honours it (Windows, macOS; a no-op on Linux)
-            self.start(QThread.Priority.LowPriority)
+        """Start (again, after ``stop``) if the service is not running."""
+        if self._job is not None and not self._job.done:
+            return
+        # Below the GUI thread where the OS honours it (Windows, macOS; a no-op on Linux).
+        job = self._runner.run_service(
+            "Spectrogram tiles",
+            tile_service,
+            self.cache,
+            self.state,
+            priority=QThread.Priority.LowPriority,
+        )
+        job.yielded.connect(self._on_result)
+        self._job = job
+        if self._last[1]:
+            job.send(self._last)
 
     def stop(self) -> None:
-        with self._cond:
-            self._stopping = True
-            self._pending.clear()
-            self._cond.notify()
-        self.wait()
+        job, self._job = self._job, None
+        if job is not None:
+            job.cancel()
+        self._runner.wait_all(10_000)
 
-    # -- the thread --------------------------------------------------------------------------
-
-    def run(self) -> None:
-        try:
-            while True:
-                with self._cond:
-                    while not self._pending and not self._stopping:
-                        self._busy = False
-                        self._cond.wait()
-                    if self._stopping:
-                        return
-                    key = self._pending.pop(0)
-                    grid = self._grids.get(key.source)
-                    self._busy = True
-                if grid is None or key in self.cache or key.source == self._failed_source:
-                    continue
-                try:
-                    tile = compute_tile(self._open(key.source), grid, key)
-                except SonotagError as exc:
-                    self._failed_source = key.source
-                    self.failed.emit(str(exc))
-                    continue
-                except Exception as exc:  # noqa: BLE001 - a bad tile must not kill the thread
-                    self.failed.emit(f"{key.source}: spectrogram could not be computed ({exc})")
-                    continue
-                self.cache.put(tile)
-                self.tile_ready.emit(key)
-        finally:
-            self._close()
-            with self._cond:
-                self._busy = False
-
-    def _open(self, source: str) -> AudioFile:
-        if self._audio is None or str(self._audio.path) != source:
-            self._close()
-            self._audio = AudioFile(Path(source), allow_truncated=True)
-        return self._audio
-
-    def _close(self) -> None:
-        if self._audio is not None:
-            self._audio.close()
-            self._audio = None
+    def _on_result(self, result: tuple[str, object]) -> None:
+        kind, value = result
+        if kind == "tile":
+            self.tile_ready.emit(value)
+        else:
+            self.failed.emit(str(value))
 
     def forget_failure(self) -> None:
         """Try a file again that failed before (the user re-opened it)."""
-        self._failed_source = None
+        self.state.failed_source = None

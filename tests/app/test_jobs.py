@@ -70,3 +70,96 @@ def test_process_jobs_share_one_warm_worker_when_free(qtbot) -> None:
     with qtbot.waitSignal(busy.ended, timeout=10000):
         busy.cancel()
     runner.shutdown()
+
+
+def test_ended_fires_when_the_process_cannot_start(qtbot, monkeypatch) -> None:
+    from model.jobs import ProcessJob
+
+    def refuse(self):
+        raise OSError("fork: resource temporarily unavailable")
+
+    monkeypatch.setattr(ProcessJob, "start", refuse)
+    runner = JobRunner()
+    job = runner.run_process("count", "tests.model.job_targets:count", n=1)
+    failures: list[str] = []
+    job.failed.connect(lambda message, _detail: failures.append(message))
+    with qtbot.waitSignal(job.ended, timeout=10_000):
+        pass
+    assert failures and "could not be started" in failures[0]
+    # The warm worker was not left marked busy: the next job runs.
+    monkeypatch.undo()
+    job = runner.run_process("count", "tests.model.job_targets:count", n=1)
+    with qtbot.waitSignal(job.finished, timeout=30_000) as blocker:
+        pass
+    assert blocker.args == [10]
+    runner.shutdown()
+
+
+def test_ended_fires_once_when_the_result_cannot_be_read(qtbot) -> None:
+    runner = JobRunner()
+    job = runner.run_process("odd", "tests.model.job_targets:unreadable_result")
+    ends: list[int] = []
+    failures: list[str] = []
+    job.ended.connect(lambda: ends.append(1))
+    job.failed.connect(lambda message, _detail: failures.append(message))
+    with qtbot.waitSignal(job.ended, timeout=30_000):
+        pass
+    qtbot.wait(200)
+    assert ends == [1] and failures and "could not be read" in failures[0]
+    runner.shutdown()
+
+
+def test_jobs_refuse_what_cannot_reach_them(qtbot, tmp_path) -> None:
+    import threading
+
+    import pytest
+
+    from model.project import Project
+
+    runner = JobRunner()
+    with pytest.raises(TypeError, match="cannot be sent to a worker process"):
+        runner.run_process("x", "tests.model.job_targets:count", n=1, lock=threading.Lock())
+    with Project.create(tmp_path / "p.sonotag") as project:
+        with pytest.raises(TypeError, match="project's path"):
+            runner.run_thread("x", job_targets.slow_echo, project)
+        with pytest.raises(TypeError, match="project's path"):
+            runner.run_process("x", "tests.model.job_targets:count", project=project)
+    assert runner.running() == []
+
+
+def test_a_bound_job_delivers_nothing_once_its_project_is_gone(qtbot, tmp_path) -> None:
+    from app.context import AppContext
+    from model.project import Project
+
+    context = AppContext()
+    first = Project.create(tmp_path / "a.sonotag")
+    context.set_project(first)
+    job = context.run_thread("slow", job_targets.slow_echo, "for a", 0.5)
+    results: list[object] = []
+    job.finished.connect(results.append)
+    job.cancelled.connect(lambda: results.append("cancelled"))
+    with qtbot.waitSignals([job.dropped, job.ended], timeout=10_000):
+        context.set_project(Project.create(tmp_path / "b.sonotag"))
+    assert results == []  # neither the result nor the cancel reached the new project
+    # A job bound to the project now open delivers.
+    job = context.run_thread("fast", job_targets.slow_echo, "for b", 0.05)
+    with qtbot.waitSignal(job.finished, timeout=10_000) as blocker:
+        pass
+    assert blocker.args == ["for b"]
+    context.jobs.wait_all()
+    context.project.close()
+    first.close()
+
+
+def test_service_mode_takes_requests_yields_results_and_ends(qtbot) -> None:
+    runner = JobRunner()
+    job = runner.run_service("squares", job_targets.service_square, 1)
+    seen: list[int] = []
+    job.yielded.connect(seen.append)
+    job.send(3)
+    qtbot.waitUntil(lambda: seen == [10], timeout=5000)
+    job.send(4)
+    qtbot.waitUntil(lambda: seen == [10, 17], timeout=5000)
+    with qtbot.waitSignals([job.cancelled, job.ended], timeout=5000):
+        job.cancel()  # it was waiting for a request: the inbox wakes it
+    assert runner.wait_all(5000)

@@ -56,3 +56,47 @@ def label_in_worker(
             reporter.update(i, len(starts))
             project.put_label(recording_id, start, start + 2.0, class_id, "present")
     return len(starts)
+
+
+class _Local:
+    """Stands for a result that cannot be pickled (it holds a lock)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.lock = threading.Lock()
+
+
+def unpicklable_result(reporter: Reporter) -> object:
+    reporter.update(1, 1)
+    return _Local()
+
+
+def _refuse_in_other_process(pid: int) -> None:
+    if os.getpid() != pid:
+        raise ValueError("this result can only be read where it was made")
+
+
+class OnlyHere:
+    def __reduce__(self) -> tuple:
+        return (_refuse_in_other_process, (os.getpid(),))
+
+
+def unreadable_result(reporter: Reporter) -> object:
+    reporter.update(1, 1)
+    return OnlyHere()
+
+
+def service_square(reporter: Reporter, inbox, offset: int = 0) -> None:
+    """A service job: squares every number it is sent until cancelled."""
+    while True:
+        value = inbox.take()
+        reporter.emit(value * value + offset)
+
+
+def slow_echo(reporter: Reporter, value: object, seconds: float = 0.5) -> object:
+    steps = max(1, int(seconds / 0.02))
+    for i in range(steps):
+        reporter.update(i, steps)
+        time.sleep(0.02)
+    return value

@@ -130,3 +130,73 @@ def test_cancel_before_start_is_honoured() -> None:
         assert job.start().wait().kind == "cancelled"
     finally:
         worker.close()
+
+
+def test_unpicklable_argument_is_refused_at_submit() -> None:
+    import threading
+
+    with pytest.raises(TypeError, match="argument 'lock' of job .* cannot be sent"):
+        ProcessJob("tests.model.job_targets:count", n=1, lock=threading.Lock())
+    with pytest.raises(ValueError, match="module:function"):
+        ProcessJob("tests.model.job_targets.count", n=1)
+
+
+def test_results_that_cannot_travel_end_the_job_with_an_error() -> None:
+    from model.jobs import WorkerProcess
+
+    worker = WorkerProcess()
+    try:
+        final = worker.job("tests.model.job_targets:unpicklable_result").start().wait()
+        assert final.kind == "error" and "could not be sent back" in final.error
+        final = worker.job("tests.model.job_targets:unreadable_result").start().wait()
+        assert final.kind == "error" and "could not be read" in final.error
+        # The worker is still usable (and the same process).
+        assert worker.job("tests.model.job_targets:count", n=2).start().wait().result == 20
+        assert worker.starts == 1
+    finally:
+        worker.close()
+
+
+def test_idle_worker_gives_its_memory_back_and_is_replaced() -> None:
+    from model.jobs import WorkerProcess
+
+    worker = WorkerProcess()
+    try:
+        first = worker.job("tests.model.job_targets:pid").start().wait().result
+        assert not worker.close_if_idle(idle_s=3600)  # not idle long enough
+        assert worker.close_if_idle(idle_s=0)
+        assert not worker.alive()
+        second = worker.job("tests.model.job_targets:pid").start().wait().result
+        assert second != first and worker.starts == 2
+    finally:
+        worker.close()
+
+
+ORPHAN = """
+import sys, time
+from model.jobs import WorkerProcess
+worker = WorkerProcess()
+print(worker.job("tests.model.job_targets:pid").start().wait().result, flush=True)
+import os
+os._exit(0)  # the app is killed: no chance to close its worker
+"""
+
+
+def test_a_worker_whose_app_died_exits_by_itself() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import psutil
+
+    from model.jobs.process import PARENT_CHECK_S
+
+    repo = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-c", ORPHAN], cwd=repo, capture_output=True, text=True, timeout=120
+    )
+    pid = int(out.stdout.split()[0])
+    deadline = time.monotonic() + 3 * PARENT_CHECK_S + 5
+    while psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+        assert time.monotonic() < deadline, "an orphaned worker kept running"
+        time.sleep(0.2)

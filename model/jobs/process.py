@@ -1,101 +1,31 @@
-"""One pattern for long work: a job is a plain function that takes a ``Reporter`` first.
+"""Process mode of the job pattern: a job in a spawned process, or in one kept warm for the next.
 
-The function calls ``reporter.update(...)`` between steps; that call delivers progress to whoever
-listens and raises ``Cancelled`` once cancel was asked for, so cancellation is cooperative and
-lands at a step boundary. The same function runs in a thread (GUI ``app.jobs.JobRunner``), in a
-separate process (``ProcessJob``, for training: an out-of-memory or a crash ends the job, not the
-app), or inline with a text progress bar (CLI). Nothing here knows about Qt.
+Whatever happens (the process cannot start, an argument or the result cannot be pickled, the
+process is killed or runs out of memory) the caller receives exactly one final event, so a
+button waiting for the job's end always comes back. An argument that cannot be sent to another
+process is refused when the job is submitted, naming the argument.
 """
 
 from __future__ import annotations
 
-import importlib
+import gc
 import multiprocessing as mp
+import os
+import pickle
 import queue
+import sys
 import threading
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from model.errors import SonotagError
-from model.pathtext import clean_text
+from model.jobs import Cancelled, Progress, Reporter, resolve
 
-
-class Cancelled(Exception):  # noqa: N818 - reads as "the job was cancelled"
-    """Raised inside a job by ``Reporter.update``/``check`` once cancel was requested."""
-
-
-@dataclass(frozen=True)
-class Progress:
-    """A step of a job: ``done`` of ``total`` units (total None when unknown) and free data.
-
-    ``data`` carries job-specific figures (epoch loss, clips/s...) so one signal path serves all.
-    """
-
-    done: float
-    total: float | None = None
-    message: str = ""
-    data: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def fraction(self) -> float | None:
-        if not self.total:
-            return None
-        return max(0.0, min(1.0, self.done / self.total))
-
-
-class Reporter:
-    """Handed to every job; the only channel between a job and the one who runs it."""
-
-    def __init__(
-        self,
-        on_progress: Callable[[Progress], None] | None = None,
-        cancel_event: Any | None = None,
-    ) -> None:
-        self._on_progress = on_progress
-        # threading.Event or a multiprocessing Event: both have set()/is_set().
-        self._cancel = cancel_event if cancel_event is not None else threading.Event()
-        self.started = time.monotonic()
-
-    @property
-    def cancelled(self) -> bool:
-        return bool(self._cancel.is_set())
-
-    def cancel(self) -> None:
-        self._cancel.set()
-
-    def check(self) -> None:
-        if self._cancel.is_set():
-            raise Cancelled()
-
-    def update(
-        self, done: float, total: float | None = None, message: str = "", **data: Any
-    ) -> None:
-        self.check()
-        if self._on_progress is not None:
-            # Messages often name a file: one that is not valid UTF-8 is shown with U+FFFD.
-            self._on_progress(Progress(done, total, clean_text(message), dict(data)))
-
-    def eta_seconds(self, done: float, total: float | None) -> float | None:
-        """Seconds left by the average rate so far; None until there is a rate to go by."""
-        if not total or done <= 0:
-            return None
-        elapsed = time.monotonic() - self.started
-        return max(0.0, elapsed * (total - done) / done)
-
-
-JobFunction = Callable[..., Any]
-
-
-def resolve(target: str) -> JobFunction:
-    """``"package.module:function"`` -> the function; process jobs name their target this way
-    because a spawned interpreter can only import, not unpickle, a closure."""
-    module_name, _, attr = target.partition(":")
-    if not attr:
-        raise ValueError(f"job target must look like 'module:function', got {target!r}")
-    return getattr(importlib.import_module(module_name), attr)
+PARENT_CHECK_S = 5.0  # an orphaned worker (the app was killed) notices within this time
+DEFAULT_IDLE_S = 180.0  # a warm worker with nothing to do gives its memory back after this
 
 
 @dataclass(frozen=True)
@@ -107,6 +37,36 @@ class JobEvent:
     result: Any = None
     error: str = ""
     detail: str = ""
+
+
+def check_arguments(target: str, kwargs: dict[str, Any]) -> None:
+    """Refuses, at submit time, a target that is no ``module:function`` or an argument that
+    cannot travel to a spawned process (multiprocessing would fail later, in a feeder thread,
+    where nobody hears it, and the job would never end)."""
+    module_name, _, attr = target.partition(":")
+    if not module_name or not attr:
+        raise ValueError(f"job target must look like 'module:function', got {target!r}")
+    for name, value in kwargs.items():
+        try:
+            pickle.dumps(value)
+        except Exception as exc:  # noqa: BLE001 - pickling raises many kinds of error
+            raise TypeError(
+                f"argument {name!r} of job {target} cannot be sent to a worker process "
+                f"({type(exc).__name__}: {exc}); pass plain values such as paths and ids"
+            ) from exc
+
+
+def _sendable(event: JobEvent) -> JobEvent:
+    """The final event itself, or an error event when its result cannot be pickled."""
+    try:
+        pickle.dumps(event)
+    except Exception as exc:  # noqa: BLE001
+        return JobEvent(
+            "error",
+            error=f"the job's result could not be sent back ({type(exc).__name__}: {exc})",
+            detail=traceback.format_exc(),
+        )
+    return event
 
 
 def _run_task(
@@ -123,20 +83,40 @@ def _run_task(
     except BaseException as exc:  # noqa: BLE001 - anything else is reported, never swallowed
         put(JobEvent("error", error=f"{type(exc).__name__}: {exc}", detail=traceback.format_exc()))
     else:
-        put(JobEvent("done", result=result))
+        put(_sendable(JobEvent("done", result=result)))
 
 
 def _child_main(target: str, kwargs: dict[str, Any], events: Any, cancel_event: Any) -> None:
     _run_task(target, kwargs, lambda event: events.put((0, event)), cancel_event)
 
 
-def _worker_main(tasks: Any, events: Any, cancel_event: Any) -> None:
+def _give_memory_back() -> None:
+    """Between jobs: TensorFlow keeps every graph and layer built so far until told otherwise,
+    so a worker retraining again and again would grow by one model each time."""
+    if "keras" in sys.modules:
+        sys.modules["keras"].backend.clear_session()
+    gc.collect()
+
+
+def _parent_alive(parent: int) -> bool:
+    import psutil
+
+    return psutil.pid_exists(parent) and os.getppid() == parent
+
+
+def _worker_main(tasks: Any, events: Any, cancel_event: Any, parent: int) -> None:
     while True:
-        item = tasks.get()
+        try:
+            item = tasks.get(timeout=PARENT_CHECK_S)
+        except queue.Empty:
+            if not _parent_alive(parent):
+                return
+            continue
         if item is None:
             return
         number, target, kwargs = item
         _run_task(target, kwargs, lambda event, n=number: events.put((n, event)), cancel_event)
+        _give_memory_back()
 
 
 class ProcessJob:
@@ -148,11 +128,13 @@ class ProcessJob:
     """
 
     def __init__(self, target: str, *, worker: WorkerProcess | None = None, **kwargs: Any) -> None:
+        check_arguments(target, kwargs)
         self.target = target
         self.kwargs = kwargs
         self.worker = worker
         self.finished = False
         self._number = 0
+        self._started = False
         self._cancel_early = False  # cancel() before start(): honoured as soon as it starts
         if worker is None:
             ctx = mp.get_context("spawn")
@@ -168,19 +150,21 @@ class ProcessJob:
         return process.pid if process is not None else None
 
     def start(self) -> ProcessJob:
+        """Starts the job; raises (OSError, RuntimeError) when no process can be started."""
         if self.worker is None:
             self._process.start()
         else:
             self._process, self._events, self._cancel, self._number = self.worker.submit(
                 self.target, self.kwargs
             )
+        self._started = True
         if self._cancel_early:
             self._cancel.set()
         return self
 
     def cancel(self) -> None:
         self._cancel_early = True
-        if hasattr(self, "_cancel"):
+        if self._started:
             self._cancel.set()
 
     def kill(self) -> None:
@@ -193,13 +177,26 @@ class ProcessJob:
         return process is not None and process.pid is not None and process.is_alive()
 
     def _get(self, timeout: float | None) -> JobEvent:
-        """Next event of this job; events left over from an earlier job of a worker are skipped."""
+        """Next event of this job; events left over from an earlier job of a worker are skipped.
+
+        An event that cannot be unpickled here (a result class this process cannot import)
+        becomes the final error event instead of an exception in the watcher.
+        """
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-            number, event = (
-                self._events.get(timeout=remaining) if remaining else self._events.get_nowait()
-            )
+            try:
+                number, event = (
+                    self._events.get(timeout=remaining) if remaining else self._events.get_nowait()
+                )
+            except queue.Empty:
+                raise
+            except Exception as exc:  # noqa: BLE001 - unpickling can raise anything
+                return JobEvent(
+                    "error",
+                    error=f"the job's result could not be read ({type(exc).__name__}: {exc})",
+                    detail=traceback.format_exc(),
+                )
             if number == self._number:
                 return event
 
@@ -231,11 +228,17 @@ class ProcessJob:
                     )
                 )
         if self.finished:
-            if self.worker is None:
-                self._process.join(timeout=5)
-            else:
-                self.worker.release(self._number)
+            self.release()
         return out
+
+    def release(self) -> None:
+        """The job is over for its owner: a worker is free again (idempotent)."""
+        self.finished = True
+        if self.worker is None:
+            if self._started:
+                self._process.join(timeout=5)
+        elif self._started:
+            self.worker.release(self._number)
 
     def wait(
         self, on_progress: Callable[[Progress], None] | None = None, poll_s: float = 0.1
@@ -253,8 +256,10 @@ class WorkerProcess:
     """A spawned process that runs process jobs one after another.
 
     Training and scoring import TensorFlow, which costs seconds; keeping one worker alive makes
-    "retrain, then re-score" take the head's fitting time, not the import's. A job that kills
-    the worker (cancel with force, a crash) just means the next job starts a fresh one.
+    "retrain, then re-score" take the head's fitting time, not the import's. Between jobs it
+    clears Keras' session, and ``close_if_idle`` ends it after a few idle minutes so its memory
+    goes back to the system. A worker that died (cancel with force, a crash, idle exit) is
+    noticed at the next job, which starts a fresh one.
     """
 
     def __init__(self) -> None:
@@ -263,17 +268,24 @@ class WorkerProcess:
         self._numbers = iter(range(1, 1 << 62))
         self._lock = threading.Lock()
         self.busy = False
+        self._idle_since = time.monotonic()
+        self.starts = 0  # processes started so far (a replaced worker counts again)
+        self._retired: list[Any] = []  # idle workers asked to exit, not yet reaped
 
     def _ensure_started(self) -> None:
+        self._reap_retired()
         if self._process is not None and self._process.is_alive():
             return
         self._tasks = self._ctx.Queue()
         self._events = self._ctx.Queue()
         self._cancel = self._ctx.Event()
         self._process = self._ctx.Process(
-            target=_worker_main, args=(self._tasks, self._events, self._cancel), daemon=True
+            target=_worker_main,
+            args=(self._tasks, self._events, self._cancel, os.getpid()),
+            daemon=True,
         )
         self._process.start()
+        self.starts += 1
 
     def submit(self, target: str, kwargs: dict[str, Any]) -> tuple[Any, Any, Any, int]:
         """Queues one job; returns what its ``ProcessJob`` polls (process, events, cancel, id)."""
@@ -290,6 +302,7 @@ class WorkerProcess:
     def release(self, number: int) -> None:
         with self._lock:
             self.busy = False
+            self._idle_since = time.monotonic()
 
     def job(self, target: str, **kwargs: Any) -> ProcessJob:
         return ProcessJob(target, worker=self, **kwargs)
@@ -298,8 +311,34 @@ class WorkerProcess:
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
+    def alive(self) -> bool:
+        return self._process is not None and self._process.is_alive()
+
+    def close_if_idle(self, idle_s: float = DEFAULT_IDLE_S) -> bool:
+        """Ends the worker when it has had nothing to do for ``idle_s``; True if it did."""
+        with self._lock:
+            idle = not self.busy and time.monotonic() - self._idle_since >= idle_s
+            if not idle or not self.alive():
+                return False
+            # Asked to exit, not waited for (TensorFlow takes a moment to unload; the GUI
+            # thread calls this); the next job starts a fresh process either way.
+            self._tasks.put(None)
+            self._retired.append(self._process)
+            self._process = None
+        self._reap_retired()
+        return True
+
+    def _reap_retired(self) -> None:
+        for process in list(self._retired):
+            if not process.is_alive():
+                process.join(timeout=0)
+                self._retired.remove(process)
+
     def close(self) -> None:
         """Asks the idle worker to exit; ends it if it does not within a few seconds."""
+        for process in self._retired:
+            process.join(timeout=5)
+        self._retired.clear()
         if self._process is None or not self._process.is_alive():
             return
         if not self.busy:
@@ -308,13 +347,3 @@ class WorkerProcess:
         if self._process.is_alive():
             self._process.kill()
             self._process.join(timeout=5)
-
-
-def run_inline(
-    function: JobFunction,
-    *args: Any,
-    on_progress: Callable[[Progress], None] | None = None,
-    **kwargs: Any,
-) -> Any:
-    """Runs a job in this thread (CLI, tests): same function, same reporter contract."""
-    return function(Reporter(on_progress), *args, **kwargs)
