@@ -19,8 +19,6 @@ from app import activity_panel, review_panel
 from model.project import Project
 from tests.app.conftest import make_window
 
-SHOTS = Path("/work/shots/integrity")
-
 
 def add_scores(path: Path) -> None:
     """An active model with scores for every recording, so there is something to review."""
@@ -93,10 +91,7 @@ def test_review_queue_of_a_closed_project_never_starts(
     ]
     assert window.windowTitle().startswith("site-B")
     assert window.spectrogram.wait_until_rendered(10_000)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    picture = window.grab()
-    picture.save(str(SHOTS / "project_switch_during_review_build.png"))
-    picture.save(str(output_dir / "project_switch_during_review_build.png"))
+    window.grab().save(str(output_dir / "project_switch_during_review_build.png"))
     window.close()
     assert window.jobs.wait_all(10_000)
 
