@@ -30,6 +30,7 @@ from app.jobs import Job, JobRunner
 from app.labelling.controller import LabellingController
 from app.labelling.history import UndoActions
 from app.labelling.keys import LabelActions
+from app.labelling.lanes import LabelLanes, add_lanes_menu, connect_lanes
 from app.labelling.listening import ListeningActions
 from app.labelling.overlay import LabelOverlay
 from app.panels import install_panels
@@ -91,6 +92,8 @@ class MainWindow(QMainWindow):
         self.overlay = LabelOverlay()
         self.spectrogram.plot_item.addItem(self.overlay, ignoreBounds=True)
         self.labelling = LabellingController(self.overlay, self)
+        self.lanes = LabelLanes(self.spectrogram, self.prefs.label_lanes)
+        connect_lanes(self.labelling, self.overlay, self.lanes)
         self.labelling.set_snap(self.prefs.snap_to_grid)
         self.labelling.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.labelling.error.connect(lambda title, msg: dialogs.report_error(self, title, msg))
@@ -158,6 +161,7 @@ class MainWindow(QMainWindow):
         self.snap_action = self._add(view_menu, "&Snap clips to a 1-second grid", self._set_snap)
         self.snap_action.setCheckable(True)
         self.snap_action.setChecked(self.prefs.snap_to_grid)
+        add_lanes_menu(view_menu, self.lanes, self.prefs)
         clock = self._add(view_menu, "&Clock time on the time axis", self._set_clock_time)
         clock.setCheckable(True)
         clock.setChecked(self.prefs.clock_time)

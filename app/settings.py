@@ -17,6 +17,7 @@ from model.spectrogram import COLORMAPS, DB_MAX, DB_MIN, FFT_SIZES, SpectrogramS
 SCHEMA_VERSION = 1
 MAX_RECENT = 10
 SPEEDS = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
+LANE_MODES = ("auto", "always", "never")
 
 
 def _to_bool(value: object, default: bool) -> bool:
@@ -89,6 +90,16 @@ class Preferences:
     @snap_to_grid.setter
     def snap_to_grid(self, value: bool) -> None:
         self.qsettings.setValue("labelling/snap_to_grid", bool(value))
+
+    @property
+    def label_lanes(self) -> str:
+        """When the label lanes show under the spectrogram: auto, always or never."""
+        value = str(self.qsettings.value("labelling/label_lanes", "auto"))
+        return value if value in LANE_MODES else "auto"
+
+    @label_lanes.setter
+    def label_lanes(self, value: str) -> None:
+        self.qsettings.setValue("labelling/label_lanes", value if value in LANE_MODES else "auto")
 
     # -- playback --------------------------------------------------------------------------
     @property

@@ -21,8 +21,24 @@ SHARED_FOLDER = re.compile(rf"\.\./{_SHARED}|\"{_SHARED}\"\s*/|{_SHARED}/data/re
 #: Files allowed to name ../shared: the CI script, whose job is to hide it, and this check.
 MAY_NAME_SHARED = {".ci/run", "tests/test_repository.py"}
 _SKIPPED_DIRS = {".git", ".venv", "__pycache__", "build", "dist", "output", ".ruff_cache"}
-_TEXT_SUFFIXES = {".py", ".sh", ".md", ".toml", ".txt", ".cfg", ".ini", ".spec", ".desktop",
-                  ".xml", ".json", ".yml", ".yaml", ".iss", ".plist", ""}
+_TEXT_SUFFIXES = {
+    ".py",
+    ".sh",
+    ".md",
+    ".toml",
+    ".txt",
+    ".cfg",
+    ".ini",
+    ".spec",
+    ".desktop",
+    ".xml",
+    ".json",
+    ".yml",
+    ".yaml",
+    ".iss",
+    ".plist",
+    "",
+}
 
 
 def _repository_files() -> list[Path]:
@@ -33,16 +49,22 @@ def _repository_files() -> list[Path]:
         ).stdout.split(b"\0")
         files = [REPO / name.decode() for name in listed if name]
     except (OSError, subprocess.CalledProcessError):
-        files = [p for p in REPO.rglob("*")
-                 if p.is_file() and not _SKIPPED_DIRS & set(p.relative_to(REPO).parts)]
+        files = [
+            p
+            for p in REPO.rglob("*")
+            if p.is_file() and not _SKIPPED_DIRS & set(p.relative_to(REPO).parts)
+        ]
     return [p for p in files if p.is_file()]
 
 
 def _own_text_files() -> list[Path]:
     """Text the project wrote: test data from others (tests/data) is kept byte-identical, so
     its own paths (pykanto's JSON names its author's folders) are not ours to change."""
-    return [p for p in _repository_files()
-            if DATA not in p.parents and p.suffix.lower() in _TEXT_SUFFIXES]
+    return [
+        p
+        for p in _repository_files()
+        if DATA not in p.parents and p.suffix.lower() in _TEXT_SUFFIXES
+    ]
 
 
 def test_no_file_names_a_machine_specific_path() -> None:
@@ -57,9 +79,14 @@ def test_no_file_names_a_machine_specific_path() -> None:
 
 
 def test_the_path_check_catches_what_it_is_for() -> None:
-    bad = ["/" + "work/shared/data/real/x.wav", 'REPO.parent / "' + "shared" + '" / "data"',
-           "cd ../" + "shared", "/" + "home/alice/rec.wav",
-           "C:" + "\\Users\\bob", "D:" + r"\Users\carol"]
+    bad = [
+        "/" + "work/shared/data/real/x.wav",
+        'REPO.parent / "' + "shared" + '" / "data"',
+        "cd ../" + "shared",
+        "/" + "home/alice/rec.wav",
+        "C:" + "\\Users\\bob",
+        "D:" + r"\Users\carol",
+    ]
     good = ["~/.keras/models", "$HOME/.config", "tests/data/great_tit", "packaging/build/work"]
     assert all(MACHINE_PATH.search(s) or SHARED_FOLDER.search(s) for s in bad)
     assert not any(MACHINE_PATH.search(s) or SHARED_FOLDER.search(s) for s in good)

@@ -1,59 +1,50 @@
-"""Label bands and the selected clip, drawn over the spectrogram in one graphics item.
+"""Labels over the spectrogram: a thin band of name tags at the top, the calls left in view.
 
 One item instead of a ``LinearRegionItem`` + ``TextItem`` per label: an hour of recording holds
 1,800 clips, and a thousand items slow pyqtgraph's scene down. The item paints in device pixels
-(the painter's transform is reset) so class names stay crisp and unstretched at any zoom, and it
-draws only the labels inside the visible time range.
+(the painter's transform is reset) so class names stay crisp at any zoom, and it draws only the
+labels inside the visible time range.
 
-How a label looks says its state at a glance: present = translucent fill in the class colour,
-uncertain = fainter fill with a dashed edge and "?" before the name, absent = hatched, with
-"✗" before the name (a real negative: "not this species"). Several labels on one clip stack their
-name tags in rows at the top of the band; a name is shortened ("European st…") to fit its band,
-never written over the next clip.
+The spectrogram itself is not washed over: a label is a tag in a band along the top edge, as
+wide as its clip (``tags.py`` decides rows, grouping and runs). Hovering a tag (or its bar in the
+label lanes) fills and outlines that clip over the whole height; the selected clip is outlined.
+A box layer (time-frequency boxes) can sit on the same plot: this item paints nothing below the
+tag band unless a clip is hovered or selected.
 
-Class colours are chosen by the user and colour maps by the user too, so a band's colour can
-match the spectrogram under it (the palette's blue over viridis): every edge and tag gets a thin
-halo of black or white, whichever contrasts with the class colour, and stays readable on any map.
+How a tag looks says its state: present = solid class colour, uncertain = paler with a dashed
+edge and "?" before the name, absent = dark with a coloured edge and "✗" (a real negative).
+Several classes on one clip share one dark tag: a colour chip per class, then the first name.
+Every tag gets a thin halo of black or white, whichever contrasts with its colour, so it reads
+on any colour map.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 
 from app.labelling.selection import Clip
+from app.labelling.tags import (
+    MAX_ROWS,
+    MIN_TAG_PX,
+    ClipGroup,
+    Run,
+    describe,
+    group_by_clip,
+    readable,
+    rows_of,
+    runs_of,
+    tag_text,
+)
 from app.view_item import ViewFillingItem
 from model.project.records import Label, LabelClass, LabelState
 
-_FILL_ALPHA = {LabelState.PRESENT: 70, LabelState.UNCERTAIN: 40, LabelState.ABSENT: 0}
-
-
-def _lanes(labels: list[Label]) -> list[int]:
-    """Row of each label's name tag: the lowest row free at its start (labels sorted by start),
-    so tags of labels that share or overlap a clip never cover each other."""
-    ends: list[float] = []
-    lanes = []
-    for label in labels:
-        for lane, end in enumerate(ends):
-            if end <= label.start + 1e-6:
-                ends[lane] = label.end
-                lanes.append(lane)
-                break
-        else:
-            ends.append(label.end)
-            lanes.append(len(ends) - 1)
-    return lanes
-
-
-def _tag_text(name: str, state: LabelState) -> str:
-    if state is LabelState.UNCERTAIN:
-        return f"? {name}"
-    if state is LabelState.ABSENT:
-        return f"\u2717 {name}"  # a ballot X: "not this"
-    return name
+_DARK = QColor(20, 20, 20, 215)
+_HOVER_ALPHA = 55
 
 
 def _luminance(colour: QColor) -> float:
@@ -70,8 +61,8 @@ def halo_colour(colour: QColor) -> QColor:
     return QColor(0, 0, 0, 190) if _luminance(colour) > 140 else QColor(255, 255, 255, 170)
 
 
-def _on_dark(colour: QColor) -> QColor:
-    """The class colour lightened until it reads on the dark tag of an absent label."""
+def on_dark(colour: QColor) -> QColor:
+    """The class colour lightened until it reads on a dark tag."""
     light = QColor(colour)
     for _ in range(8):
         if _luminance(light) >= 150:
@@ -82,21 +73,41 @@ def _on_dark(colour: QColor) -> QColor:
     return light
 
 
+@dataclass(frozen=True)
+class Hit:
+    """A painted tag or run: where it is (device pixels) and what it stands for."""
+
+    rect: QRectF
+    start: float
+    end: float
+    colour: QColor
+    tooltip: str
+    text: str = ""  # what is written on it ("" for chips or a bare run)
+    name: str = ""  # the name it stands for, before shortening
+
+
 class LabelOverlay(ViewFillingItem):
     """Set labels with ``set_labels``, the selection with ``set_selection``; x is seconds."""
+
+    hovered = Signal(object)  # (start, end) of the clip whose tag is under the mouse, or None
 
     def __init__(self) -> None:
         super().__init__()
         self._labels: list[Label] = []
+        self._groups: list[ClipGroup] = []
         self._starts: list[float] = []
-        self._lanes: list[int] = []
+        self._rows: list[int] = []
         self._max_length = 0.0
         self._classes: dict[int, LabelClass] = {}
         self._selection: Clip | None = None
+        self._hover: tuple[float, float] | None = None
+        self._hover_colour = QColor("#ffffff")
+        self._hits: list[Hit] = []
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)  # clicks go to the spectrogram
+        self.setAcceptHoverEvents(True)
         self.setZValue(20)
         font = QFont()
-        font.setPointSizeF(max(font.pointSizeF(), 8.0))
+        font.setPointSizeF(max(font.pointSizeF() - 1, 8.0))
         font.setBold(True)
         self._font = font
 
@@ -105,35 +116,79 @@ class LabelOverlay(ViewFillingItem):
         self._classes = {c.id: c for c in classes}
         position = {c.id: c.position for c in self._classes.values()}
         self._labels = sorted(labels, key=lambda la: (la.start, position.get(la.class_id, 0)))
-        self._starts = [label.start for label in self._labels]
-        self._lanes = _lanes(self._labels)
-        self._max_length = max((la.end - la.start for la in self._labels), default=0.0)
+        self._groups = group_by_clip(self._labels, position)
+        self._starts = [g.start for g in self._groups]
+        self._rows = rows_of(self._groups)
+        self._max_length = max((g.end - g.start for g in self._groups), default=0.0)
         self.update()
 
     def labels(self) -> list[Label]:
         return list(self._labels)
 
+    def rows_needed(self) -> int:
+        """Tag rows the labels would take without a cap (the lanes show what does not fit)."""
+        return max(self._rows, default=-1) + 1
+
     def set_selection(self, clip: Clip | None) -> None:
         self._selection = clip
         self.update()
 
-    def visible_labels(self, t0: float, t1: float) -> list[tuple[Label, int]]:
-        """Labels overlapping [t0, t1] with their tag row; binary search keeps paints cheap."""
+    def set_hover(self, span: tuple[float, float] | None, colour: str | None = None) -> None:
+        """Fills and outlines ``span`` (from the label lanes' hover); None clears."""
+        if span != self._hover:
+            self._hover = span
+            self._hover_colour = QColor(colour or "#ffffff")
+            self.update()
+
+    def hover_span(self) -> tuple[float, float] | None:
+        return self._hover
+
+    def visible_groups(self, t0: float, t1: float) -> list[tuple[ClipGroup, int]]:
+        """Clips overlapping [t0, t1] with their tag row; binary search keeps paints cheap."""
         first = bisect_left(self._starts, t0 - self._max_length)
         out = []
-        for index in range(first, len(self._labels)):
-            label = self._labels[index]
-            if label.start > t1:
+        for index in range(first, len(self._groups)):
+            group = self._groups[index]
+            if group.start >= t1:
                 break
-            if label.end >= t0:
-                out.append((label, self._lanes[index]))
+            if group.end > t0:
+                out.append((group, self._rows[index]))
         return out
 
     def tag_row_height(self) -> int:
         """Pixels between rows of name tags (tests find the tags by it)."""
         return QFontMetrics(self._font).height() + 4
 
-    # -- QGraphicsItem ----------------------------------------------------------------------
+    def hits(self) -> list[Hit]:
+        """The tags and runs of the last paint (tests read what was drawn where)."""
+        return list(self._hits)
+
+    def _name(self, class_id: int) -> str:
+        cls = self._classes.get(class_id)
+        return cls.name if cls else f"class {class_id}"
+
+    def _colour(self, class_id: int) -> QColor:
+        cls = self._classes.get(class_id)
+        return QColor(cls.colour if cls else "#888888")
+
+    # -- hover ------------------------------------------------------------------------------
+    def hoverEvent(self, ev: object) -> None:  # noqa: N802 - pyqtgraph API
+        hit = None
+        if not ev.isExit():  # type: ignore[attr-defined]
+            widget = self.getViewWidget()
+            if widget is not None:
+                point = QPointF(widget.mapFromScene(ev.scenePos()))  # type: ignore[attr-defined]
+                hit = next((h for h in self._hits if h.rect.contains(point)), None)
+        span = (hit.start, hit.end) if hit is not None else None
+        self.setToolTip(hit.tooltip if hit is not None else "")
+        if span != self._hover:
+            self._hover = span
+            if hit is not None:
+                self._hover_colour = hit.colour
+            self.update()
+            self.hovered.emit(span)
+
+    # -- painting ---------------------------------------------------------------------------
     def paint(self, painter: QPainter, *args: object) -> None:
         view = self.viewRect()
         if view is None or view.width() <= 0:
@@ -144,79 +199,173 @@ class LabelOverlay(ViewFillingItem):
         painter.resetTransform()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         painter.setFont(self._font)
-        metrics = QFontMetrics(self._font)
-        row = self.tag_row_height()
 
         def px(t: float) -> float:
             return transform.map(QPointF(t, view.top())).x()
 
-        for label, lane in self.visible_labels(view.left(), view.right()):
-            cls = self._classes.get(label.class_id)
-            colour = QColor(cls.colour if cls else "#888888")
-            x0, x1 = sorted((px(label.start), px(label.end)))
-            band = QRectF(x0, area.top(), max(x1 - x0, 1.0), area.height())
-            self._paint_band(painter, band, colour, label.state)
-            name = _tag_text(cls.name if cls else f"class {label.class_id}", label.state)
-            tag = QRectF(x0 + 2, area.top() + 2 + lane * row, max(x1 - x0 - 4, 1.0), row - 2)
-            self._paint_tag(painter, metrics, tag, colour, name, label.state)
-
+        if self._hover is not None:
+            self._paint_span(painter, area, px, self._hover, self._hover_colour, hover=True)
         if self._selection is not None:
-            x0, x1 = sorted((px(self._selection.start), px(self._selection.end)))
-            rect = QRectF(x0, area.top() + 1, max(x1 - x0, 1.0), area.height() - 2)
-            painter.setBrush(QColor(255, 255, 255, 28))
-            painter.setPen(QPen(QColor(0, 0, 0, 200), 4))
-            painter.drawRect(rect)
-            painter.setPen(QPen(QColor(255, 255, 255), 2))
-            painter.drawRect(rect)
+            span = (self._selection.start, self._selection.end)
+            self._paint_span(painter, area, px, span, QColor("white"), hover=False)
+        self._hits = []
+        narrow: list[tuple[float, float, ClipGroup]] = []
+        for group, row in self.visible_groups(view.left(), view.right()):
+            x0, x1 = sorted((px(group.start), px(group.end)))
+            if x1 - x0 < MIN_TAG_PX:
+                narrow.append((x0, x1, group))
+            elif row < MAX_ROWS:
+                self._paint_group(painter, area, group, row, x0, x1)
+        for run in runs_of(narrow):
+            self._paint_run(painter, area, run, px)
         painter.restore()
 
-    @staticmethod
-    def _paint_band(painter: QPainter, band: QRectF, colour: QColor, state: LabelState) -> None:
-        fill = QColor(colour)
-        fill.setAlpha(_FILL_ALPHA[state])
-        if state is LabelState.ABSENT:
-            hatch = QColor(colour)
-            hatch.setAlpha(110)
-            painter.setBrush(QBrush(hatch, Qt.BrushStyle.BDiagPattern))
-        else:
-            painter.setBrush(fill)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.drawRect(band)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.setPen(QPen(halo_colour(colour), 3.5))  # under the edge: 1 px either side
-        painter.drawRect(band)
-        edge = QColor(colour)
-        edge.setAlpha(230)
-        style = Qt.PenStyle.SolidLine if state is LabelState.PRESENT else Qt.PenStyle.DashLine
-        painter.setPen(QPen(edge, 1.5, style))
-        painter.drawRect(band)
-
-    @staticmethod
-    def _paint_tag(
+    def _paint_span(
+        self,
         painter: QPainter,
-        metrics: QFontMetrics,
-        tag: QRectF,
+        area: QRectF,
+        px: object,
+        span: tuple[float, float],
         colour: QColor,
-        name: str,
-        state: LabelState,
+        *,
+        hover: bool,
     ) -> None:
-        solid = QColor(colour)
-        solid.setAlpha(235)
-        if state is LabelState.ABSENT:
-            painter.setBrush(QColor(20, 20, 20, 215))
-            painter.setPen(QPen(solid, 1.5))
-            text_colour = _on_dark(colour)
+        x0, x1 = sorted((px(span[0]), px(span[1])))  # type: ignore[operator]
+        rect = QRectF(x0, area.top() + 1, max(x1 - x0, 1.0), area.height() - 2)
+        fill = QColor(colour)
+        fill.setAlpha(_HOVER_ALPHA if hover else 28)
+        painter.setBrush(fill)
+        if hover:
+            painter.setPen(QPen(halo_colour(colour), 3.5))
+            painter.drawRect(rect)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.setPen(QPen(colour, 1.5))
         else:
-            painter.setBrush(solid)
-            painter.setPen(QPen(halo_colour(colour), 1.0))
-            text_colour = _text_colour(colour)
-        painter.drawRect(tag)
-        text = metrics.elidedText(name, Qt.TextElideMode.ElideRight, int(tag.width()) - 6)
-        if len(text) < 2:  # "…" alone says nothing: the colour of the tag has to do
-            return
-        painter.setPen(text_colour)
-        painter.drawText(
-            tag.adjusted(3, 0, -3, 0),
-            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-            text,
+            painter.setPen(QPen(QColor(0, 0, 0, 200), 4))
+            painter.drawRect(rect)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.setPen(QPen(QColor(255, 255, 255), 2))
+        painter.drawRect(rect)
+
+    def _tag_rect(self, area: QRectF, row: int, x0: float, x1: float) -> QRectF:
+        height = self.tag_row_height()
+        left, right = max(x0, area.left()), min(x1, area.right())
+        return QRectF(
+            left + 1, area.top() + 2 + row * height, max(right - left - 2, 1.0), height - 2
         )
+
+    def _paint_group(
+        self, painter: QPainter, area: QRectF, group: ClipGroup, row: int, x0: float, x1: float
+    ) -> None:
+        tag = self._tag_rect(area, row, x0, x1)
+        first = group.labels[0]
+        colour = self._colour(first.class_id)
+        single = len(group.labels) == 1
+        if single and first.state is not LabelState.ABSENT:
+            fill = QColor(colour)
+            fill.setAlpha(235 if first.state is LabelState.PRESENT else 150)
+            style = (
+                Qt.PenStyle.SolidLine if first.state is LabelState.PRESENT else Qt.PenStyle.DashLine
+            )
+            painter.setBrush(fill)
+            painter.setPen(QPen(halo_colour(colour), 1.0, style))
+            text_colour = _text_colour(colour)
+        else:
+            painter.setBrush(_DARK)
+            painter.setPen(QPen(colour if single else QColor(230, 230, 230, 200), 1.5))
+            text_colour = on_dark(colour) if single else QColor("#f0f0f0")
+        painter.drawRect(tag)
+        left = tag.left() + 3
+        if not single:
+            left = self._paint_chips(painter, group, tag)
+        full = tag_text(self._name(first.class_id), first.state)  # the chips say the rest
+        metrics = painter.fontMetrics()
+        room = int(tag.right() - 3 - left)
+        text = metrics.elidedText(full, Qt.TextElideMode.ElideRight, room) if room > 0 else ""
+        if not readable(text, full):
+            text = ""
+        if text:
+            painter.setPen(text_colour)
+            painter.drawText(
+                QRectF(left, tag.top(), room, tag.height()),
+                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                text,
+            )
+        tooltip = describe(group, self._name)
+        self._hits.append(Hit(tag, group.start, group.end, colour, tooltip, text, full))
+
+    def _paint_chips(self, painter: QPainter, group: ClipGroup, tag: QRectF) -> float:
+        """A square per class of the clip; when they do not all fit, as many as do and "+N"
+        for the rest. Returns where the name may start."""
+        size = max(tag.height() - 6, 4.0)
+        metrics = painter.fontMetrics()
+        labels = group.labels
+        room = tag.width() - 6
+        fit = len(labels)
+        while fit > 0 and fit * (size + 2) > room:
+            fit -= 1
+        if fit < len(labels):  # leave room for "+N" after the chips shown
+            while (
+                fit > 0
+                and fit * (size + 2) + metrics.horizontalAdvance(f"+{len(labels) - fit}") > room
+            ):
+                fit -= 1
+        x = tag.left() + 3
+        for label in labels[:fit]:
+            colour = self._colour(label.class_id)
+            chip = QRectF(x, tag.top() + 3, size, size)
+            if label.state is LabelState.ABSENT:
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.setPen(QPen(on_dark(colour), 1.5))
+            else:
+                fill = QColor(colour)
+                fill.setAlpha(255 if label.state is LabelState.PRESENT else 140)
+                painter.setBrush(fill)
+                painter.setPen(QPen(halo_colour(colour), 1.0))
+            painter.drawRect(chip)
+            x += size + 2
+        if fit < len(labels):
+            more = f"+{len(labels) - fit}"
+            painter.setPen(QColor("#f0f0f0"))
+            painter.drawText(
+                QRectF(x, tag.top(), metrics.horizontalAdvance(more) + 2, tag.height()),
+                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                more,
+            )
+            return tag.right()  # no room left for a name
+        return x + 1
+
+    def _paint_run(self, painter: QPainter, area: QRectF, run: Run, px: object) -> None:
+        """Narrow clips merged: a dark tag with a stripe of their colours and their count."""
+        x0, x1 = max(run.x0, area.left()), min(max(run.x1, run.x0 + 3), area.right())
+        tag = self._tag_rect(area, 0, x0, x1)
+        painter.setPen(QPen(QColor(230, 230, 230, 160), 1.0))
+        painter.setBrush(_DARK)
+        painter.drawRect(tag)
+        stripe = 3.0
+        painter.setPen(Qt.PenStyle.NoPen)
+        for group in run.groups:
+            a, b = sorted((px(group.start), px(group.end)))  # type: ignore[operator]
+            colour = self._colour(group.labels[0].class_id)
+            painter.setBrush(colour)
+            painter.drawRect(QRectF(a, tag.bottom() - stripe, max(b - a, 1.0), stripe))
+        metrics = painter.fontMetrics()
+        text = f"{run.count} labels" if run.count > 1 else "1 label"
+        room = int(tag.width() - 6)
+        if metrics.horizontalAdvance(text) > room:
+            text = str(run.count)
+        if metrics.horizontalAdvance(text) > room:
+            text = ""
+        if text:
+            painter.setPen(QColor("#f0f0f0"))
+            painter.drawText(
+                tag.adjusted(3, 0, -3, -stripe),
+                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                text,
+            )
+        start, end = run.groups[0].start, max(g.end for g in run.groups)
+        tooltip = (
+            f"{run.count} label(s) on {len(run.groups)} clip(s), {start:.1f}–{end:.1f} s: "
+            "zoom in to read them (the label lanes show each class)"
+        )
+        self._hits.append(Hit(tag, start, end, QColor("#ffffff"), tooltip, text))

@@ -288,7 +288,6 @@ class SpectrogramView(QWidget):
         if self._info is not None:
             box.setLimits(xMin=0.0, xMax=self._info.duration)
         previous = self._tracks[-1] if self._tracks else self.plot_item
-        previous.hideAxis("bottom")
         if self._tracks:
             previous.setFixedHeight(self._track_heights[-1])
         self._time_axes.append(axis)
@@ -296,7 +295,24 @@ class SpectrogramView(QWidget):
         plot.setFixedHeight(height + 40)  # room for the time axis while it is the lowest plot
         self.graphics.addItem(plot, row=len(self._tracks) + 1, col=0)
         self._tracks.append(plot)
+        self._place_time_axis()
         return plot
+
+    def set_track_visible(self, plot: pg.PlotItem, visible: bool) -> None:
+        """Shows or hides a plot made by ``add_track_plot``; the time axis stays under the
+        lowest plot shown (a hidden plot takes no room in the layout)."""
+        if plot.isVisible() == visible:
+            return
+        plot.setVisible(visible)
+        self._place_time_axis()
+
+    def _place_time_axis(self) -> None:
+        shown = [self.plot_item, *(t for t in self._tracks if t.isVisible())]
+        for item in (self.plot_item, *self._tracks):
+            if item is shown[-1]:
+                item.showAxis("bottom")
+            else:
+                item.hideAxis("bottom")
 
     # -- tiles -------------------------------------------------------------------------------
 

@@ -96,3 +96,60 @@ def stored_labels(project_path: Path, recording_id: int) -> list[tuple[float, fl
             (la.start, la.end, names[la.class_id], la.state.value)
             for la in project.labels(recording_id=recording_id)
         ]
+
+
+#: Eleven species, as BirdNET names them (scientific, common).
+BUSY_SPECIES = (
+    ("Hydrobates pelagicus", "European Storm-Petrel"),
+    ("Parus major", "Great Tit"),
+    ("Lonchura striata", "White-rumped Munia"),
+    ("Erithacus rubecula", "European Robin"),
+    ("Turdus merula", "Eurasian Blackbird"),
+    ("Fringilla coelebs", "Common Chaffinch"),
+    ("Troglodytes troglodytes", "Eurasian Wren"),
+    ("Sylvia atricapilla", "Eurasian Blackcap"),
+    ("Phylloscopus collybita", "Common Chiffchaff"),
+    ("Cyanistes caeruleus", "Eurasian Blue Tit"),
+    ("Columba palumbus", "Common Wood-Pigeon"),
+)
+
+
+@pytest.fixture
+def busy_project(tmp_path: Path, real_data: Path) -> Path:
+    """A project with real recordings and eleven classes imported from a BirdNET CSV (3-s
+    detections of several species at once, as BirdNET writes them), through the importers."""
+    from model.annotations import read_annotations
+    from model.annotations.importer import apply_import, plan_import
+    from model.project import Project
+
+    files = [
+        real_data / "pykanto-raw/STORM-PETREL/XC46092.wav",  # 14 s
+        real_data / "pykanto-raw/BENGALESE_FINCH/bird_3/348.wav",  # 22.9 s
+        real_data / "great_tit/2021-B32-0415_05-3.wav",  # 2.2 s, left unlabelled
+    ]
+    rows = ["Start (s),End (s),Scientific name,Common name,Confidence,File"]
+    for n, (f, seconds) in enumerate(zip(files[:2], (14, 22), strict=True)):
+        for k, start in enumerate(range(0, seconds - 2, 3)):
+            for j in range(1 + k % 4):  # one to four species per detection window
+                sci, common = BUSY_SPECIES[(n * 4 + k * 3 + j * 5) % len(BUSY_SPECIES)]
+                rows.append(f"{start},{start + 3},{sci},{common},0.{60 + j},{f}")
+    table = tmp_path / "BirdNET_results.csv"
+    table.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    path = tmp_path / "busy.sonotag"
+    with Project.create(path) as project:
+        for f in files:
+            project.add_recording(f)
+        plan = plan_import(project, read_annotations(table, "birdnet"))
+        apply_import(project, plan)
+        assert len(project.classes()) == len(BUSY_SPECIES)
+    return path
+
+
+@pytest.fixture
+def busy_window(qtbot, prefs, fake_output, busy_project):
+    """The main window on the busy project, the storm-petrel recording shown."""
+    win = make_window(qtbot, prefs, fake_output)
+    assert win.open_project(busy_project)
+    yield win
+    win.close()
+    assert win.jobs.wait_all(10_000)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import Qt
 
 from app.labelling.selection import Clip, ClipSelection, clip_at
 from tests.app.conftest import click_at, stored_labels
@@ -158,81 +158,3 @@ def test_label_menu_names_the_classes_on_their_keys(window) -> None:
     assert "Great tit: present" in texts and "Noise: absent" in texts
     assert window.label_actions.present["1"].shortcut().toString() == "1"
     assert window.label_actions.absent["1"].shortcut().toString() == "Shift+1"
-
-
-# -- how the bands look, on a plain background of a colour-map colour ------------------------
-def _overlay_image(qtbot, labels, classes, background, output=None):
-    """The overlay alone over ``background``: 30 s across 900 px (2 s is 60 px)."""
-    import pyqtgraph as pg
-
-    from app.labelling.overlay import LabelOverlay
-
-    plot = pg.PlotWidget(background=background)
-    for side in ("left", "bottom"):
-        plot.hideAxis(side)
-    overlay = LabelOverlay()
-    plot.addItem(overlay, ignoreBounds=True)
-    plot.setXRange(0.0, 30.0, padding=0)
-    plot.setYRange(0.0, 10_000.0, padding=0)
-    qtbot.addWidget(plot)
-    plot.resize(900, 240)
-    plot.show()
-    qtbot.waitExposed(plot)
-    overlay.set_labels(labels, classes)
-    qtbot.wait(20)
-    image = plot.grab().toImage()
-    if output is not None:
-        image.save(str(output))
-    box = plot.getPlotItem().getViewBox()
-    to_x = lambda t: plot.mapFromScene(box.mapViewToScene(QPointF(t, 0.0))).x()  # noqa: E731
-    return image, to_x, overlay.tag_row_height()
-
-
-def _labels(specs):
-    from datetime import UTC, datetime
-
-    from model.project.records import Label, LabelState
-
-    return [
-        Label(i, 1, start, start + 2.0, cid, LabelState(state), "me", datetime.now(UTC))
-        for i, (start, cid, state) in enumerate(specs, start=1)
-    ]
-
-
-def _luma(colour) -> float:
-    return 0.299 * colour.red() + 0.587 * colour.green() + 0.114 * colour.blue()
-
-
-def test_name_tags_stay_inside_their_band_and_edges_show_on_any_colour_map(
-    qtbot, output_dir
-) -> None:
-    from PySide6.QtGui import QColor
-
-    from app.spectrogram.colormaps import lookup_table
-    from model.project.records import LabelClass
-
-    tit = LabelClass(1, "Great tit", "#4e79a7", "1", 0)  # the palette's first colour
-    petrel = LabelClass(2, "European storm petrel", "#b71c1c", "4", 1)
-    labels = _labels([(2.0, 1, "present"), (10.0, 2, "present"), (16.0, 1, "absent")])
-    for name in ("viridis", "magma", "grey_r"):
-        r, g, b = (int(v) for v in lookup_table(name)[64][:3])  # the quiet background
-        background = QColor(r, g, b)
-        image, to_x, row = _overlay_image(
-            qtbot, labels, [tit, petrel], background, output_dir / f"label_bands_{name}.png"
-        )
-        y_tag = 2 + row // 2
-        # the long name is shortened inside its 2-s band: right of it, the background again
-        right = round(to_x(12.0))
-        for x in range(right + 3, right + 40, 4):
-            pixel = image.pixelColor(x, y_tag)
-            assert abs(_luma(pixel) - _luma(background)) < 12, (name, x)
-        # each band's edge (dashed for the absent one) stands out, whatever the colour map
-        y_mid = image.height() // 2
-        for start in (2.0, 16.0):
-            edge = round(to_x(start))
-            contrast = max(
-                abs(_luma(image.pixelColor(x, y)) - _luma(background))
-                for x in range(edge - 3, edge + 4)
-                for y in range(y_mid - 8, y_mid + 8)
-            )
-            assert contrast > 60, (name, start, contrast)

@@ -88,9 +88,7 @@ def test_display_settings_come_back_in_the_next_session(qtbot, prefs, fake_outpu
     second = make_window(qtbot, prefs, fake_output)
     display = second.spectrogram.display()
     assert (display.colormap, display.db_floor, display.n_fft) == ("viridis", -90, 2048)
-    clock = next(
-        a for a in second.menuBar().actions()[2].menu().actions() if "Clock" in a.text()
-    )
+    clock = next(a for a in second.menuBar().actions()[2].menu().actions() if "Clock" in a.text())
     assert clock.isChecked()
     second.close()
 

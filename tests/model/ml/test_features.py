@@ -78,9 +78,7 @@ def test_deleted_cache_is_rebuilt_and_an_unwritable_one_costs_only_time(
     )
     assert rebuilt["features"]["computed"] == blocked["features"]["computed"]
     assert rebuilt["features"]["cache_errors"] == []
-    again = run_inline(
-        train_job, str(project_copy), untrained_backbone=True, epochs=3, score=False
-    )
+    again = run_inline(train_job, str(project_copy), untrained_backbone=True, epochs=3, score=False)
     assert again["features"]["computed"] == 0
     key = FeatureExtractor(BackboneSpec.untrained()).cache_key
     fingerprint = ClipSettings().fingerprint()

@@ -1,0 +1,134 @@
+"""Where the name tags of labels go: grouping by clip, tag rows, and runs at low zoom.
+
+Kept apart from the painting (``overlay.py``) so the rules can be tested without pixels:
+
+- labels of one clip (same start and end) share one tag: a colour chip per class ("+N" for
+  those that do not fit) and the first class's name, so ten classes on a clip take one tag,
+  not ten stacked rows;
+- tags of overlapping clips go in rows (the lowest row free at the clip's start), at most
+  ``MAX_ROWS`` of them; the label lanes under the spectrogram hold whatever does not fit;
+- a tag narrower than ``MIN_TAG_PX`` is never drawn as a sliver: neighbouring narrow clips
+  are merged into one run ("37 labels") drawn once, so the whole file at a glance shows where
+  the labels are and how many, not a comb of "G…".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from model.project.records import LabelState
+
+#: Rows of tags at the top of the spectrogram; more would cover the calls under them.
+MAX_ROWS = 3
+#: A clip narrower than this (pixels) joins a run instead of getting its own tag.
+MIN_TAG_PX = 22.0
+#: Narrow clips closer than this (pixels) join the same run.
+RUN_GAP_PX = 3.0
+
+
+class Span(Protocol):
+    """What a tag needs of a label (clip labels today; any time span of a class)."""
+
+    start: float
+    end: float
+    class_id: int
+    state: LabelState
+
+
+@dataclass(frozen=True)
+class ClipGroup:
+    """The labels that share one span, in class order."""
+
+    start: float
+    end: float
+    labels: tuple[Span, ...]
+
+
+@dataclass(frozen=True)
+class Run:
+    """Narrow clips merged at low zoom: pixel extent and the groups it holds."""
+
+    x0: float
+    x1: float
+    groups: tuple[ClipGroup, ...]
+
+    @property
+    def count(self) -> int:
+        return sum(len(g.labels) for g in self.groups)
+
+
+def group_by_clip(labels: Iterable[Span], position: dict[int, int]) -> list[ClipGroup]:
+    """One group per distinct span, sorted by start; labels in a group by class position."""
+    spans: dict[tuple[float, float], list[Span]] = {}
+    for label in labels:
+        spans.setdefault((round(label.start, 3), round(label.end, 3)), []).append(label)
+    groups = [
+        ClipGroup(
+            min(la.start for la in members),
+            max(la.end for la in members),
+            tuple(sorted(members, key=lambda la: (position.get(la.class_id, 0), la.class_id))),
+        )
+        for members in spans.values()
+    ]
+    groups.sort(key=lambda g: (g.start, g.end))
+    return groups
+
+
+def rows_of(groups: Sequence[ClipGroup]) -> list[int]:
+    """Row of each group's tag (groups sorted by start): the lowest row free at its start,
+    so tags of overlapping clips never cover each other."""
+    ends: list[float] = []
+    rows = []
+    for group in groups:
+        for row, end in enumerate(ends):
+            if end <= group.start + 1e-6:
+                ends[row] = group.end
+                rows.append(row)
+                break
+        else:
+            ends.append(group.end)
+            rows.append(len(ends) - 1)
+    return rows
+
+
+def runs_of(extents: Sequence[tuple[float, float, ClipGroup]]) -> list[Run]:
+    """Merges narrow clips (pixel extents sorted by x0) that touch or nearly touch."""
+    runs: list[Run] = []
+    x0 = x1 = 0.0
+    members: list[ClipGroup] = []
+    for a, b, group in extents:
+        if members and a <= x1 + RUN_GAP_PX:
+            x1 = max(x1, b)
+            members.append(group)
+            continue
+        if members:
+            runs.append(Run(x0, x1, tuple(members)))
+        x0, x1, members = a, b, [group]
+    if members:
+        runs.append(Run(x0, x1, tuple(members)))
+    return runs
+
+
+def tag_text(name: str, state: LabelState) -> str:
+    if state is LabelState.UNCERTAIN:
+        return f"? {name}"
+    if state is LabelState.ABSENT:
+        return f"\u2717 {name}"  # a ballot X: "not this"
+    return name
+
+
+def describe(group: ClipGroup, name_of: Callable[[int], str]) -> str:
+    """Every label of a clip in words, for the tag's tooltip."""
+    lines = [f"{group.start:.2f}–{group.end:.2f} s"]
+    lines += [f"{name_of(la.class_id)}: {la.state.value}" for la in group.labels]
+    return "\n".join(lines)
+
+
+def readable(elided: str, full: str) -> bool:
+    """Whether an elided name says something: the whole name, or at least three letters
+    before the ellipsis ("Gre…"), never "G…" or "…"."""
+    if elided == full:
+        return True
+    return len(elided.rstrip("\u2026").strip()) >= 3

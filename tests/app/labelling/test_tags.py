@@ -1,0 +1,61 @@
+"""The tag rules without pixels: one tag per clip, rows for overlaps, runs at low zoom."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from app.labelling.tags import (
+    MIN_TAG_PX,
+    RUN_GAP_PX,
+    describe,
+    group_by_clip,
+    readable,
+    rows_of,
+    runs_of,
+)
+from model.project.records import Label, LabelState
+
+
+def _label(i: int, start: float, class_id: int, state: str = "present", length: float = 2.0):
+    return Label(i, 1, start, start + length, class_id, LabelState(state), "me", datetime.now(UTC))
+
+
+def test_labels_of_one_clip_share_a_group_in_class_order() -> None:
+    labels = [_label(1, 4.0, 3), _label(2, 0.0, 1), _label(3, 4.0, 1, "absent"), _label(4, 1.0, 2)]
+    groups = group_by_clip(labels, {1: 5, 2: 1, 3: 0})
+    assert [(g.start, g.end) for g in groups] == [(0.0, 2.0), (1.0, 3.0), (4.0, 6.0)]
+    assert [la.class_id for la in groups[2].labels] == [3, 1]  # position 0 before position 5
+    names = {1: "Great tit", 3: "Robin"}
+    assert (
+        describe(groups[2], names.__getitem__) == "4.00–6.00 s\nRobin: present\nGreat tit: absent"
+    )
+
+
+def test_overlapping_clips_take_the_lowest_free_row() -> None:
+    labels = [_label(i, start, 1) for i, start in enumerate((0.0, 1.0, 2.0, 3.0, 2.5, 10.0))]
+    groups = group_by_clip(labels, {})
+    assert [(g.start, rows) for g, rows in zip(groups, rows_of(groups), strict=True)] == [
+        (0.0, 0),
+        (1.0, 1),
+        (2.0, 0),  # 0-2 has ended: back to the first row
+        (2.5, 2),
+        (3.0, 1),
+        (10.0, 0),
+    ]
+
+
+def test_narrow_clips_that_touch_merge_into_runs_that_count_their_labels() -> None:
+    labels = [_label(1, 0.0, 1), _label(2, 0.0, 2), _label(3, 2.0, 1), _label(4, 50.0, 1)]
+    groups = group_by_clip(labels, {})
+    extents = [(0.0, 4.0, groups[0]), (4.0 + RUN_GAP_PX, 8.0, groups[1]), (100.0, 104.0, groups[2])]
+    runs = runs_of(extents)
+    assert [(r.x0, r.x1, r.count) for r in runs] == [(0.0, 8.0, 3), (100.0, 104.0, 1)]
+    assert MIN_TAG_PX > 8.0  # such clips are narrow enough to be merged at all
+
+
+def test_a_shortened_name_must_keep_three_letters() -> None:
+    assert readable("Great tit", "Great tit")
+    assert readable("Gre\u2026", "Great tit")
+    assert not readable("G\u2026", "Great tit")
+    assert not readable("\u2026", "Great tit")
+    assert not readable("", "Great tit")
