@@ -16,6 +16,7 @@ Rules, chosen so corrections and negatives feed training directly:
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -75,10 +76,11 @@ class Examples:
 
     def by_recording(self) -> dict[int, np.ndarray]:
         """Indices of the examples of each recording (features are fetched per recording)."""
-        groups: dict[int, list[int]] = defaultdict(list)
-        for i, rid in enumerate(self.recording_ids.tolist()):
-            groups[rid].append(i)
-        return {rid: np.asarray(ix) for rid, ix in groups.items()}
+        order = np.argsort(self.recording_ids, kind="stable")
+        rids, first = np.unique(self.recording_ids[order], return_index=True)
+        return {
+            int(rid): part for rid, part in zip(rids, np.split(order, first[1:]), strict=True)
+        }
 
 
 def _ms(seconds: float) -> float:
@@ -118,41 +120,66 @@ def build_examples(
     durations: Mapping[int, float],
     clip_seconds: float,
 ) -> Examples:
-    """All labelled windows with their targets; labels of unknown recordings are skipped."""
+    """All labelled windows with their targets; labels of unknown recordings are skipped.
+
+    Rows come out ordered by recording, then window start.
+    """
     column = {c.id: i for i, c in enumerate(classes)}
     per_recording: dict[int, list[Label]] = defaultdict(list)
     for label in labels:
         if label.class_id in column and label.recording_id in durations:
             per_recording[label.recording_id].append(label)
-    rec_ids: list[int] = []
-    starts: list[float] = []
+    rec_ids: list[np.ndarray] = []
+    starts: list[np.ndarray] = []
     rows: list[np.ndarray] = []
     for rid in sorted(per_recording):
         recording_labels = sorted(per_recording[rid], key=lambda lb: lb.start)
         windows: set[float] = set()
         for label in recording_labels:
             windows.update(label_windows(label.start, label.end, durations[rid], clip_seconds))
-        for window in sorted(windows):
-            row = np.full(len(classes), NEGATIVE, np.int8)
-            rank = np.zeros(len(classes), np.int8)
-            for label in recording_labels:
-                if label.start >= window + clip_seconds:
-                    break
-                value = _state_value(label, window, clip_seconds)
-                col = column[label.class_id]
-                if value is not None and _RANK[value] > rank[col]:
-                    row[col], rank[col] = value, _RANK[value]
-            if not (row == POSITIVE).any():
-                # Only "absent"/"uncertain" here: says nothing about the other classes.
-                row[rank == 0] = UNKNOWN
-            rec_ids.append(rid)
-            starts.append(window)
-            rows.append(row)
+        ordered = sorted(windows)
+        rows.append(_targets(recording_labels, ordered, column, clip_seconds, len(classes)))
+        starts.append(np.asarray(ordered, np.float64))
+        rec_ids.append(np.full(len(ordered), rid, np.int64))
+    k = len(classes)
     return Examples(
-        np.asarray(rec_ids, np.int64),
-        np.asarray(starts, np.float64),
-        np.asarray(rows, np.int8).reshape(len(rows), len(classes)),
+        np.concatenate(rec_ids) if rec_ids else np.zeros(0, np.int64),
+        np.concatenate(starts) if starts else np.zeros(0, np.float64),
+        np.concatenate(rows) if rows else np.zeros((0, k), np.int8),
         tuple(c.id for c in classes),
         tuple(c.name for c in classes),
         float(clip_seconds),
     )
+
+
+def _targets(
+    labels: Sequence[Label],
+    windows: Sequence[float],
+    column: Mapping[int, int],
+    clip: float,
+    k: int,
+) -> np.ndarray:
+    """Targets of one recording's windows in one sweep: labels (sorted by start) enter when
+    they begin before a window ends and leave once they end before the next one starts, so
+    each window sees only the labels that overlap it and the cost is linear in labels plus
+    windows (a long label is seen by every window it covers, no more)."""
+    targets = np.full((len(windows), k), NEGATIVE, np.int8)
+    rank = np.zeros((len(windows), k), np.int8)
+    active: list[tuple[float, int]] = []  # heap of (end, label index)
+    following = 0
+    for row, window in enumerate(windows):
+        while following < len(labels) and labels[following].start < window + clip:
+            heapq.heappush(active, (labels[following].end, following))
+            following += 1
+        while active and active[0][0] <= window:
+            heapq.heappop(active)
+        for _, index in active:
+            label = labels[index]
+            value = _state_value(label, window, clip)
+            col = column[label.class_id]
+            if value is not None and _RANK[value] > rank[row, col]:
+                targets[row, col], rank[row, col] = value, _RANK[value]
+    # A window with only "absent"/"uncertain" labels says nothing about the other classes.
+    silent = ~(targets == POSITIVE).any(axis=1)[:, None] & (rank == 0)
+    targets[silent] = UNKNOWN
+    return targets

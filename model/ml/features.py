@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,6 +74,21 @@ class FeatureSource:
         )
         self.stats = FeatureStats()
         self._writes = _Writes(self)
+        self._planned: _Progress | None = None
+
+    def plan(
+        self,
+        requests: Iterable[tuple[Recording, np.ndarray]],
+        reporter: Reporter | None = None,
+        message: str = "computing clip features",
+        on_progress: Callable[[int, int, float | None], None] | None = None,
+    ) -> int:
+        """Counts the windows these requests need from the backbone (reading only the cache's
+        window lists), so the ``features`` calls that follow, on the same requests in pieces,
+        report progress and ETA over the whole job instead of restarting for each piece."""
+        total = sum(int((~self.store.lookup(rec, starts)).sum()) for rec, starts in requests)
+        self._planned = _Progress(self, reporter, total, message, on_progress) if total else None
+        return total
 
     def features(
         self,
@@ -96,12 +111,15 @@ class FeatureSource:
         total = sum(len(ix) for _, ix in todo)
         if total == 0:
             return results
-        progress = _Progress(self, reporter, total, message, on_progress)
-        if reporter is not None:
+        began = time.monotonic()
+        progress = self._planned
+        if progress is None or progress.done + total > progress.total:
+            progress = _Progress(self, reporter, total, message, on_progress)
+        if reporter is not None and progress.done == 0:
             reporter.update(
                 0,
-                total,
-                f"{message} (backbone: {self.extractor.device.description})",
+                progress.total,
+                f"{progress.message} (backbone: {self.extractor.device.description})",
                 stage="features",
                 device=self.extractor.device.description,
             )
@@ -126,7 +144,7 @@ class FeatureSource:
         finally:
             self._writes.flush()  # cancelled or failed: what was computed is kept
         self.stats.computed += total - unreadable
-        self.stats.seconds += time.monotonic() - progress.started
+        self.stats.seconds += time.monotonic() - began
         return results
 
     def _images(

@@ -8,7 +8,7 @@ Outside a project (``sonotag predict``) files are scored straight from their aud
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,8 @@ from model.ml.head import predict_scores
 from model.project.records import Recording
 
 DEFAULT_HOP = 1.0
+SCORE_WINDOWS = 4096  # windows whose features are in memory at once while scoring
+IMAGE_WINDOWS = 256  # clip images in memory at once (fine-tuned models)
 
 
 class Scorer:
@@ -130,57 +132,146 @@ def score_recordings(
     reporter: Reporter | None = None,
     source: FeatureSource | None = None,
 ) -> dict[str, Any]:
-    """Scores and stores every recording; unreadable ones are listed, not fatal."""
+    """Scores and stores every recording; unreadable ones are listed, not fatal.
+
+    Works through ``SCORE_WINDOWS`` windows at a time (pieces of long recordings, or several
+    short ones together so the backbone still gets full batches) and stores each recording's
+    scores as soon as it is done: memory depends on neither the project's size nor on how long
+    a recording is.
+    """
     started = time.monotonic()
     settings = scorer.settings
     check_compatible(
         scorer.bundle.manifest, project.classes(), clip_settings_of(project), scorer.bundle.path
     )
     class_ids = class_ids_for(scorer.bundle, project)
-    pairs = [(r, _project_windows(r, settings.clip_seconds, hop)) for r in recordings]
-    skipped = [
-        f"{r.path.name}: no window without NaN/infinite samples" for r, w in pairs if not len(w)
-    ]
-    recordings = [r for r, w in pairs if len(w)]
-    windows = [w for _r, w in pairs if len(w)]
-    scored = 0
-    if scorer.fine_tuned:
-        from model.clips import clip_images
-        from model.errors import AudioError
+    skipped: list[str] = []
+    counted = [0]
 
-        total = sum(len(w) for w in windows)
-        done = 0
-        for recording, starts in zip(recordings, windows, strict=True):
-            try:
-                images = clip_images(recording.path, starts, settings)
-            except AudioError as exc:
-                skipped.append(f"{recording.path.name}: {exc.cause}")
-                continue
-            scores = scorer.scores_from_inputs(images, reporter)
-            project.put_predictions(model_id, recording.id, starts, class_ids, scores)
-            done += len(starts)
-            scored += 1
-            if reporter is not None:
-                reporter.update(done, total, "scoring recordings", stage="scoring")
+    def windows(recording: Recording) -> np.ndarray:
+        """Called once per recording, as it comes up (it may read the file's damage map)."""
+        starts = _project_windows(recording, settings.clip_seconds, hop)
+        if not len(starts):
+            skipped.append(f"{recording.path.name}: no window without NaN/infinite samples")
+        counted[0] += len(starts)
+        return starts
+
+    def estimate(recording: Recording) -> np.ndarray:
+        return window_starts(recording.duration, settings.clip_seconds, hop)
+
+    if scorer.fine_tuned:
+        total = sum(len(estimate(r)) for r in recordings)
+        scored = _score_images(
+            project, scorer, model_id, class_ids, recordings, windows, total, reporter, skipped
+        )
     else:
         source = source or FeatureSource(project, settings, scorer.extractor)
-        features = source.features(
-            list(zip(recordings, windows, strict=True)), reporter, "features of windows to score"
+        source.plan(
+            ((r, estimate(r)) for r in recordings), reporter, "features of windows to score"
         )
-        for recording, starts, vectors in zip(recordings, windows, features, strict=True):
-            if vectors is None:
-                continue
-            scores = scorer.scores_from_features(vectors)
+        scored = 0
+        for recording, starts, scores in _scores_from_features(
+            source, scorer, recordings, windows, reporter
+        ):
             project.put_predictions(model_id, recording.id, starts, class_ids, scores)
             scored += 1
         skipped += source.stats.missing_recordings
     return {
         "recordings_scored": scored,
-        "windows": int(sum(len(w) for w in windows)),
+        "windows": int(counted[0]),
         "skipped": skipped,
         "hop": hop,
         "seconds": round(time.monotonic() - started, 3),
     }
+
+
+def _pieces(
+    recordings: Sequence[Recording], windows: Callable[[Recording], np.ndarray], size: int
+) -> Iterator[list[tuple[Recording, np.ndarray, np.ndarray | None]]]:
+    """Groups of about ``size`` windows: (recording, a piece of its window starts, all its
+    window starts with its last piece, else None). Recordings with no window are left out."""
+    group: list[tuple[Recording, np.ndarray, np.ndarray | None]] = []
+    count = 0
+    for recording in recordings:
+        starts = windows(recording)
+        for begin in range(0, len(starts), size):
+            last = begin + size >= len(starts)
+            group.append((recording, starts[begin : begin + size], starts if last else None))
+            count += min(size, len(starts) - begin)
+            if count >= size:
+                yield group
+                group, count = [], 0
+    if group:
+        yield group
+
+
+def _scores_from_features(
+    source: FeatureSource,
+    scorer: Scorer,
+    recordings: Sequence[Recording],
+    windows: Callable[[Recording], np.ndarray],
+    reporter: Reporter | None,
+) -> Iterator[tuple[Recording, np.ndarray, np.ndarray]]:
+    """(recording, window starts, scores) for each recording whose features could be had."""
+    parts: dict[int, list[np.ndarray]] = {}
+    failed: set[int] = set()
+    for group in _pieces(recordings, windows, SCORE_WINDOWS):
+        group = [item for item in group if item[0].id not in failed]  # read once, fail once
+        vectors = source.features(
+            [(recording, piece) for recording, piece, _ in group],
+            reporter,
+            "features of windows to score",
+        )
+        for (recording, _, everything), features in zip(group, vectors, strict=True):
+            if features is None:
+                failed.add(recording.id)
+            elif recording.id not in failed:
+                parts.setdefault(recording.id, []).append(scorer.scores_from_features(features))
+            if everything is not None:
+                scores = parts.pop(recording.id, [])
+                if recording.id not in failed:
+                    yield recording, everything, np.concatenate(scores)
+
+
+def _score_images(
+    project: Any,
+    scorer: Scorer,
+    model_id: int,
+    class_ids: list[int],
+    recordings: Sequence[Recording],
+    windows: Callable[[Recording], np.ndarray],
+    total: int,
+    reporter: Reporter | None,
+    skipped: list[str],
+) -> int:
+    """A fine-tuned model scores clip images: drawn ``IMAGE_WINDOWS`` at a time (224x224x3
+    each: a long recording's images would not fit in memory at once). Returns how many
+    recordings were scored; unreadable ones go to ``skipped``."""
+    from model.audio import AudioFile
+    from model.clips import clip_images
+    from model.errors import AudioError
+
+    scored = done = 0
+    for recording in recordings:
+        parts = []
+        try:
+            starts = windows(recording)
+            if not len(starts):
+                continue
+            with AudioFile(recording.path) as audio:
+                for begin in range(0, len(starts), IMAGE_WINDOWS):
+                    piece = starts[begin : begin + IMAGE_WINDOWS]
+                    images = clip_images(audio, piece, scorer.settings)
+                    parts.append(scorer.scores_from_inputs(images, reporter))
+                    done += len(piece)
+                    if reporter is not None:
+                        reporter.update(done, total, "scoring recordings", stage="scoring")
+        except AudioError as exc:
+            skipped.append(f"{recording.path.name}: {exc.cause}")
+            continue
+        project.put_predictions(model_id, recording.id, starts, class_ids, np.concatenate(parts))
+        scored += 1
+    return scored
 
 
 def predict_job(

@@ -163,3 +163,26 @@ def test_training_never_writes_a_manifest_that_loading_would_refuse() -> None:
             metrics={},
             training={},
         )
+
+
+def test_scoring_in_small_pieces_stores_the_same_scores(
+    project_copy: Path, no_backbone: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Re-scoring a few windows at a time (pieces of recordings, several recordings at once)
+    stores exactly what scoring whole recordings stored."""
+    from model.ml import predict
+
+    with Project.open(project_copy, read_only=True) as project:
+        model_id = project.active_model().id
+        before = {r.id: project.predictions(model_id, r.id) for r in project.recordings()}
+    with Project.open(project_copy) as project:
+        project.delete_predictions(model_id)
+    monkeypatch.setattr(predict, "SCORE_WINDOWS", 7)
+    result = run_inline(predict_job, str(project_copy))
+    assert result["recordings_scored"] == len(before)
+    with Project.open(project_copy, read_only=True) as project:
+        for rid, (starts, ids, scores) in before.items():
+            again = project.predictions(model_id, rid)
+            np.testing.assert_array_equal(again[0], starts)
+            assert again[1] == ids
+            np.testing.assert_allclose(again[2], scores, atol=1e-6)

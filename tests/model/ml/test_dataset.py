@@ -111,3 +111,46 @@ def test_a_window_with_only_absent_labels_says_nothing_about_other_classes() -> 
         2.0,
     )
     assert examples.targets.tolist() == [[NEGATIVE, UNKNOWN], [UNKNOWN, UNKNOWN]]
+
+
+def _reference_targets(labels: list[Label], window: float, clip: float) -> tuple[int, ...]:
+    """The rules applied the slow, obvious way: every label against the window."""
+    from model.ml.dataset import _RANK, _state_value
+
+    column = {c.id: i for i, c in enumerate(CLASSES)}
+    row, rank = [NEGATIVE] * len(CLASSES), [0] * len(CLASSES)
+    for label in labels:
+        value = _state_value(label, window, clip)
+        col = column[label.class_id]
+        if value is not None and _RANK[value] > rank[col]:
+            row[col], rank[col] = value, _RANK[value]
+    if POSITIVE not in row:
+        row = [UNKNOWN if r == 0 else v for v, r in zip(row, rank, strict=True)]
+    return tuple(row)
+
+
+def test_one_sweep_gives_what_every_label_against_every_window_gives() -> None:
+    rng = np.random.default_rng(5)
+    labels = []
+    for rec in (1, 2):
+        for _ in range(400):
+            start = round(float(rng.uniform(0, 290)), 3)
+            length = float(rng.choice([0.2, 0.8, 1.9, 2.0, 3.5, 12.0]))
+            state = str(rng.choice(["present", "absent", "uncertain"], p=[0.6, 0.3, 0.1]))
+            labels.append(
+                _label(rec, start, round(start + length, 3), int(rng.integers(1, 3)), state)
+            )
+    ex = build_examples(labels, CLASSES, {1: 300.0, 2: 300.0}, 2.0)
+    assert len(ex) > 700
+    assert ex.recording_ids.tolist() == sorted(ex.recording_ids.tolist())
+    for rid, start, row in zip(ex.recording_ids, ex.starts, ex.targets, strict=True):
+        mine = [lb for lb in labels if lb.recording_id == rid]
+        assert tuple(int(v) for v in row) == _reference_targets(mine, float(start), 2.0)
+
+
+def test_by_recording_groups_indices() -> None:
+    ex = build_examples(_many(3, 4), CLASSES, {r: 100.0 for r in range(1, 4)}, 2.0)
+    groups = ex.by_recording()
+    assert sorted(groups) == [1, 2, 3]
+    for rid, index in groups.items():
+        assert (ex.recording_ids[index] == rid).all() and len(index) == 4
