@@ -225,6 +225,7 @@ def _scores_from_features(
         for (recording, _, everything), features in zip(group, vectors, strict=True):
             if features is None:
                 failed.add(recording.id)
+                parts.pop(recording.id, None)
             elif recording.id not in failed:
                 parts.setdefault(recording.id, []).append(scorer.scores_from_features(features))
             if everything is not None:
