@@ -74,8 +74,10 @@ class MainWindow(QMainWindow):
         # The state other panels (training, review, activity) share with this window.
         self.context = AppContext(self.jobs, self)
         self.context.labels_changed.connect(self._on_edit)
-        self.context.predictions_changed.connect(lambda _rec_id: self.panel.refresh_counts())
-        self.context.models_changed.connect(lambda: self.panel.refresh_counts())
+        self.context.predictions_changed.connect(
+            lambda rec_id: self.panel.refresh_scores(frozenset({rec_id}))
+        )
+        self.context.models_changed.connect(lambda: self.panel.refresh_scores(None))
         self.context.error.connect(
             lambda msg, detail: dialogs.report_error(self, "Error", msg, detail)
         )
@@ -274,9 +276,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{display(project.path.stem)} — Sonotag")
         self.panel.set_project(project, self.undo)  # first: it shows the active class
         self.labelling.set_project(project, self.undo)
-        recordings = project.recordings()
-        if recordings:
-            self.panel.select_recording(recordings[0].id)
+        first = project.first_recording_id()
+        if first is not None:
+            self.panel.select_recording(first)
 
     def close_project(self) -> None:
         project = self.project
@@ -322,7 +324,9 @@ class MainWindow(QMainWindow):
         label.setText(label.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, 500))
 
     def _on_edit(self) -> None:
-        self.panel.refresh_counts()
+        """After any label edit, undo or redo: the touched rows' counts, and the classes."""
+        touched = self.undo.last_touched if self.undo is not None else None
+        self.panel.refresh_counts(touched)
         self.panel.refresh_classes()
 
     def undo_edit(self) -> None:
@@ -358,15 +362,12 @@ class MainWindow(QMainWindow):
         return job
 
     def _recordings_added(self, result: IngestResult) -> None:
-        self.panel.refresh()
+        new_ids = self.panel.refresh()  # appends the new rows; nothing else is re-read
         self.statusBar().showMessage(result.summary(), 10_000)
         dialogs.report_skipped_files(self, "Some files were skipped", result.skipped)
         dialogs.report_file_warnings(self, "Some recordings are damaged", result.warned)
-        if self.recording is None and result.added and self.project is not None:
-            wanted = {p.resolve() for p in result.added}
-            rec = next((r for r in self.project.recordings() if r.path in wanted), None)
-            if rec is not None:
-                self.panel.select_recording(rec.id)
+        if self.recording is None and new_ids:
+            self.panel.select_recording(new_ids[0])
 
     def _recordings_cancelled(self) -> None:
         self.panel.refresh()  # files added before the cancel stay added

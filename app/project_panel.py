@@ -8,7 +8,7 @@ confirmation) and then call them; tests drive the methods.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,8 +20,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -29,8 +28,14 @@ from PySide6.QtWidgets import (
 )
 
 from app import dialogs
+from app.recordings_model import (
+    ID_ROLE,
+    NAME,
+    RecordingsFilter,
+    RecordingsModel,
+    format_duration,
+)
 from model.errors import ProjectError
-from model.pathtext import display
 from model.project import (
     AddClass,
     Command,
@@ -38,32 +43,17 @@ from model.project import (
     DeleteClass,
     LabelClass,
     Project,
-    Recording,
     RenameClass,
     SetClassColour,
     SetClassShortcut,
     UndoStack,
 )
-from model.timefmt import format_clock
+
+__all__ = ["KEYS", "ProjectPanel", "format_duration", "swatch"]
 
 KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0")
 _ID = Qt.ItemDataRole.UserRole
-_SORT = Qt.ItemDataRole.UserRole + 1
-
-
-def format_duration(seconds: float) -> str:
-    seconds = max(0.0, seconds)
-    return f"{seconds:.1f} s" if seconds < 60 else format_clock(seconds)
-
-
-class _SortItem(QTableWidgetItem):
-    """Sorts by the number in ``_SORT`` (durations and counts), not by the shown text."""
-
-    def __lt__(self, other: QTableWidgetItem) -> bool:
-        mine, theirs = self.data(_SORT), other.data(_SORT)
-        if mine is None or theirs is None:
-            return super().__lt__(other)
-        return mine < theirs
+FILTER_DELAY_MS = 150  # typing "finch" filters once, not five times over 100,000 rows
 
 
 def swatch(colour: str, size: int = 14) -> QIcon:
@@ -84,25 +74,34 @@ class ProjectPanel(QWidget):
         self.undo: UndoStack | None = None
         self._classes: list[LabelClass] = []
         self._filling = False
+        self._selected_id: int | None = None
 
         self.filter_box = QLineEdit(self)
         self.filter_box.setPlaceholderText("Filter recordings…")
         self.filter_box.setClearButtonEnabled(True)
-        self.filter_box.textChanged.connect(self.apply_filter)
-        self.recordings_table = QTableWidget(0, 4, self)
-        self.recordings_table.setHorizontalHeaderLabels(
-            ["Recording", "Duration", "Labels", "Predictions"]
-        )
-        table = self.recordings_table
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.setInterval(FILTER_DELAY_MS)
+        self._filter_timer.timeout.connect(lambda: self.apply_filter(self.filter_box.text()))
+        self.filter_box.textChanged.connect(lambda _text: self._filter_timer.start())
+        self.recordings = RecordingsModel(self)
+        self.recordings_proxy = RecordingsFilter(self.recordings, self)
+        self.recordings_table = table = QTableView(self)
+        table.setModel(self.recordings_proxy)
         table.verticalHeader().setVisible(False)
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setWordWrap(False)
         header = table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setResizeContentsPrecision(0)  # fit the rows on screen, never read them all
         for column in (1, 2, 3):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        table.itemSelectionChanged.connect(self._on_recording_selection)
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # the order added, until a click
+        table.setSortingEnabled(True)
+        table.selectionModel().selectionChanged.connect(self._on_recording_selection)
 
         self.class_tree = QTreeWidget(self)
         self.class_tree.setHeaderLabels(["Class", "Key"])
@@ -152,100 +151,81 @@ class ProjectPanel(QWidget):
     # -- project ----------------------------------------------------------------------------
     def set_project(self, project: Project | None, undo: UndoStack | None) -> None:
         self.project, self.undo = project, undo
+        self._selected_id = None
         for button in self.buttons.values():
             button.setEnabled(project is not None and not project.read_only)
-        self.refresh()
-
-    def refresh(self) -> None:
-        """Re-reads recordings, counts and classes, keeping the selected rows."""
-        self.refresh_recordings()
+        self.recordings.set_project(project)
         self.refresh_classes()
 
+    def refresh(self) -> list[int]:
+        """New recordings and the classes; returns the ids of the recordings added."""
+        added = self.refresh_recordings()
+        self.refresh_classes()
+        return added
+
     # -- recordings -------------------------------------------------------------------------
-    def refresh_recordings(self) -> None:
-        current = self.current_recording_id()
-        table = self.recordings_table
-        recordings = self.project.recordings() if self.project else []
-        counts = self.project.counts() if self.project else {}
-        self._filling = True
-        table.setSortingEnabled(False)
-        table.setRowCount(len(recordings))
-        for row, rec in enumerate(recordings):
-            n_labels, n_predictions = counts.get(rec.id, (0, 0))
-            self._set_row(row, rec, n_labels, n_predictions)
-        table.setSortingEnabled(True)
-        self._filling = False
-        self.apply_filter(self.filter_box.text())
-        if current is not None:
-            self.select_recording(current, emit=False)
+    def refresh_recordings(self) -> list[int]:
+        """Adds rows for recordings added since the last look (nothing else is re-read);
+        returns their ids."""
+        added = self.recordings.refresh()
+        if self._selected_id is not None:
+            self.select_recording(self._selected_id, emit=False)
+        return added
 
-    def _set_row(self, row: int, rec: Recording, n_labels: int, n_predictions: int) -> None:
-        name = _SortItem(display(rec.path.name))  # Qt would silently drop bytes that aren't UTF-8
-        name.setData(_ID, rec.id)
-        name.setData(_SORT, display(rec.path.name).lower())
-        tip = display(rec.path)
-        if not rec.exists:
-            name.setForeground(QColor("#c0392b"))
-            tip += "\n(file missing: moved or deleted?)"
-        name.setToolTip(tip)
-        cells = [name]
-        for text, value in (
-            (format_duration(rec.duration), rec.duration),
-            (str(n_labels), n_labels),
-            (str(n_predictions), n_predictions),
-        ):
-            item = _SortItem(text)
-            item.setData(_SORT, value)
-            item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            cells.append(item)
-        for column, item in enumerate(cells):
-            self.recordings_table.setItem(row, column, item)
+    def refresh_counts(self, recording_ids: frozenset[int] | None = None) -> None:
+        """Label counts after an edit: the rows of ``recording_ids`` (None: every row)."""
+        self.recordings.update_label_counts(recording_ids)
 
-    def refresh_counts(self) -> None:
-        """Cheap update after a label edit: one GROUP BY, no rebuild of the table."""
-        if self.project is None:
-            return
-        counts = self.project.counts()
-        table = self.recordings_table
-        for row in range(table.rowCount()):
-            rec_id = table.item(row, 0).data(_ID)
-            n_labels, n_predictions = counts.get(rec_id, (0, 0))
-            for column, value in ((2, n_labels), (3, n_predictions)):
-                item = table.item(row, column)
-                if item.data(_SORT) != value:
-                    item.setText(str(value))
-                    item.setData(_SORT, value)
+    def refresh_scores(self, recording_ids: frozenset[int] | None = None) -> None:
+        """Scored-window counts after scoring (None: all, e.g. another model became active)."""
+        self.recordings.update_scored_counts(recording_ids)
 
     def apply_filter(self, text: str) -> None:
-        """Hides rows whose file name or folder does not contain every word of ``text``."""
-        words = text.lower().split()
-        table = self.recordings_table
-        for row in range(table.rowCount()):
-            haystack = f"{table.item(row, 0).text()} {table.item(row, 0).toolTip()}".lower()
-            table.setRowHidden(row, not all(word in haystack for word in words))
+        """Shows only rows whose file name or folder contains every word of ``text``."""
+        self._filter_timer.stop()
+        self._filling = True  # rows going away move Qt's current row: not a choice of the user
+        self.recordings_proxy.set_words(text)
+        self._filling = False
+        if self._selected_id is not None:
+            self.select_recording(self._selected_id, emit=False)
 
     def visible_recording_ids(self) -> list[int]:
-        t = self.recordings_table
-        return [t.item(r, 0).data(_ID) for r in range(t.rowCount()) if not t.isRowHidden(r)]
+        proxy = self.recordings_proxy
+        return [proxy.index(row, NAME).data(ID_ROLE) for row in range(proxy.rowCount())]
 
     def current_recording_id(self) -> int | None:
-        row = self.recordings_table.currentRow()
-        item = self.recordings_table.item(row, 0) if row >= 0 else None
-        return None if item is None else item.data(_ID)
+        """The selected row's recording (None when the filter hides it)."""
+        rows = self.recordings_table.selectionModel().selectedRows(NAME)
+        return rows[0].data(ID_ROLE) if rows else None
 
     def select_recording(self, rec_id: int, *, emit: bool = True) -> bool:
-        table = self.recordings_table
-        for row in range(table.rowCount()):
-            if table.item(row, 0).data(_ID) == rec_id:
-                self._filling = not emit
-                table.selectRow(row)
-                table.setCurrentCell(row, 0)
-                self._filling = False
-                return True
-        return False
+        """Selects and shows the row of ``rec_id``; a row the filter hides is still chosen
+        (``emit``) and comes back selected when the filter lets it through."""
+        row = self.recordings.row_of(rec_id)
+        if row is None:
+            return False
+        self._selected_id = rec_id
+        index = self.recordings_proxy.mapFromSource(self.recordings.index(row, NAME))
+        self._filling = True
+        selection = self.recordings_table.selectionModel()
+        if index.isValid():
+            if selection.currentIndex().row() != index.row() or not selection.hasSelection():
+                flags = (
+                    QItemSelectionModel.SelectionFlag.ClearAndSelect
+                    | QItemSelectionModel.SelectionFlag.Rows
+                )
+                selection.setCurrentIndex(index, flags)
+            self.recordings_table.scrollTo(index)
+        else:
+            selection.clear()
+        self._filling = False
+        if emit:
+            self.recording_selected.emit(rec_id)
+        return True
 
     def _on_recording_selection(self) -> None:
         if not self._filling and (rec_id := self.current_recording_id()) is not None:
+            self._selected_id = rec_id
             self.recording_selected.emit(rec_id)
 
     # -- classes ----------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.context import AppContext
+from model.errors import ProjectError
 from model.pathtext import display
 from model.project import Recording
 from model.review import Decision, ReviewItem, ReviewOrder, ReviewSession, build_queue_job
@@ -270,7 +271,7 @@ class ReviewPanel(QDockWidget):
         if self.context.undo_stack is None:
             return
         self.session = ReviewSession(self.context.undo_stack, class_id, items)
-        self._recordings = {r.id: r for r in self.context.project.recordings()}
+        self._recordings.clear()  # read one by one as the queue reaches them
         self.session_started.emit(self.session)
         if not items:
             self.clip_label.setText(
@@ -302,8 +303,12 @@ class ReviewPanel(QDockWidget):
     def _recording(self, item: ReviewItem | None) -> Recording | None:
         if item is None:
             return None
-        if item.recording_id not in self._recordings and self.context.project is not None:
-            self._recordings = {r.id: r for r in self.context.project.recordings()}
+        project = self.context.project
+        if item.recording_id not in self._recordings and project is not None:
+            try:
+                self._recordings[item.recording_id] = project.recording(item.recording_id)
+            except ProjectError:
+                return None  # removed since the queue was built
         return self._recordings.get(item.recording_id)
 
     def _step(self) -> None:

@@ -390,7 +390,7 @@ class ImportDialog(QDialog):
         except (SonotagError, OSError) as exc:
             report_exception(self, "The annotations could not be imported", exc)
             return
-        self.added = sum(n for n, _ in self.project.counts().values()) - before
+        self.added = self.project.label_total() - before
         self.replaced = self.written - self.added
         self.context.status.emit(
             f"Imported {self.written} clip label(s) from {len(self.sources)} file(s): "

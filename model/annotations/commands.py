@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from model.project.commands import AddClass, Command, CommandGroup, SetLabel
+from model.project.commands import AddClass, Command, CommandGroup, SetLabel, Touched
 
 if TYPE_CHECKING:
     from model.annotations.importer import ImportPlan
@@ -51,6 +51,9 @@ class ImportLabels:
     def undo(self, project: Project) -> None:
         if self._group is not None:
             self._group.undo(project)
+
+    def recordings_touched(self) -> Touched:
+        return frozenset() if self._group is None else self._group.recordings_touched()
 
     def _wanted(self, name: str) -> bool:
         if isinstance(self.create_classes, bool):

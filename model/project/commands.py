@@ -26,6 +26,18 @@ class Command(Protocol):
     def undo(self, project: Project) -> None: ...
 
 
+Touched = frozenset[int] | None  # recordings whose labels a command changed; None: unknown
+
+
+def touched_recordings(command: Command) -> Touched:
+    """Recordings whose labels ``command`` changed, so a view updates those rows only.
+
+    A command that does not say (``recordings_touched`` missing) may have changed any: None.
+    """
+    method = getattr(command, "recordings_touched", None)
+    return None if method is None else method()
+
+
 def _fmt(seconds: float) -> str:
     return f"{seconds:.3f}".rstrip("0").rstrip(".")
 
@@ -70,6 +82,9 @@ class SetLabel:
             elif self.result is not None:
                 project.delete_label(self.result.id)
 
+    def recordings_touched(self) -> Touched:
+        return frozenset({self.recording_id})
+
 
 class DeleteLabel:
     def __init__(self, label_id: int) -> None:
@@ -89,6 +104,9 @@ class DeleteLabel:
         if self.deleted is not None:
             project.restore_label(self.deleted)
 
+    def recordings_touched(self) -> Touched:
+        return frozenset() if self.deleted is None else frozenset({self.deleted.recording_id})
+
 
 class AddClass:
     def __init__(self, name: str, colour: str | None = None, shortcut: str | None = None) -> None:
@@ -105,6 +123,9 @@ class AddClass:
     def undo(self, project: Project) -> None:
         if self.created is not None:
             project.delete_class(self.created.id)
+
+    def recordings_touched(self) -> Touched:
+        return frozenset()  # a new class has no labels yet
 
 
 class _ClassChange:
@@ -127,6 +148,9 @@ class _ClassChange:
     def undo(self, project: Project) -> None:
         if self.old is not None:
             self._apply(project, getattr(self.old, self.field))
+
+    def recordings_touched(self) -> Touched:
+        return frozenset()  # name, colour or key: no label changes
 
 
 class RenameClass(_ClassChange):
@@ -177,6 +201,9 @@ class DeleteClass:
             for label in self.labels:
                 project.restore_label(label)
 
+    def recordings_touched(self) -> Touched:
+        return frozenset(label.recording_id for label in self.labels)
+
 
 class CommandGroup:
     """Several commands as one undo step (bulk accept/reject); all in one transaction."""
@@ -195,6 +222,15 @@ class CommandGroup:
             for command in reversed(self.commands):
                 command.undo(project)
 
+    def recordings_touched(self) -> Touched:
+        touched: set[int] = set()
+        for command in self.commands:
+            part = touched_recordings(command)
+            if part is None:
+                return None
+            touched |= part
+        return frozenset(touched)
+
 
 class UndoStack:
     """Undo/redo history of one open project; ``subscribe`` to hear about every change."""
@@ -205,6 +241,8 @@ class UndoStack:
         self._undo: list[Command] = []
         self._redo: list[Command] = []
         self._listeners: list[Callable[[], None]] = []
+        # What the latest push/undo/redo changed, for listeners that update only those rows.
+        self.last_touched: Touched = frozenset()
 
     def push(self, cmd: Command) -> None:
         """Runs the command; if it raises, nothing is recorded (and the project is unchanged)."""
@@ -212,7 +250,7 @@ class UndoStack:
         self._undo.append(cmd)
         del self._undo[: max(0, len(self._undo) - self.limit)]
         self._redo.clear()
-        self._changed()
+        self._changed(touched_recordings(cmd))
 
     def undo(self) -> Command | None:
         if not self._undo:
@@ -224,7 +262,7 @@ class UndoStack:
             self._undo.append(cmd)
             raise
         self._redo.append(cmd)
-        self._changed()
+        self._changed(touched_recordings(cmd))
         return cmd
 
     def redo(self) -> Command | None:
@@ -237,7 +275,7 @@ class UndoStack:
             self._redo.append(cmd)
             raise
         self._undo.append(cmd)
-        self._changed()
+        self._changed(touched_recordings(cmd))
         return cmd
 
     @property
@@ -264,8 +302,9 @@ class UndoStack:
     def clear(self) -> None:
         self._undo.clear()
         self._redo.clear()
-        self._changed()
+        self._changed(frozenset())
 
-    def _changed(self) -> None:
+    def _changed(self, touched: Touched) -> None:
+        self.last_touched = touched
         for callback in list(self._listeners):
             callback()

@@ -16,6 +16,7 @@ from model.pathtext import from_db, to_db
 from model.project.annotations import AnnotationsMixin
 from model.project.feature_cache import forget_recording
 from model.project.handle import ProjectHandle
+from model.project.listing import ListingMixin
 from model.project.records import (
     Recording,
     dt_from_text,
@@ -30,7 +31,7 @@ _REC_COLUMNS = (
 )
 
 
-class Project(ProjectHandle, AnnotationsMixin, ResultsMixin):
+class Project(ProjectHandle, AnnotationsMixin, ResultsMixin, ListingMixin):
     """An open project file. Use ``Project.create`` / ``Project.open``, then ``close``."""
 
     def _stored(self, path: str | Path) -> str | bytes:
@@ -176,15 +177,3 @@ class Project(ProjectHandle, AnnotationsMixin, ResultsMixin):
         with self.transaction() as conn:
             conn.execute("DELETE FROM recordings WHERE id = ?", (id,))
         forget_recording(self.path, id)
-
-    def counts(self) -> dict[int, tuple[int, int]]:
-        """recording id -> (labels, scored windows of the active model), for the file list."""
-        result = {row[0]: (0, 0) for row in self._rows("SELECT id FROM recordings")}
-        for rec_id, n in self._rows("SELECT recording_id, count(*) FROM labels GROUP BY 1"):
-            result[rec_id] = (n, 0)
-        for rec_id, n in self._rows(
-            "SELECT p.recording_id, p.n_windows FROM predictions p "
-            "JOIN models m ON m.id = p.model_id WHERE m.active = 1"
-        ):
-            result[rec_id] = (result.get(rec_id, (0, 0))[0], n)
-        return result

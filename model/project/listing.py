@@ -1,0 +1,139 @@
+"""The recordings list as columns, and the per-recording counts, for views of any size.
+
+A season is 100,000 recordings: building a ``Recording`` object (with its ``Path``) for each
+costs a second before anything is shown, and one ``GROUP BY`` over every label after each key
+press makes labelling slower the bigger the project. So the list comes back as plain columns
+(ids, stored paths, durations) read once, and counts are read either for all recordings (one
+indexed pass, when a project is opened) or for the few recordings an edit touched (one indexed
+lookup each).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from model.pathtext import from_db
+from model.project.base import StoreBase
+
+_MANY = 500  # more ids than this: one pass over everything beats a lookup per id
+
+
+@dataclass(frozen=True)
+class RecordingColumns:
+    """Recordings in id order: ``ids[i]`` and ``durations[i]`` go together. Paths are read
+    separately (``stored_paths``), for the rows a view shows, since they are most of the bytes."""
+
+    ids: np.ndarray  # int64
+    durations: np.ndarray  # float64 seconds
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+class ListingMixin(StoreBase):
+    """Column reads and counts for ``Project`` (which provides the plumbing)."""
+
+    directory: Path
+
+    def recording_columns(self, after_id: int = 0) -> RecordingColumns:
+        """Recordings with an id above ``after_id`` (ids only grow, so this is "the new ones")."""
+        rows = self._rows(
+            "SELECT id, duration FROM recordings WHERE id > ? ORDER BY id", (after_id,)
+        )
+        return RecordingColumns(
+            np.fromiter((r[0] for r in rows), np.int64, len(rows)),
+            np.fromiter((r[1] for r in rows), np.float64, len(rows)),
+        )
+
+    def stored_paths(self, recording_ids: Iterable[int] | None = None) -> dict[int, str]:
+        """recording id -> path as stored in the file (``absolute_path`` resolves it)."""
+        if recording_ids is None:
+            return {
+                rec_id: from_db(path)
+                for rec_id, path in self._rows("SELECT id, path FROM recordings")
+            }
+        paths: dict[int, str] = {}
+        for rec_id in recording_ids:
+            row = self._one("SELECT path FROM recordings WHERE id = ?", (int(rec_id),))
+            if row is not None:
+                paths[int(rec_id)] = from_db(row[0])
+        return paths
+
+    def recording_count(self) -> int:
+        row = self._one("SELECT count(*) FROM recordings")
+        return int(row[0]) if row else 0
+
+    def absolute_path(self, stored_path: str) -> Path:
+        """Where a path as stored in the file (``RecordingColumns.stored_paths``) points."""
+        return self._absolute(stored_path)
+
+    def recording_path_texts(self) -> set[str]:
+        """Every recording's absolute path as text, for recognising files already added.
+
+        Stored paths were resolved when added (relative ones against the project folder, which
+        is resolved too), so joining text gives the resolved path without touching the disk.
+        """
+        folder = str(self.directory)
+        texts = set()
+        for (value,) in self._rows("SELECT path FROM recordings"):
+            stored = from_db(value)  # bytes for a name that is not UTF-8
+            texts.add(
+                stored if os.path.isabs(stored) else os.path.normpath(os.path.join(folder, stored))
+            )
+        return texts
+
+    def first_recording_id(self) -> int | None:
+        row = self._one("SELECT min(id) FROM recordings")
+        return None if row is None or row[0] is None else int(row[0])
+
+    # ----------------------------------------------------------------- counts
+    def label_total(self) -> int:
+        row = self._one("SELECT count(*) FROM labels")
+        return int(row[0]) if row else 0
+
+    def label_counts(self, recording_ids: Iterable[int] | None = None) -> dict[int, int]:
+        """recording id -> number of labels; recordings without labels are left out."""
+        if recording_ids is None:
+            return dict(self._rows("SELECT recording_id, count(*) FROM labels GROUP BY 1"))
+        ids = sorted({int(i) for i in recording_ids})
+        if len(ids) > _MANY:
+            wanted = set(ids)
+            return {k: n for k, n in self.label_counts().items() if k in wanted}
+        counts: dict[int, int] = {}
+        for rec_id in ids:  # the (recording_id, ...) unique index answers each one
+            row = self._one("SELECT count(*) FROM labels WHERE recording_id = ?", (rec_id,))
+            if row and row[0]:
+                counts[rec_id] = int(row[0])
+        return counts
+
+    def scored_window_counts(self, recording_ids: Iterable[int] | None = None) -> dict[int, int]:
+        """recording id -> windows scored by the active model; unscored recordings left out."""
+        active = self._one("SELECT id FROM models WHERE active = 1 LIMIT 1")
+        if active is None:
+            return {}
+        sql = "SELECT recording_id, n_windows FROM predictions WHERE model_id = ?"
+        if recording_ids is None:
+            return dict(self._rows(sql, (active[0],)))
+        ids = sorted({int(i) for i in recording_ids})
+        if len(ids) > _MANY:
+            wanted = set(ids)
+            return {k: n for k, n in self.scored_window_counts().items() if k in wanted}
+        counts: dict[int, int] = {}
+        for rec_id in ids:
+            row = self._one(sql + " AND recording_id = ?", (active[0], rec_id))
+            if row is not None:
+                counts[rec_id] = int(row[1])
+        return counts
+
+    def counts(self) -> dict[int, tuple[int, int]]:
+        """recording id -> (labels, scored windows of the active model), for every recording."""
+        labels, scored = self.label_counts(), self.scored_window_counts()
+        return {
+            int(rec_id): (labels.get(int(rec_id), 0), scored.get(int(rec_id), 0))
+            for rec_id in self.recording_columns().ids
+        }

@@ -1,0 +1,115 @@
+"""The recordings list as columns and the per-recording counts the file list shows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from model.annotations.commands import ImportLabels
+from model.annotations.importer import ImportPlan
+from model.project import (
+    AddClass,
+    DeleteClass,
+    DeleteLabel,
+    LabelState,
+    Project,
+    RenameClass,
+    SetLabel,
+    UndoStack,
+)
+from model.project.commands import CommandGroup, touched_recordings
+from tests.model.project.conftest import FakeInfo
+
+
+def _three(project: Project, tmp_path: Path) -> list[int]:
+    return [
+        project.add_recording(
+            tmp_path / "site" / f"r{i}.wav", FakeInfo(duration=10.0 * i), f"f{i}"
+        ).id
+        for i in (1, 2, 3)
+    ]
+
+
+def test_columns_in_id_order_and_only_the_new_ones(project: Project, tmp_path: Path) -> None:
+    ids = _three(project, tmp_path)
+    columns = project.recording_columns()
+    assert columns.ids.tolist() == ids and len(columns) == 3
+    np.testing.assert_array_equal(columns.durations, [10.0, 20.0, 30.0])
+    assert project.stored_paths() == {
+        ids[0]: "site/r1.wav",
+        ids[1]: "site/r2.wav",
+        ids[2]: "site/r3.wav",
+    }
+    assert project.stored_paths([ids[2], 99]) == {ids[2]: "site/r3.wav"}
+    assert project.absolute_path("site/r1.wav") == tmp_path / "site" / "r1.wav"
+    assert project.recording_path_texts() == {
+        str(tmp_path / "site" / f"r{i}.wav") for i in (1, 2, 3)
+    }
+    assert project.recording_columns(after_id=ids[1]).ids.tolist() == [ids[2]]
+    assert len(project.recording_columns(after_id=ids[2])) == 0
+    assert project.recording_count() == 3 and project.first_recording_id() == ids[0]
+
+
+def test_counts_for_all_or_some_recordings(project: Project, tmp_path: Path) -> None:
+    a, b, c = _three(project, tmp_path)
+    tit = project.add_class("tit").id
+    for start in (0, 2, 4):
+        project.put_label(a, start, start + 2, tit, "present")
+    project.put_label(c, 0, 2, tit, "absent")
+    model = project.add_model("m", tmp_path / "m.keras", {}, {})
+    project.put_predictions(model.id, b, np.arange(7.0), [tit], np.zeros((7, 1), np.float32))
+    assert project.label_counts() == {a: 3, c: 1}
+    assert project.label_counts([c, b]) == {c: 1}
+    assert project.label_counts(range(10_000)) == {a: 3, c: 1}  # many ids: one pass
+    assert project.scored_window_counts() == {b: 7}
+    assert project.scored_window_counts([a, b]) == {b: 7}
+    assert project.counts() == {a: (3, 0), b: (0, 7), c: (1, 0)}
+    assert project.label_total() == 4
+    project.set_active_model(None)
+    assert project.scored_window_counts() == {} and project.scored_window_counts([b]) == {}
+
+
+def test_commands_say_which_recordings_they_touched(project: Project, tmp_path: Path) -> None:
+    a, b, _c = _three(project, tmp_path)
+    stack = UndoStack(project)
+    seen: list[frozenset[int] | None] = []
+    stack.subscribe(lambda: seen.append(stack.last_touched))
+    add = AddClass("tit")
+    stack.push(add)
+    tit = add.created.id
+    stack.push(SetLabel(a, 0, 2, tit, LabelState.PRESENT))
+    stack.push(
+        CommandGroup("two", [SetLabel(a, 2, 4, tit, "absent"), SetLabel(b, 0, 2, tit, "present")])
+    )
+    stack.push(DeleteLabel(project.labels(recording_id=b)[0].id))
+    stack.push(RenameClass(tit, "Great tit"))
+    stack.undo()
+    stack.undo()  # the deletion comes back on b
+    stack.push(DeleteClass(tit))
+    assert seen == [
+        frozenset(), {a}, {a, b}, {b}, frozenset(), frozenset(), {b}, {a, b},
+    ]  # fmt: skip
+    stack.clear()
+    assert stack.last_touched == frozenset()
+
+
+def test_imports_and_unknown_commands(project: Project, tmp_path: Path) -> None:
+    a, b, _c = _three(project, tmp_path)
+    plan = ImportPlan(labels=[(a, 0.0, 2.0, "wren", "present"), (b, 4.0, 6.0, "wren", "absent")])
+    plan.new_class_names.append("wren")
+    command = ImportLabels(plan)
+    assert touched_recordings(command) == frozenset()  # not run yet
+    command.do(project)
+    assert touched_recordings(command) == {a, b}
+
+    class Mystery:
+        text = "something"
+
+        def do(self, project: Project) -> None: ...
+
+        def undo(self, project: Project) -> None: ...
+
+    assert touched_recordings(Mystery()) is None  # may have changed anything
+    group = CommandGroup("mixed", [SetLabel(a, 0, 2, 1, "present"), Mystery()])
+    assert touched_recordings(group) is None
