@@ -7,6 +7,7 @@ skipped file is reported with its cause so nothing disappears silently.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,23 +18,54 @@ from model.jobs import Reporter
 
 @dataclass
 class IngestResult:
-    """What an add run did: recordings added (or already there), files skipped with why, and
-    files added with a warning (cut short, NaN samples) with what is wrong."""
+    """What an add run did: recordings added, how many were there already, files skipped with
+    why, and files added with a warning (cut short, NaN samples) with what is wrong."""
 
     added: list[Path] = field(default_factory=list)
-    already_present: list[Path] = field(default_factory=list)
+    already_present: int = 0
     skipped: list[tuple[Path, str]] = field(default_factory=list)
     warned: list[tuple[Path, str]] = field(default_factory=list)
 
     def summary(self) -> str:
         text = f"added {len(self.added)} recording(s)"
         if self.already_present:
-            text += f", {len(self.already_present)} already in the project"
+            text += f", {self.already_present} already in the project"
         if self.skipped:
             text += f", skipped {len(self.skipped)} unreadable file(s)"
         if self.warned:
             text += f", {len(self.warned)} with warnings"
         return text
+
+
+def _walk(
+    inputs: Iterable[str | Path],
+) -> tuple[list[tuple[str, Path | None]], list[tuple[Path, str]]]:
+    """``walk_inputs`` as path text: found files are under the folder's resolved path, so the
+    text is already the resolved path unless the file is a link (resolved for comparing only)."""
+    from model.audio.discovery import scan_audio_files
+    from model.audio.opening import missing_cause
+
+    seen: set[str] = set()
+    files: list[tuple[str, Path | None]] = []
+    missing: list[tuple[Path, str]] = []
+    for item in inputs:
+        given = Path(item)
+        if not given.exists():
+            missing.append((given, missing_cause(given)))
+            continue
+        if not given.is_dir():
+            key = str(given.resolve())
+            if key not in seen:
+                seen.add(key)
+                files.append((str(given), None))
+            continue
+        root = given.resolve()
+        for text, link in scan_audio_files(root):
+            key = os.path.realpath(text) if link else text
+            if key not in seen:
+                seen.add(key)
+                files.append((text, root))
+    return files, missing
 
 
 def walk_inputs(
@@ -42,23 +74,8 @@ def walk_inputs(
     """Audio files named or found (recursively) under the inputs, each once, with the folder it
     was found under (None when named: then it is tried whatever its extension); plus the inputs
     that do not exist. Shared by adding to a project and by batch runs."""
-    from model.audio import find_audio_files
-    from model.audio.opening import missing_cause
-
-    seen: set[Path] = set()
-    files: list[tuple[Path, Path | None]] = []
-    missing: list[tuple[Path, str]] = []
-    for item in inputs:
-        given = Path(item)
-        if not given.exists():
-            missing.append((given, missing_cause(given)))
-            continue
-        root = given.resolve() if given.is_dir() else None
-        for path in find_audio_files([given]) if root is not None else [given]:
-            if path.resolve() not in seen:
-                seen.add(path.resolve())
-                files.append((path, root))
-    return files, missing
+    files, missing = _walk(inputs)
+    return [(Path(text), root) for text, root in files], missing
 
 
 def expand_inputs(inputs: Iterable[str | Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
@@ -70,19 +87,31 @@ def expand_inputs(inputs: Iterable[str | Path]) -> tuple[list[Path], list[tuple[
 def add_audio_job(
     reporter: Reporter, project_path: str | Path, inputs: list[str | Path]
 ) -> IngestResult:
-    """Probes each file and adds it; runs in a worker (own SQLite connection) or inline."""
+    """Probes each new file and adds it; runs in a worker (own SQLite connection) or inline.
+
+    Adding a card again must be cheap at 100,000 recordings: files already in the project are
+    recognised by their path text (no ``Path``, no ``resolve`` each) and progress is reported
+    for every new file but only now and then for known ones.
+    """
     from model.audio import probe
     from model.project import Project
 
-    files, missing = expand_inputs(inputs)
+    files, missing = _walk(inputs)
     result = IngestResult(skipped=list(missing))
     with Project.open(project_path) as project:
-        known = {rec.path.resolve() for rec in project.recordings()}
-        for index, path in enumerate(files):
-            reporter.update(index, len(files), path.name)
-            if path.resolve() in known:
-                result.already_present.append(path)
+        known = project.recording_path_texts()
+        for index, (text, _root) in enumerate(files):
+            if text in known:
+                result.already_present += 1
+                if index % 1000 == 0:
+                    reporter.update(index, len(files), os.path.basename(text))
                 continue
+            path = Path(text)
+            resolved = str(path.resolve())
+            if resolved in known:
+                result.already_present += 1
+                continue
+            reporter.update(index, len(files), path.name)
             try:
                 info = probe(path)
                 project.add_recording(path, info=info)
@@ -94,7 +123,7 @@ def add_audio_job(
             except SonotagError as exc:
                 result.skipped.append((path, str(exc)))
                 continue
-            known.add(path.resolve())
+            known.add(resolved)
             result.added.append(path)
         reporter.update(len(files), len(files), result.summary())
     return result

@@ -10,8 +10,10 @@ from model.audio.info import AUDIO_EXTENSIONS
 
 
 def _is_audio_name(name: str) -> bool:
-    # "._x.WAV" are macOS resource forks that land on SD cards; they are not audio.
-    return not name.startswith(".") and os.path.splitext(name)[1].lower() in AUDIO_EXTENSIONS
+    # "._x.WAV" are macOS resource forks that land on SD cards; they are not audio. (The same
+    # test as ``os.path.splitext`` for names not starting with a dot, at a third of the cost.)
+    dot = name.rfind(".")
+    return dot > 0 and name[0] != "." and name[dot:].lower() in AUDIO_EXTENSIONS
 
 
 def find_audio_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -24,7 +26,31 @@ def find_audio_files(paths: Iterable[str | Path]) -> list[Path]:
         if not path.is_dir():
             found.add(path)
             continue
-        for root, dirs, files in os.walk(path):
-            dirs[:] = [d for d in dirs if not d.startswith(".")]
-            found.update(Path(root, name) for name in files if _is_audio_name(name))
+        found.update(Path(text) for text, _link in scan_audio_files(path))
     return sorted(found, key=lambda p: (str(p).lower(), str(p)))
+
+
+def scan_audio_files(folder: str | os.PathLike[str]) -> list[tuple[str, bool]]:
+    """Audio files below ``folder`` as (path text, whether it is a symbolic link), sorted like
+    ``find_audio_files``: text, not ``Path``, because a season's card holds 100,000 files and a
+    ``Path`` costs microseconds each. Same rules as ``os.walk``: hidden folders and links to
+    folders are not entered, unreadable folders are passed over."""
+    found: list[tuple[str, bool]] = []
+    stack = [os.fspath(folder)]
+    while stack:
+        try:
+            with os.scandir(stack.pop()) as entries:
+                for entry in entries:
+                    try:
+                        is_dir = entry.is_dir()
+                        if is_dir and not entry.name.startswith(".") and not entry.is_symlink():
+                            stack.append(entry.path)
+                        elif not is_dir and _is_audio_name(entry.name):
+                            found.append((entry.path, entry.is_symlink()))
+                    except OSError:
+                        continue
+        except OSError:
+            continue
+    found.sort()  # ties of the case-blind order below stay in this (exact) order
+    found.sort(key=lambda item: item[0].lower())
+    return found
