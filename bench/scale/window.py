@@ -74,7 +74,7 @@ def rows(codes: list[Code], settings: Settings) -> list[Row]:
     return out
 
 
-def _wait(app: Any, done: list[bool], limit: float = 600.0) -> None:
+def _wait(qapp: Any, done: list[bool], limit: float = 600.0) -> None:
     deadline = time.perf_counter() + limit
     while not done and time.perf_counter() < deadline:
         qapp.processEvents()
