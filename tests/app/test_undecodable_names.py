@@ -53,8 +53,8 @@ def test_the_name_is_shown_and_the_clip_labelled(qtbot, prefs, recording, tmp_pa
     assert window.jobs.wait_all(30_000)
     qtbot.waitUntil(lambda: window.recording is not None, timeout=10_000)
     assert window.recording.path == recording
-    table = window.panel.recordings_table
-    shown = [table.item(row, 0).text() for row in range(table.rowCount())]
+    rows = window.panel.recordings_table.model()
+    shown = [rows.index(row, 0).data() for row in range(rows.rowCount())]
     assert shown == [f"caf{REPLACEMENT}_{REPLACEMENT}.wav"]
     window.panel.add_class("great tit", "#4e79a7")
     window.snap_action.trigger()
