@@ -39,6 +39,7 @@ from app.batch_progress import (
 from app.context import AppContext
 from app.dialogs import report_error
 from app.jobs import Job
+from model.annotations.dialect import SUFFIXES
 from model.batch import ERRORS_FILE
 from model.errors import SonotagError
 
@@ -47,9 +48,9 @@ if TYPE_CHECKING:
 
 TARGET = "model.batch:batch_predict_job"
 FORMAT_CHOICES = (
-    ("csv", "CSV table (.csv)"),
-    ("raven", "Raven selection table (.selections.txt)"),
-    ("audacity", "Audacity labels (.labels.txt)"),
+    ("csv", f"CSV table ({SUFFIXES['csv']})"),
+    ("raven", f"Raven selection table ({SUFFIXES['raven']})"),
+    ("audacity", f"Audacity labels ({SUFFIXES['audacity']})"),
 )
 MODEL_FILTER = "Sonotag models (*.sonotag-model);;All files (*)"
 

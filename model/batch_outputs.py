@@ -12,13 +12,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from model.annotations.dialect import SUFFIXES
 from model.errors import SonotagError
 from model.pathtext import TABLE_ERRORS
 
 if TYPE_CHECKING:
     from model.batch import BatchFile, BatchState
 
-FORMATS = {"csv": ".csv", "raven": ".selections.txt", "audacity": ".labels.txt"}
+FORMATS = {fmt: SUFFIXES[fmt] for fmt in ("csv", "raven", "audacity")}
 STATE_FILE = "sonotag-batch.jsonl"
 ERRORS_FILE = "errors.csv"
 
@@ -75,39 +76,33 @@ def write_detections(
     scores: Any,
     bundle: Any,
     threshold: float,
+    sample_rate: float | None = None,
 ) -> int:
-    """One row per (window, class) scoring at least ``threshold``, written atomically;
-    returns the row count. A file with no detection still gets its (empty) table, so
-    "scored, nothing found" differs from "not scored"."""
-    from model.annotations.audacity import write_audacity
-    from model.annotations.csv_table import write_csv_table
-    from model.annotations.raven import write_raven
-    from model.annotations.records import Annotation
+    """One row per (window, class) scoring at least ``threshold``, in the dialect the project
+    exporter writes too (``model.annotations.dialect``), written atomically; returns the row
+    count. A file with no detection still gets its (empty) table, so "scored, nothing found"
+    differs from "not scored"."""
+    from model.annotations.dialect import band_for, detection_rows, write_table
 
-    settings = bundle.clip_settings
-    rows = []
-    for i, start in enumerate(starts):
-        for k, name in enumerate(bundle.class_names):
-            score = float(scores[i, k])
-            if score >= threshold:
-                rows.append(
-                    Annotation(
-                        file=audio.resolve() if fmt == "csv" else None,
-                        start=float(start),
-                        end=float(start) + settings.clip_seconds,
-                        low_hz=settings.fmin,
-                        high_hz=settings.fmax,
-                        label=name,
-                        score=round(score, 4),
-                    )
-                )
+    if sample_rate is None:
+        from model.audio import probe
+
+        sample_rate = probe(audio).sample_rate
+    names, declared = bundle.class_names, bundle.info.detection_band_hz
+    band = band_for(sample_rate, declared)
+    rows = detection_rows(
+        audio.resolve(),
+        starts,
+        scores,
+        names,
+        [threshold] * len(names),
+        bundle.clip_settings.clip_seconds,
+        band,
+        merge=False,
+    )
     target.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "raven":
-        atomic_write(target, lambda part: write_raven(part, rows, label_column="Species"))
-    elif fmt == "audacity":
-        atomic_write(target, lambda part: write_audacity(part, rows, frequencies=False))
-    else:
-        atomic_write(target, lambda part: write_csv_table(part, rows))
+    flag = declared is not None
+    atomic_write(target, lambda part: write_table(part, fmt, rows, scored=True, declared_band=flag))
     return len(rows)
 
 

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from app import file_dialogs
 from app.dialogs import confirm, report_exception
+from model.annotations.dialect import SUFFIXES
 from model.annotations.exporter import export_labels, export_predictions
 from model.errors import SonotagError
 from model.project.records import LabelState
@@ -45,8 +46,8 @@ EXPORT_FORMATS: dict[str, str] = {
     "audacity": "Audacity labels",
     "csv": "CSV table",
 }
-#: Endings of the files the exporter writes per recording (Raven's own table naming).
-PER_RECORDING_SUFFIX = {"raven": ".Table.1.selections.txt", "audacity": ".txt", "csv": ".csv"}
+#: Endings of the files the exporter writes per recording (the dialect's, as Raven names them).
+PER_RECORDING_SUFFIX = SUFFIXES
 _ONE_TABLE_SUFFIX = {"raven": ".selections.txt", "csv": ".csv"}
 _SHOWN_FILES = 12
 

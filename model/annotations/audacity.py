@@ -18,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from model.annotations.records import Annotation, broken, optional_number, parse_number
-from model.annotations.tables import clean_text, read_text, write_lines
+from model.annotations.tables import one_line, read_text, write_lines
 
 
 def read_audacity(path: str | Path) -> list[Annotation]:
@@ -66,9 +66,10 @@ def write_audacity(
     path: str | Path, annotations: Sequence[Annotation], *, frequencies: bool = True
 ) -> None:
     """Writes a label track, sorted by time; a band line follows each label that has a band."""
+    path = Path(path)
     lines: list[str] = []
     for a in sorted(annotations, key=lambda a: (a.start, a.end)):
-        lines.append(f"{a.start:.6f}\t{a.end:.6f}\t{clean_text(a.label)}")
+        lines.append(f"{a.start:.6f}\t{a.end:.6f}\t{one_line(path, a.label)}")
         if frequencies and a.has_band:
             lines.append(f"\\\t{a.low_hz:.6f}\t{a.high_hz:.6f}")
-    write_lines(Path(path), lines)
+    write_lines(path, lines)

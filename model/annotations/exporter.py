@@ -1,29 +1,35 @@
 """Exporting a project's labels, or its model's detections, as Raven, Audacity or CSV files.
 
-Labels are two-second clips, written one row per clip and class. Predictions are written where
-a class's score reaches its threshold; with ``merge_adjacent`` a run of overlapping or touching
-windows above threshold becomes one row (scored by its best window), as a person would draw it.
+Labels are clips, written one row per clip and class. Predictions are written where a class's
+score reaches its threshold; with ``merge_adjacent`` a run of overlapping or touching windows
+above threshold becomes one row (scored by its best window), as a person would draw it.
 
-``per_recording=True`` writes one file per recording into the folder ``out`` (named after the
-recording: ``x.Table.1.selections.txt`` as Raven names its tables, ``x.txt``, ``x.csv``);
-``False`` writes one file ``out``: a multi-file Raven table or a CSV with a file column.
-Audacity label tracks hold one recording each, so they are always written per recording.
-Raven rows get the full band (0 Hz to half the sample rate) since clips have no band of their
-own; Audacity files then have no frequency lines.
+``per_recording=True`` writes one file per recording into the folder ``out``, named as
+``model.annotations.dialect`` names them (``x.Table.1.selections.txt`` as Raven does,
+``x.labels.txt``, ``x.csv``); ``False`` writes one file ``out``: a multi-file Raven table or a
+CSV with a file column. Audacity label tracks hold one recording each, so they are always
+written per recording. Columns, band (0 Hz to Nyquist unless the model declares its own) and
+names are the dialect's, shared with ``sonotag predict``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from model.annotations.audacity import write_audacity
-from model.annotations.csv_table import write_csv_table
-from model.annotations.raven import write_raven
+from model.annotations.dialect import (
+    FORMATS,
+    SUFFIXES,
+    band_for,
+    detection_rows,
+    detection_spans,
+    with_band,
+    write_table,
+)
 from model.annotations.records import Annotation
 from model.errors import AnnotationFormatError, ProjectError
 from model.project.records import LabelState, ModelRecord, Recording
@@ -32,8 +38,7 @@ if TYPE_CHECKING:
     from model.project import Project
 
 Format = Literal["raven", "audacity", "csv"]
-FORMATS: tuple[str, ...] = ("raven", "audacity", "csv")
-_SUFFIX = {"raven": ".Table.1.selections.txt", "audacity": ".txt", "csv": ".csv"}
+__all__ = ["FORMATS", "detections", "export_labels", "export_predictions"]
 
 
 def export_labels(
@@ -64,7 +69,9 @@ def export_labels(
             )
         )
     chosen = [r for r in recordings.values() if r.id in by_recording]
-    return _write(out, fmt, chosen, by_recording, per_recording)
+    for rec in chosen:
+        by_recording[rec.id] = with_band(by_recording[rec.id], band_for(rec.sample_rate))
+    return _write(out, fmt, chosen, by_recording, per_recording, False, False)
 
 
 def export_predictions(
@@ -85,6 +92,7 @@ def export_predictions(
     """
     model = _model(project, model_id)
     clip = model.clip_seconds
+    declared = declared_band(model.manifest)
     names = {c.id: c.name for c in project.classes()}
     by_recording: dict[int, list[Annotation]] = {}
     chosen: list[Recording] = []
@@ -93,30 +101,27 @@ def export_predictions(
         if len(class_ids) == 0:
             continue
         chosen.append(rec)
-        rows: list[Annotation] = []
-        for j, class_id in enumerate(class_ids):
-            name = names.get(class_id, f"class {class_id}")
-            limit = _threshold_for(threshold, name)
-            for start, end, score in detections(starts, scores[:, j], limit, clip, merge_adjacent):
-                rows.append(Annotation(rec.path, start, end, label=name, score=score))
-        by_recording[rec.id] = rows
-    return _write(out, fmt, chosen, by_recording, per_recording)
+        labels = [names.get(c, f"class {c}") for c in class_ids]
+        limits = [_threshold_for(threshold, name) for name in labels]
+        band = band_for(rec.sample_rate, declared)
+        by_recording[rec.id] = detection_rows(
+            rec.path, starts, scores, labels, limits, clip, band, merge=merge_adjacent
+        )
+    declared_flag = declared is not None
+    return _write(out, fmt, chosen, by_recording, per_recording, True, declared_flag)
+
+
+def declared_band(manifest: Mapping[str, Any]) -> tuple[float, float] | None:
+    """The band a model says its detections lie in (``detection_band_hz``), if any."""
+    band = manifest.get("detection_band_hz")
+    return (float(band[0]), float(band[1])) if band else None
 
 
 def detections(
     starts: np.ndarray, scores: np.ndarray, threshold: float, clip: float, merge: bool
 ) -> list[tuple[float, float, float]]:
-    """(start, end, best score) of windows scoring at least ``threshold``, merged if asked."""
-    out: list[tuple[float, float, float]] = []
-    for i in np.flatnonzero(scores >= threshold):
-        start, score = float(starts[i]), float(scores[i])
-        end = start + clip
-        if merge and out and start <= out[-1][1] + 1e-6:
-            s0, e0, best = out[-1]
-            out[-1] = (s0, max(e0, end), max(best, score))
-        else:
-            out.append((start, end, score))
-    return out
+    """(start, end, best score) of windows at or above ``threshold`` (see the dialect)."""
+    return detection_spans(starts, scores, threshold, clip, merge)
 
 
 def _threshold_for(threshold: float | Mapping[str, float], name: str) -> float:
@@ -138,33 +143,34 @@ def _write(
     recordings: Sequence[Recording],
     rows: Mapping[int, list[Annotation]],
     per_recording: bool,
+    scored: bool,
+    declared_band: bool,
 ) -> list[Path]:
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r} (expected one of {', '.join(FORMATS)})")
     out = Path(out)
     if not per_recording and fmt != "audacity":
-        everything = [a for rec in recordings for a in _ready(fmt, rec, rows[rec.id])]
-        if fmt == "raven":
-            durations = {rec.path: rec.duration for rec in recordings}
-            write_raven(out, everything, file_durations=durations)
-        else:
-            write_csv_table(out, everything)
+        everything = [a for rec in recordings for a in _ready(fmt, rows[rec.id])]
+        durations = {rec.path: rec.duration for rec in recordings} if fmt == "raven" else None
+        write_table(
+            out, fmt, everything, scored=scored, declared_band=declared_band,
+            file_durations=durations,
+        )  # fmt: skip
         return [out]
     if out.exists() and not out.is_dir():
         raise AnnotationFormatError(out, "is a file; one file per recording needs a folder")
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for rec, name in zip(recordings, _file_names(recordings), strict=True):
-        target = out / (name + _SUFFIX[fmt])
-        _WRITERS[fmt](target, _ready(fmt, rec, rows[rec.id]))
+        target = out / (name + SUFFIXES[fmt])
+        ready = _ready(fmt, rows[rec.id])
+        write_table(target, fmt, ready, scored=scored, declared_band=declared_band)
         written.append(target)
     return written
 
 
-def _ready(fmt: str, rec: Recording, rows: list[Annotation]) -> list[Annotation]:
-    """Format-specific touches: Raven gets the full band; Audacity shows the state in the text."""
-    if fmt == "raven":
-        return [replace(a, low_hz=0.0, high_hz=rec.sample_rate / 2) for a in rows]
+def _ready(fmt: str, rows: list[Annotation]) -> list[Annotation]:
+    """Audacity has no state column, so a label's state goes into its text."""
     if fmt == "audacity":
         return [replace(a, label=f"{a.label} ({a.state})") if a.state else a for a in rows]
     return rows
@@ -180,10 +186,3 @@ def _file_names(recordings: Sequence[Recording]) -> list[str]:
         s if counts[s.lower()] == 1 else f"{s}_{r.id}"
         for s, r in zip(stems, recordings, strict=True)
     ]
-
-
-_WRITERS: dict[str, Callable[[Path, list[Annotation]], None]] = {
-    "raven": write_raven,
-    "audacity": write_audacity,
-    "csv": write_csv_table,
-}

@@ -11,6 +11,9 @@ needs frequency columns, and rejects the whole table for one bad cell; this read
 row (bad ones marked) and places multi-file rows by their own file and offset. The tests check
 that crowsetta reads back what ``write_raven`` writes.
 
+Sonotag writes one dialect (``write_raven``), for labels and detections, from the GUI and the
+command line alike; ``model.annotations.dialect`` decides band and file names.
+
 Raven lists a selection once per view (``Spectrogram 1``, ``Waveform 1``) when a table is saved
 with several views open; such repeats (same ``Selection`` number) are read once.
 """
@@ -47,7 +50,9 @@ LABEL_COLUMNS = (
     "Sound Type",
     "ID",
 )
-SCORE_COLUMNS = ("Confidence", "Score", "Probability")
+SCORE_COLUMNS = ("Score", "Confidence", "Probability")
+#: What Sonotag writes: Raven Pro names its default annotation column "Annotation".
+LABEL_COLUMN, SCORE = "Annotation", "Score"
 
 
 def read_raven(path: str | Path, *, label_column: str | None = None) -> list[Annotation]:
@@ -134,25 +139,29 @@ def write_raven(
     path: str | Path,
     annotations: Sequence[Annotation],
     *,
-    label_column: str = "Annotation",
+    label_column: str = LABEL_COLUMN,
+    scores: bool | None = None,
+    states: bool | None = None,
     file_durations: Mapping[Path, float] | None = None,
 ) -> None:
     """Writes a selection table; with ``file_durations`` a multi-file table over those files.
 
-    For a multi-file table the files are laid end to end in the order of ``file_durations``
-    (the order Raven must open them in), so ``Begin Time (s)`` is the file's start on that
-    timeline plus the offset inside it. Unknown frequencies are left blank, so pass a band
-    (e.g. 0 to half the sample rate) if the table is meant for Raven itself.
+    The columns do not depend on the rows (an empty table of a file with no detections has
+    the same header as a full one, so tables can be stacked): the seven Raven columns, then
+    ``Begin Path, File Offset (s), Begin File`` (blank for rows naming no file), the class
+    column, then ``Score`` when ``scores`` and ``State`` when ``states`` (None: when any row
+    has one). For a multi-file table the files are laid end to end in the order of
+    ``file_durations`` (the order Raven must open them in), so ``Begin Time (s)`` is the file's
+    start on that timeline plus the offset inside it. Unknown frequencies are left blank, so
+    give rows a band (``model.annotations.dialect`` gives 0 to Nyquist) for Raven itself.
     """
     path = Path(path)
     timeline = _timeline(annotations, file_durations)
-    with_files = bool(annotations) and all(a.file is not None for a in annotations)
-    with_score = any(a.score is not None for a in annotations)
-    with_state = any(a.state for a in annotations)
+    scores = any(a.score is not None for a in annotations) if scores is None else scores
+    states = any(a.state for a in annotations) if states is None else states
     header = ["Selection", "View", "Channel", BEGIN, END, LOW, HIGH]
-    header += [BEGIN_PATH, FILE_OFFSET, BEGIN_FILE] if with_files else []
-    header += [label_column] + (["Confidence"] if with_score else [])
-    header += ["State"] if with_state else []
+    header += [BEGIN_PATH, FILE_OFFSET, BEGIN_FILE, label_column]
+    header += ([SCORE] if scores else []) + (["State"] if states else [])
     ordered = sorted(annotations, key=lambda a: (timeline.get(a.file, 0.0) + a.start, a.end))
     rows = []
     for number, a in enumerate(ordered, start=1):
@@ -160,12 +169,13 @@ def write_raven(
         row = [str(number), "Spectrogram 1", "1"]
         row += [format_number(shift + a.start), format_number(shift + a.end)]
         row += [_hz(a.low_hz), _hz(a.high_hz)]
-        if with_files:
-            assert a.file is not None
+        if a.file is None:
+            row += ["", format_number(a.start), ""]
+        else:
             row += [str(a.file), format_number(a.start), a.file.name]
         row.append(a.label)
-        row += [_score(a.score)] if with_score else []
-        row += [a.state or ""] if with_state else []
+        row += [_score(a.score)] if scores else []
+        row += [a.state or ""] if states else []
         rows.append(row)
     write_rows(path, header, rows, "\t")
 

@@ -22,7 +22,7 @@ from xml.etree import ElementTree
 from xml.sax.saxutils import quoteattr
 
 from model.annotations.records import Annotation, broken, file_path, format_number, optional_number
-from model.annotations.tables import clean_text, write_lines
+from model.annotations.tables import write_lines
 from model.errors import AnnotationFormatError
 
 
@@ -130,7 +130,7 @@ def write_sonic_visualiser(
 
 
 def _point_xml(a: Annotation, frame: int, duration: int, boxes: bool) -> str:
-    label = quoteattr(clean_text(a.label))
+    label = quoteattr(a.label)  # XML escapes tabs and line breaks: nothing to change
     if boxes:
         assert a.low_hz is not None and a.high_hz is not None
         extent = format_number(a.high_hz - a.low_hz, 3)

@@ -103,9 +103,17 @@ def cell(cells: Sequence[str], index: int | None) -> str:
     return cells[index].strip()
 
 
-def clean_text(text: str) -> str:
-    """A label made safe for a one-line cell: tabs and line breaks become spaces."""
-    return " ".join(text.replace("\t", " ").splitlines()).strip()
+def one_line(path: Path, text: str) -> str:
+    """``text`` for an unquoted one-line cell (Raven, Audacity); a tab or line break in it
+    would split the row, so it is refused rather than quietly changed: class names cannot hold
+    them (``model.class_names``), so this is a file path or an older project's name."""
+    if "\t" in text or "\n" in text or "\r" in text:
+        raise AnnotationFormatError(
+            path,
+            f"cannot be written: {text!r} contains a tab or line break, which this table "
+            "format cannot hold (rename the class or file)",
+        )
+    return text
 
 
 def write_rows(
@@ -114,10 +122,11 @@ def write_rows(
     """Writes a table as UTF-8 with '\\n' line ends; failures become AnnotationFormatError.
 
     Tab-separated tables are written unquoted, as Raven writes them (Raven does not read CSV
-    quoting), so cells are cleaned of tabs and line breaks first.
+    quoting), so a cell holding a tab or line break is refused (``one_line``).
     """
     if delimiter == "\t":
-        write_lines(path, ["\t".join(clean_text(c) for c in r) for r in [header, *rows]])
+        lines = ["\t".join(one_line(path, c) for c in r) for r in [header, *rows]]
+        write_lines(path, lines)
         return
     try:
         with path.open("w", encoding="utf-8", errors=TABLE_ERRORS, newline="") as fh:

@@ -120,6 +120,16 @@ class Manifest(_Part):
     training: dict[str, Any] = Field(default_factory=dict)
     versions: dict[str, StrictStr] = Field(default_factory=dict)
     created: StrictStr | None = None
+    #: The band (Hz) a model's detections lie in, if it declares one; tables then give rows
+    #: this band instead of 0 to Nyquist (``model.annotations.dialect``).
+    detection_band_hz: tuple[float, float] | None = None
+
+    @field_validator("detection_band_hz")
+    @classmethod
+    def _band(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
+        if value is not None and not (0 <= value[0] < value[1] < float("inf")):
+            raise ValueError(f"must be [low, high] with 0 <= low < high, got {list(value)}")
+        return value
 
     @field_validator("classes")
     @classmethod

@@ -64,7 +64,7 @@ def test_birdnet_label_track_carries_the_confidence(tmp_path):
 def _sample() -> list[Annotation]:
     return [
         Annotation(None, 4.0, 6.0, 1500.0, 9000.5, "Storm petrel"),
-        Annotation(None, 0.25, 1.75, 200.0, 3000.0, "noise\twith tab"),
+        Annotation(None, 0.25, 1.75, 200.0, 3000.0, "noise, wind"),
     ]
 
 
@@ -73,7 +73,7 @@ def test_written_track_with_bands_is_read_back_by_crowsetta_aud_bbox(tmp_path):
     write_audacity(path, _sample())
     boxes = crowsetta.formats.bbox.AudBBox.from_file(path).to_bbox()
     assert [(b.onset, b.offset, b.low_freq, b.high_freq, b.label) for b in boxes] == [
-        (0.25, 1.75, 200.0, 3000.0, "noise with tab"),
+        (0.25, 1.75, 200.0, 3000.0, "noise, wind"),
         (4.0, 6.0, 1500.0, 9000.5, "Storm petrel"),
     ]
     assert [(a.start, a.end, a.low_hz, a.high_hz) for a in read_audacity(path)] == [
@@ -86,6 +86,6 @@ def test_written_track_without_bands_is_read_back_by_crowsetta_aud_seq(tmp_path)
     path = tmp_path / "out.txt"
     write_audacity(path, _sample(), frequencies=False)
     seq = crowsetta.formats.seq.AudSeq.from_file(path)
-    assert list(seq.labels) == ["noise with tab", "Storm petrel"]
+    assert list(seq.labels) == ["noise, wind", "Storm petrel"]
     np.testing.assert_allclose(seq.start_times, [0.25, 4.0])
     np.testing.assert_allclose(seq.end_times, [1.75, 6.0])

@@ -90,7 +90,7 @@ def test_audacity_tracks_one_per_recording(labelled, tmp_path):
     files = export_labels(
         project, tmp_path / "aud", "audacity", per_recording=False, states=(PRESENT, ABSENT)
     )
-    assert [f.name for f in files] == ["20210502_040000.txt", "XC46092.txt"]
+    assert [f.name for f in files] == ["20210502_040000.labels.txt", "XC46092.labels.txt"]
     seq = crowsetta.formats.seq.AudSeq.from_file(files[0])
     assert list(seq.labels) == [
         "Great tit (present)",

@@ -104,7 +104,7 @@ def test_written_table_is_read_back_by_crowsetta(tmp_path):
         (3.25, 4.5, 2500.0, 7000.0, "Parus major"),
     ]
     assert list(raven.df["Selection"]) == [1, 2]
-    assert list(raven.df["Confidence"]) == pytest.approx([0.42, 0.91])
+    assert list(raven.df["Score"]) == pytest.approx([0.42, 0.91])
     # And by our own reader, unchanged.
     assert read_raven(path) == [
         Annotation(None, 0.5, 1.0, 100.0, 11025.0, "Erithacus rubecula", 0.42, row=2),
