@@ -100,7 +100,7 @@ class BatchDialog(QDialog):
         self.hop.setSingleStep(0.5)
         self.hop.setValue(1.0)
         self.hop.setSuffix(" s")
-        self.hop.setToolTip("Step between the starts of the two-second windows that are scored")
+        self.hop.setToolTip("Step between the starts of the windows that are scored")
         self.format = QComboBox()
         for key, text in FORMAT_CHOICES:
             self.format.addItem(text, key)

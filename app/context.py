@@ -22,6 +22,7 @@ from model.errors import SonotagError
 from model.jobs import JobFunction
 
 if TYPE_CHECKING:
+    from model.clips.geometry import ClipGeometry
     from model.project import Project, Recording, UndoStack
 
 
@@ -33,6 +34,7 @@ class AppContext(QObject):
     models_changed = Signal()  # a model was added/removed/activated
     error = Signal(str, str)  # message naming file + cause, detail (shown in the error dialog)
     status = Signal(str)  # a short status-bar message
+    geometry_changed = Signal(object)  # the project's ClipGeometry (clip length, hop)
 
     def __init__(self, jobs: JobRunner | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -99,6 +101,21 @@ class AppContext(QObject):
             self._unsubscribe = self.undo_stack.subscribe(self.labels_changed.emit)
         self.project_changed.emit(project)
         self.recording_changed.emit(None)
+
+    def geometry(self) -> ClipGeometry:
+        """Clip length and hop of the open project (defaults with none open)."""
+        from model.clips.geometry import ClipGeometry, geometry_of
+
+        return geometry_of(self.project) if self.project is not None else ClipGeometry()
+
+    def set_hop(self, hop_seconds: float) -> None:
+        """Stores the project's hop (the grid clips snap to and windows are scored on)."""
+        from model.clips.geometry import set_hop
+
+        if self.project is None or self.project.read_only:
+            return
+        if abs(self.geometry().hop_seconds - hop_seconds) > 1e-9:
+            self.geometry_changed.emit(set_hop(self.project, hop_seconds))
 
     def set_recording(self, recording: Recording | None) -> None:
         self.recording = recording

@@ -97,6 +97,7 @@ class MainWindow(QMainWindow):
         self.lanes = LabelLanes(self.spectrogram, self.prefs.label_lanes)
         connect_lanes(self.labelling, self.overlay, self.lanes)
         self.labelling.set_snap(self.prefs.snap_to_grid)
+        self.context.geometry_changed.connect(self.labelling.selection.set_geometry)
         self.labelling.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.labelling.error.connect(lambda title, msg: dialogs.report_error(self, title, msg))
         centre = QWidget(self)
@@ -160,7 +161,7 @@ class MainWindow(QMainWindow):
 
         view_menu = bar.addMenu("&View")
         view_menu.addAction(self.dock.toggleViewAction())
-        self.snap_action = self._add(view_menu, "&Snap clips to a 1-second grid", self._set_snap)
+        self.snap_action = self._add(view_menu, "&Snap clips to the scored windows", self._set_snap)
         self.snap_action.setCheckable(True)
         self.snap_action.setChecked(self.prefs.snap_to_grid)
         add_lanes_menu(view_menu, self.lanes, self.prefs)

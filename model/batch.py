@@ -34,6 +34,8 @@ from model.batch_outputs import assign_outputs as assign_outputs
 from model.batch_outputs import atomic_write as atomic_write
 from model.batch_outputs import write_detections as write_detections
 from model.batch_outputs import write_errors as write_errors
+from model.clips.geometry import DEFAULT_CLIP_SECONDS
+from model.clips.settings import ClipSettings
 from model.errors import SonotagError
 from model.jobs import Cancelled, Reporter
 
@@ -219,7 +221,7 @@ def batch_predict_job(
     except OSError as exc:
         raise SonotagError(out, f"cannot create the output folder ({exc.strerror})") from None
     key = run_key(model_path, hop, fmt, threshold)
-    clip_seconds = float(manifest["clip_settings"].get("clip_seconds", 2.0))
+    clip_seconds = ClipSettings.from_dict(manifest["clip_settings"]).clip_seconds  # validated
     run = _Run(reporter, BatchState(out), key, out, model_path, hop, fmt, threshold)
     run.clip_seconds, run.allow_download = clip_seconds, allow_download
     run.total, run.failed = len(files), list(missing)
@@ -256,7 +258,7 @@ class _Run:
     hop: float
     fmt: str
     threshold: float
-    clip_seconds: float = 2.0
+    clip_seconds: float = DEFAULT_CLIP_SECONDS
     allow_download: bool = True
     total: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
+from model.clips.geometry import ClipGeometry
 from model.errors import ProjectError
 from model.project.commands import SetLabel, UndoStack
 from model.project.records import Label, LabelState, ModelRecord, to_ms
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
     from model.jobs import Reporter
     from model.project.store import Project
 
-DEFAULT_CLIP_SECONDS = 2.0
 REVIEW_NOTE = "review"
 
 
@@ -111,7 +111,7 @@ class ReviewQueue(Sequence[ReviewItem]):
 
 def clip_seconds_of(model: ModelRecord | None) -> float:
     """The window length the model scored with (its manifest's clip settings)."""
-    return DEFAULT_CLIP_SECONDS if model is None else model.clip_seconds
+    return ClipGeometry().clip_seconds if model is None else model.clip_seconds
 
 
 def resolve_model(project: Project, model_id: int | None) -> ModelRecord:

@@ -45,8 +45,8 @@ from app.annotations.sources import (
     Preview,
     Source,
     build_preview,
-    clip_seconds_of,
     default_recording,
+    geometry_for_import,
     make_source,
     rate_mismatch,
     recording_names,
@@ -89,7 +89,8 @@ class ImportDialog(QDialog):
             (la.recording_id, to_ms(la.start), to_ms(la.end), names.get(la.class_id, ""))
             for la in self.project.labels()
         }
-        self._clip_seconds = clip_seconds_of(self.project)
+        self._geometry = geometry_for_import(self.project)
+        self._clip_seconds = self._geometry.clip_seconds
         self._timer = QTimer(self, singleShot=True, interval=_DEBOUNCE_MS)
         self._timer.timeout.connect(self.refresh_preview)
 
@@ -163,7 +164,7 @@ class ImportDialog(QDialog):
         self.overlap_spin.setToolTip("Of the shorter of annotation and clip.")
         self.grid_spin = QDoubleSpinBox(box, decimals=2, singleStep=0.5, suffix=" s")
         self.grid_spin.setRange(0.05, self._clip_seconds)
-        self.grid_spin.setValue(min(1.0, self._clip_seconds))
+        self.grid_spin.setValue(min(self._geometry.hop_seconds, self._clip_seconds))
         self.rule_label = QLabel(box, wordWrap=True)
         form.addRow("Minimum overlap:", self.overlap_spin)
         form.addRow("Clips start every:", self.grid_spin)

@@ -18,6 +18,12 @@ from typing import TYPE_CHECKING
 from model.annotations.formats import READERS, SINGLE_FILE, detect_format, read_annotations
 from model.annotations.importer import ImportPlan, RecordingIndex, plan_import
 from model.annotations.records import Annotation
+from model.clips.geometry import (
+    DEFAULT_CLIP_SECONDS,
+    DEFAULT_HOP_SECONDS,
+    ClipGeometry,
+    geometry_of,
+)
 from model.errors import AnnotationFormatError, SonotagError
 from model.project.records import LabelState, Recording
 
@@ -56,8 +62,8 @@ class ImportRule:
     """The clip rule's parameters and the per-row options, as the dialog's widgets hold them."""
 
     min_overlap: float = 0.5
-    grid: float = 1.0
-    clip_seconds: float = 2.0
+    grid: float = DEFAULT_HOP_SECONDS
+    clip_seconds: float = DEFAULT_CLIP_SECONDS
     default_label: str = ""
     min_score: float | None = None
     frames_at_recording_rate: bool = False
@@ -243,14 +249,13 @@ def rule_text(rule: ImportRule) -> str:
     )
 
 
-def clip_seconds_of(project: Project) -> float:
-    """The project's clip length (models may use other than 2 s); 2 s if it never set one."""
-    from model.ml.features import clip_settings_of
-
+def geometry_for_import(project: Project) -> ClipGeometry:
+    """The project's clip length and hop (``ClipGeometry``), the defaults if its stored clip
+    settings cannot be read: imported labels then land on the windows the model scores."""
     try:
-        return float(clip_settings_of(project).clip_seconds)
+        return geometry_of(project)
     except (ValueError, TypeError, KeyError):
-        return 2.0
+        return ClipGeometry()
 
 
 def recording_names(recordings: list[Recording]) -> list[str]:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from app.labelling.controller import LabellingController
 from app.labelling.overlay import LabelOverlay
-from app.labelling.selection import CLIP_SECONDS, GRID_SECONDS, Clip, ClipSelection, clip_at
+from app.labelling.selection import Clip, ClipSelection, clip_at
 
 __all__ = [
-    "CLIP_SECONDS",
-    "GRID_SECONDS",
     "Clip",
     "ClipSelection",
     "LabelOverlay",

@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, Signal
 
 from app.labelling.overlay import LabelOverlay
 from app.labelling.selection import Clip, ClipSelection
+from model.clips.geometry import ClipGeometry, geometry_of
 from model.errors import ProjectError
 from model.project import (
     CommandGroup,
@@ -61,6 +62,7 @@ class LabellingController(QObject):
         self._unsubscribe = undo.subscribe(self.refresh) if undo is not None else (lambda: None)
         self.last_label = None
         self.recording = None
+        self.selection.set_geometry(geometry_of(project) if project else ClipGeometry())
         self.selection.set_recording_duration(0.0)
         self.refresh()
         classes = list(self._classes.values())

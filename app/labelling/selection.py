@@ -1,19 +1,19 @@
-"""Which two-second clip is selected, and how clicks and arrow keys move it.
+"""Which clip is selected, and how clicks and arrow keys move it.
 
 The selection is a span of the current recording, not a label: a clip can be selected with no
 label yet, and it can carry several labels (one per class). Times are kept on a millisecond grid,
-like the database, so a clip selected here matches the labels stored for it exactly.
+like the database, so a clip selected here matches the labels stored for it exactly. Clip length
+and grid are the project's ``ClipGeometry``, the one the model's windows are laid by, so a
+snapped clip is always a scored window (the last one included).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
-CLIP_SECONDS = 2.0
-GRID_SECONDS = 1.0
+from model.clips.geometry import ClipGeometry
 
 
 @dataclass(frozen=True)
@@ -34,21 +34,20 @@ def clip_at(
     t: float,
     duration: float,
     *,
-    clip: float = CLIP_SECONDS,
+    geometry: ClipGeometry = ClipGeometry(),
     snap: bool = False,
-    grid: float = GRID_SECONDS,
 ) -> Clip:
-    """The clip centred on ``t``, kept inside the recording; with ``snap`` its start lies on
-    the grid, so clips made by different clicks line up and match the model's windows."""
+    """The clip centred on ``t``; with ``snap`` the window of ``geometry`` nearest to it (so
+    clips made by different clicks line up with the model's windows), else kept inside the
+    recording."""
+    clip = geometry.clip_seconds
     if duration <= clip:
         return Clip(0.0, _ms(max(duration, 0.0)))
     start = t - clip / 2
     if snap:
-        start = math.floor(start / grid + 0.5) * grid
-        last = math.floor((duration - clip) / grid + 1e-9) * grid
+        start = geometry.snap(start, duration)
     else:
-        last = duration - clip
-    start = min(max(start, 0.0), last)
+        start = min(max(start, 0.0), duration - clip)
     return Clip(_ms(start), _ms(start + clip))
 
 
@@ -61,8 +60,7 @@ class ClipSelection(QObject):
         super().__init__(parent)
         self.duration = 0.0
         self.snap = False
-        self.clip_seconds = CLIP_SECONDS
-        self.grid_seconds = GRID_SECONDS
+        self.geometry = ClipGeometry()
         self._clip: Clip | None = None
 
     @property
@@ -70,9 +68,19 @@ class ClipSelection(QObject):
         return self._clip
 
     @property
+    def clip_seconds(self) -> float:
+        return self.geometry.clip_seconds
+
+    @property
     def step(self) -> float:
-        """Arrow keys move by one clip, or by one grid cell when snapping."""
-        return self.grid_seconds if self.snap else self.clip_seconds
+        """Arrow keys move by one clip, or by one hop (the next window) when snapping."""
+        return self.geometry.hop_seconds if self.snap else self.geometry.clip_seconds
+
+    def set_geometry(self, geometry: ClipGeometry) -> None:
+        """The project's clip length and hop; the selection is dropped if its length changes."""
+        if geometry != self.geometry:
+            self.geometry = geometry
+            self.clear()
 
     def set_recording_duration(self, duration: float) -> None:
         self.duration = max(0.0, float(duration))
@@ -86,9 +94,7 @@ class ClipSelection(QObject):
     def select_at(self, t: float) -> Clip | None:
         if self.duration <= 0:
             return None
-        clip = clip_at(
-            t, self.duration, clip=self.clip_seconds, snap=self.snap, grid=self.grid_seconds
-        )
+        clip = clip_at(t, self.duration, geometry=self.geometry, snap=self.snap)
         self._set(clip)
         return clip
 
@@ -105,7 +111,10 @@ class ClipSelection(QObject):
             return self.select_at(self.clip_seconds / 2)
         length = self._clip.end - self._clip.start
         start = self._clip.start + steps * self.step
-        start = min(max(start, 0.0), max(self.duration - length, 0.0))
+        if self.snap and abs(length - self.clip_seconds) < 1e-6:
+            start = self.geometry.snap(start, self.duration)  # the last window may run past
+        else:
+            start = min(max(start, 0.0), max(self.duration - length, 0.0))
         self._set(Clip(_ms(start), _ms(start + length)))
         return self._clip
 

@@ -132,7 +132,10 @@ class ModelsPanel(QWidget):
         self.hop.setDecimals(1)
         self.hop.setSuffix(" s hop")
         self.hop.setValue(predictor.hop if predictor is not None else 1.0)
-        self.hop.setToolTip("Step between the starts of the two-second windows that are scored")
+        self.hop.setToolTip(
+            "Step between the starts of the windows that are scored; clips snap to the same "
+            "grid (saved in the project)"
+        )
         self.score_shown = QPushButton("Score shown recording")
         self.score_all = QPushButton("Score all recordings")
         self.cancel_scoring = QPushButton("Stop scoring")
@@ -165,8 +168,16 @@ class ModelsPanel(QWidget):
             predictor.busy_changed.connect(self.cancel_scoring.setEnabled)
             predictor.message.connect(self.scoring_label.setText)
         context.project_changed.connect(lambda _p: self.refresh())
+        context.project_changed.connect(lambda _p: self._show_hop())
+        context.geometry_changed.connect(lambda _g: self._show_hop())
         context.models_changed.connect(self.refresh)
         self.refresh()
+
+    def _show_hop(self) -> None:
+        """The project's hop, without writing it back."""
+        self.hop.blockSignals(True)
+        self.hop.setValue(self.context.geometry().hop_seconds)
+        self.hop.blockSignals(False)
 
     def refresh(self) -> None:
         project = self.context.project

@@ -21,7 +21,6 @@ from model.errors import SonotagError
 from model.jobs import Progress
 
 TARGET = "model.ml.predict:predict_job"
-DEFAULT_HOP_S = 1.0
 
 
 class PredictController(QObject):
@@ -32,7 +31,6 @@ class PredictController(QObject):
     def __init__(self, context: AppContext, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.context = context
-        self.hop = DEFAULT_HOP_S
         self.auto_score_visible = True
         self._running_model: int | None = None
         # The queue mode of the job pattern: one scoring job at a time, requests wait.
@@ -45,6 +43,15 @@ class PredictController(QObject):
     @property
     def job(self) -> Job | None:
         return self.queue.job
+
+    @property
+    def hop(self) -> float:
+        """The project's hop: windows are scored where clips snap (``ClipGeometry``)."""
+        return self.context.geometry().hop_seconds
+
+    @hop.setter
+    def hop(self, seconds: float) -> None:
+        self.context.set_hop(seconds)
 
     @property
     def busy(self) -> bool:

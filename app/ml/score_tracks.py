@@ -26,6 +26,7 @@ from app.context import AppContext
 from app.ml.detection_bands import DetectionBands
 from app.ml.detections import Detection, detections
 from app.ml.threshold_controls import ThresholdControls, ThresholdLine
+from model.clips.geometry import ClipGeometry
 from model.errors import SonotagError
 from model.project.records import LabelClass, ModelRecord
 
@@ -100,7 +101,7 @@ class ScoreTracks(QObject):
         self.starts = np.zeros(0)
         self.scores = np.zeros((0, 0), np.float32)
         self.class_ids: list[int] = []  # columns of ``scores``
-        self.clip_seconds = 2.0
+        self.clip_seconds = ClipGeometry().clip_seconds
         self._classes: dict[int, LabelClass] = {}
         self._lanes: list[int] = []  # class ids in lane order (top first)
         self._thresholds: dict[int, float] = {}
@@ -185,7 +186,11 @@ class ScoreTracks(QObject):
                         message = f"Model “{self.model.name}” has not scored this recording yet."
             except SonotagError as exc:
                 self.context.error.emit(str(exc), "")
-        self.clip_seconds = self.model.clip_seconds if self.model is not None else 2.0
+        self.clip_seconds = (
+            self.model.clip_seconds
+            if self.model is not None
+            else self.context.geometry().clip_seconds
+        )
         untrained = bool(self.model and self.model.manifest.get("untrained_backbone"))
         self.warning = (
             f"⚠ UNTRAINED backbone: scores for testing only (model “{self.model.name}”)"

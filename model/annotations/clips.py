@@ -3,8 +3,9 @@
 Sonotag labels fixed-length clips, while Raven, Audacity and the other tools mark free spans.
 An imported span is turned into clip labels by one rule:
 
-1. Candidate clips start on a grid: 0 s, 1 s, 2 s, ... (the grid step is 1 s by default) and
-   last the clip length (2 s). They are the windows the classifier scores: the last one may run
+1. Candidate clips start on a grid: 0 s, 1 s, 2 s, ... (the project's hop, 1 s by default) and
+   last the clip length (2 s by default). They are the windows the classifier scores
+   (``ClipGeometry``, the same rule as selection and scoring): the last one may run
    past the end of the recording (it is padded with silence) so the end is always covered, and
    a recording shorter than one clip has the single clip that starts at 0 s.
 2. The span is first cut to the recording (a span running past the end keeps its inside part).
@@ -25,11 +26,17 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
+from model.clips.geometry import DEFAULT_CLIP_SECONDS, DEFAULT_HOP_SECONDS
+
 #: Slack for float rounding: spans and clips are compared to well under a millisecond.
 _EPS = 1e-6
 
 
-def clip_starts(duration: float, clip_seconds: float = 2.0, grid: float = 1.0) -> list[float]:
+def clip_starts(
+    duration: float,
+    clip_seconds: float = DEFAULT_CLIP_SECONDS,
+    grid: float = DEFAULT_HOP_SECONDS,
+) -> list[float]:
     """Start times of the candidate clips of a recording (rule 1), rounded to the millisecond."""
     _check(clip_seconds, grid)
     return [round(k * grid, 3) for k in range(_last_index(duration, clip_seconds, grid) + 1)]
@@ -40,8 +47,8 @@ def clips_for_span(
     end: float,
     duration: float,
     *,
-    clip_seconds: float = 2.0,
-    grid: float = 1.0,
+    clip_seconds: float = DEFAULT_CLIP_SECONDS,
+    grid: float = DEFAULT_HOP_SECONDS,
     min_overlap: float = 0.5,
 ) -> list[tuple[float, float]]:
     """The (start, end) of each clip the span labels under the rule above; [] if none."""

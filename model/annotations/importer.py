@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from model.annotations.clips import clips_for_span
 from model.annotations.records import Annotation, path_parts
 from model.class_names import class_name_problem
+from model.clips.geometry import geometry_of
 from model.project.records import LabelState, Recording
 
 if TYPE_CHECKING:
@@ -103,8 +104,8 @@ def plan_import(
     annotations: Sequence[Annotation],
     *,
     min_overlap: float = 0.5,
-    clip_seconds: float = 2.0,
-    grid: float = 1.0,
+    clip_seconds: float | None = None,
+    grid: float | None = None,
     recording_for: RecordingFor = None,
     default_label: str | None = None,
     min_score: float | None = None,
@@ -115,7 +116,11 @@ def plan_import(
     annotation; by default the annotation's file is matched against the project's recordings.
     ``default_label`` names the class of rows without a name (Sonic Visualiser boxes often have
     none). Rows scoring below ``min_score`` (BirdNET confidence) are listed, not imported.
+    Clip length and grid default to the project's ``ClipGeometry`` (the model's windows).
     """
+    geometry = geometry_of(project)
+    clip_seconds = geometry.clip_seconds if clip_seconds is None else clip_seconds
+    grid = geometry.hop_seconds if grid is None else grid
     if not 0.0 < min_overlap <= 1.0:
         raise ValueError(f"min_overlap must be in (0, 1], got {min_overlap}")
     index = RecordingIndex(project.recordings()) if recording_for is None else None

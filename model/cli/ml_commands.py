@@ -49,9 +49,9 @@ def register(commands: Any) -> None:
     train.add_argument(
         "--hop",
         type=float,
-        default=1.0,
+        default=None,
         metavar="S",
-        help="window hop for re-scoring the project's recordings (1.0 s)",
+        help="window hop for re-scoring the project's recordings (default: the project's hop)",
     )
     train.add_argument("--no-score", action="store_true", help="do not re-score recordings")
     train.add_argument("--offline", action="store_true", help="never download weights")

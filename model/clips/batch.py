@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from model.audio.reader import resample_span, resampling_margin
+from model.clips.geometry import DEFAULT_CLIP_SECONDS, DEFAULT_HOP_SECONDS, ClipGeometry
 from model.clips.image import clip_image
 from model.clips.settings import ClipSettings
 
@@ -34,13 +35,11 @@ REPORT_EVERY = 16
 BatchCallback = Callable[[np.ndarray, np.ndarray], None]
 
 
-def window_starts(duration: float, clip_seconds: float = 2.0, hop: float = 1.0) -> np.ndarray:
-    """Start times (s) of the windows that tile a recording: 0, hop, 2*hop, ...
-
-    Stops at the first window that reaches the end, so the end is always covered (the last
-    window may run past it and is then padded with silence) without adding windows that would be
-    mostly padding. A recording shorter than one clip gives ``[0.0]``.
-    """
+def window_starts(
+    duration: float, clip_seconds: float = DEFAULT_CLIP_SECONDS, hop: float = DEFAULT_HOP_SECONDS
+) -> np.ndarray:
+    """Start times (s) of the windows that tile a recording: ``ClipGeometry.starts``, the one
+    rule selection, review and scoring share (the last window is the first to reach the end)."""
     for name, value in (("duration", duration), ("clip_seconds", clip_seconds), ("hop", hop)):
         if not math.isfinite(value):
             raise ValueError(f"{name} must be a finite number, got {value!r}")
@@ -48,10 +47,7 @@ def window_starts(duration: float, clip_seconds: float = 2.0, hop: float = 1.0) 
         raise ValueError(f"duration must not be negative, got {duration}")
     if clip_seconds <= 0 or hop <= 0:
         raise ValueError(f"clip_seconds and hop must be positive, got {clip_seconds} and {hop}")
-    # Tolerance: 10.0 s tiled by 2-s clips every 1 s ends at start 8.0, even if float error
-    # makes (10 - 2) / 1 a hair above 8.
-    last = max(0, math.ceil((duration - clip_seconds) / hop - 1e-9))
-    return np.arange(last + 1, dtype=np.float64) * hop
+    return ClipGeometry(clip_seconds, hop).starts(duration)
 
 
 def clip_images(

@@ -1,4 +1,4 @@
-"""Scoring recordings: two-second windows with a configurable hop, one score per class each.
+"""Scoring recordings: clip-long windows with a configurable hop, one score per class each.
 
 Inside a project the windows' backbone features come from the feature cache (so a new head
 re-scores an hour of audio in well under a second) and the scores are stored in the project.
@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from model.clips import window_starts
+from model.clips.geometry import DEFAULT_HOP_SECONDS, geometry_of
 from model.errors import ProjectError
 from model.jobs import Reporter
 from model.ml.backbones import Backbone, from_manifest
@@ -23,7 +24,7 @@ from model.ml.features import FeatureSource, clip_settings_of
 from model.ml.head import predict_scores
 from model.project.records import Recording
 
-DEFAULT_HOP = 1.0
+DEFAULT_HOP = DEFAULT_HOP_SECONDS  # outside projects (``sonotag predict``)
 SCORE_WINDOWS = 4096  # windows whose features are in memory at once while scoring
 IMAGE_WINDOWS = 256  # clip images in memory at once (fine-tuned models)
 
@@ -280,7 +281,7 @@ def predict_job(
     project_path: str,
     model_id: int | None = None,
     recording_ids: Sequence[int] | None = None,
-    hop: float = DEFAULT_HOP,
+    hop: float | None = None,
     allow_download: bool = True,
 ) -> dict[str, Any]:
     """Job: score recordings of a project with one of its models (the active one by default),
@@ -293,6 +294,7 @@ def predict_job(
 
     project = Project.open(project_path)
     try:
+        hop = geometry_of(project).hop_seconds if hop is None else hop
         record = project.model(model_id) if model_id is not None else project.active_model()
         if record is None:
             raise ProjectError(project.path, "has no trained model yet; train one first")

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from model.clips.geometry import geometry_of
 from model.errors import ModelBundleError, ProjectError
 from model.jobs import Reporter
 from model.ml import backbones
@@ -138,7 +139,7 @@ def train_job(
     untrained_backbone: bool = False,
     name: str | None = None,
     out: str | None = None,
-    hop: float = 1.0,
+    hop: float | None = None,
     score: bool = True,
     allow_download: bool = True,
     precision: str | None = None,
@@ -242,7 +243,8 @@ def train_job(
         if out:
             shutil.copyfile(bundle_path, out)
         lap("save_s")
-        scoring = _score(project, bundle_path, manifest, final, chosen, recordings, hop,
+        scoring = _score(project, bundle_path, manifest, final, chosen, recordings,
+                         geometry_of(project).hop_seconds if hop is None else hop,
                          reporter, source, record.id) if score else None  # fmt: skip
         if scoring is not None:
             lap("scoring_s")

@@ -6,6 +6,7 @@ snapshot that changed under them would make undo restore the wrong state.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -83,14 +84,17 @@ class ModelRecord:
 
     @property
     def clip_seconds(self) -> float:
-        """The window length the model scored with (its manifest's clip settings); 2 s for a
-        manifest that does not say, since every window drawn from its scores depends on it."""
+        """The window length the model scored with (its manifest's clip settings); the
+        default clip length for a manifest that does not say, since every window drawn from
+        its scores depends on it."""
+        from model.clips.geometry import DEFAULT_CLIP_SECONDS
+
         settings = self.manifest.get("clip_settings") or {}
         try:
-            value = float(settings.get("clip_seconds", 2.0))
+            value = float(settings.get("clip_seconds", DEFAULT_CLIP_SECONDS))
         except (TypeError, ValueError):
-            return 2.0
-        return value if value > 0 else 2.0
+            return DEFAULT_CLIP_SECONDS
+        return value if math.isfinite(value) and value > 0 else DEFAULT_CLIP_SECONDS
 
 
 def now_utc() -> datetime:

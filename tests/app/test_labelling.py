@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
 from app.labelling.selection import Clip, ClipSelection, clip_at
+from model.clips import ClipGeometry, window_starts
 from tests.app.conftest import click_at, stored_labels
 
 # The demo's first recording (great tit, 60 s) has no labels between 3 and 9 s.
@@ -23,7 +25,35 @@ def test_clip_is_centred_on_the_click_and_kept_inside_the_recording() -> None:
 def test_snapping_puts_clip_starts_on_whole_seconds() -> None:
     assert clip_at(10.3, 60.0, snap=True) == Clip(9.0, 11.0)
     assert clip_at(10.6, 60.0, snap=True) == Clip(10.0, 12.0)
-    assert clip_at(59.9, 59.5, snap=True) == Clip(57.0, 59.0)  # last whole-second clip that fits
+    # The last window the model scores (it runs past the end, padded) can be selected too.
+    assert clip_at(59.9, 59.5, snap=True) == Clip(58.0, 60.0)
+
+
+@pytest.mark.parametrize("duration", [2.0, 5.5, 7.25, 59.5, 60.0, 3601.7])
+@pytest.mark.parametrize(("clip", "hop"), [(2.0, 1.0), (3.0, 0.5), (2.0, 0.3), (5.0, 5.0)])
+def test_every_snapped_clip_is_a_scored_window_and_every_window_can_be_snapped(
+    duration: float, clip: float, hop: float
+) -> None:
+    geometry = ClipGeometry(clip, hop)
+    windows = [round(s, 3) for s in window_starts(duration, clip, hop)]
+    snapped = {
+        clip_at(t, duration, geometry=geometry, snap=True).start
+        for t in np.arange(0.0, duration + 1.0, 0.05)
+    }
+    if duration > clip:
+        assert snapped == set(windows)
+    for start in windows:  # a click on a window's centre selects that very window
+        found = clip_at(start + clip / 2, duration, geometry=geometry, snap=True)
+        assert duration <= clip or found == Clip(start, round(start + clip, 3))
+
+
+def test_arrow_keys_reach_the_last_scored_window_when_snapping(qtbot) -> None:
+    selection = ClipSelection()
+    selection.set_geometry(ClipGeometry(2.0, 1.0))
+    selection.set_recording_duration(5.5)
+    selection.snap = True
+    selection.select_at(1.0)
+    assert selection.move(10) == Clip(4.0, 6.0)  # window_starts(5.5) ends with 4.0
 
 
 def test_selection_moves_by_a_clip_or_by_the_grid_and_stops_at_the_ends(qtbot) -> None:
@@ -158,3 +188,20 @@ def test_label_menu_names_the_classes_on_their_keys(window) -> None:
     assert "Great tit: present" in texts and "Noise: absent" in texts
     assert window.label_actions.present["1"].shortcut().toString() == "1"
     assert window.label_actions.absent["1"].shortcut().toString() == "Shift+1"
+
+
+def test_the_models_panel_hop_is_the_snap_grid_and_is_kept_in_the_project(qtbot, window) -> None:
+    from model.clips import geometry_of
+    from model.project import Project
+
+    models = window.panels.ml.models
+    window.labelling.set_snap(True)
+    models.hop.setValue(0.5)  # as if typed into the Models panel
+    assert window.panels.ml.predictor.hop == 0.5
+    click_at(qtbot, window, FREE_T + 0.3)  # a 2-s clip from 4.3 s: the nearest window is 4.5
+    clip = window.labelling.selection.clip
+    assert clip is not None and (clip.start, clip.end) == (4.5, 6.5)
+    path = window.context.project.path
+    window.close_project()
+    with Project.open(path, read_only=True) as project:
+        assert geometry_of(project).hop_seconds == 0.5
