@@ -7,7 +7,7 @@ the PNG and CSV a user saves are exactly the tables shown.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,28 +29,16 @@ from PySide6.QtWidgets import (
 from app import file_dialogs
 from app.context import AppContext
 from app.review_panel import colour_icon
+from app.zone_picker import ZoneCombo
 from model.activity import Activity, activity_job, export_csv, export_detections_csv, export_png
 from model.errors import SonotagError
 from model.pathtext import display
+from model.project.clock import ACTIVITY_ZONE_META, filename_zone_name
 
 REFRESH_DELAY_MS = 250  # let a spin box settle before re-reading every score
 _NO_EFFORT_BRUSH = (128, 128, 128, 45)
 MIN_PLOTS_PX = 180
 _TEXT = "#333333"  # pyqtgraph's default grey is faint on the white background
-
-
-def zone_choices() -> list[tuple[str, tzinfo | None]]:
-    """Fixed offsets rather than named zones: they need no time-zone database (Windows has
-    none without an extra package) and phenology tables are often kept in standard time."""
-    local = datetime.now().astimezone().tzinfo
-    choices: list[tuple[str, tzinfo | None]] = [("As recorded", None)]
-    if local is not None:
-        choices.append((f"This computer ({datetime.now().astimezone():UTC%z})", local))
-    choices.append(("UTC", UTC))
-    for hours in range(-12, 15):
-        if hours:
-            choices.append((f"UTC{hours:+03d}:00", timezone(timedelta(hours=hours))))
-    return choices
 
 
 class ActivityPanel(QDockWidget):
@@ -80,10 +68,11 @@ class ActivityPanel(QDockWidget):
         self.threshold.setSingleStep(0.05)
         self.threshold.setValue(0.5)
         self.threshold.setToolTip("A run of windows scoring at least this much is one detection")
-        self.zone_combo = QComboBox()
-        for text, zone in zone_choices():
-            self.zone_combo.addItem(text, zone)
-        self.zone_combo.setToolTip("Time zone of the hour-of-day and date axes")
+        self.zone_combo = ZoneCombo(parent=self)
+        self.zone_combo.setToolTip(
+            "Time zone of the hour-of-day and date axes; a named zone follows daylight saving "
+            "(type to search, e.g. London)"
+        )
         self.per_hour = QCheckBox("Per recorded hour")
         self.per_hour.setToolTip("Divide by the hours recorded in each bin (uneven effort)")
         for label, widget in (
@@ -135,13 +124,14 @@ class ActivityPanel(QDockWidget):
         self.class_combo.currentIndexChanged.connect(self._redraw)
         self.per_hour.toggled.connect(self._redraw)
         self.threshold.valueChanged.connect(self.schedule_refresh)
-        self.zone_combo.currentIndexChanged.connect(self.schedule_refresh)
+        self.zone_combo.currentIndexChanged.connect(self._zone_chosen)
         self.png_button.clicked.connect(lambda: self.export_png())
         self.csv_button.clicked.connect(lambda: self.export_csv())
         context.project_changed.connect(self._on_project_changed)
         context.predictions_changed.connect(self.schedule_refresh)
         context.models_changed.connect(self.schedule_refresh)
         context.labels_changed.connect(self._refresh_classes)
+        context.clock_changed.connect(self.schedule_refresh)
         self._on_project_changed(context.project)
 
     # ----------------------------------------------------------------- computing
@@ -151,8 +141,28 @@ class ActivityPanel(QDockWidget):
         self._job = None
         self._pending = False
         self.activity = None
+        self._show_zone()
         self._refresh_classes()
         self._redraw()
+        self.schedule_refresh()
+
+    def _show_zone(self) -> None:
+        """The zone this project's plots were last binned in; else the zone its file names are
+        in when that is a named one, else as recorded."""
+        project = self.context.project
+        name = project.get_meta(ACTIVITY_ZONE_META) if project is not None else None
+        if name is None and project is not None:
+            name = filename_zone_name(project)
+            name = name if "/" in name else None
+        self.zone_combo.blockSignals(True)
+        if not (name and self.zone_combo.set_zone_name(name)):
+            self.zone_combo.setCurrentIndex(0)
+        self.zone_combo.blockSignals(False)
+
+    def _zone_chosen(self, *_args: object) -> None:
+        project = self.context.project
+        if project is not None and not project.read_only:
+            project.set_meta(ACTIVITY_ZONE_META, self.zone_combo.zone_name())
         self.schedule_refresh()
 
     def _refresh_classes(self) -> None:

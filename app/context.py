@@ -35,6 +35,7 @@ class AppContext(QObject):
     error = Signal(str, str)  # message naming file + cause, detail (shown in the error dialog)
     status = Signal(str)  # a short status-bar message
     geometry_changed = Signal(object)  # the project's ClipGeometry (clip length, hop)
+    clock_changed = Signal()  # recordings were dated again (the zone of file names changed)
 
     def __init__(self, jobs: JobRunner | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)

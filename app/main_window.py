@@ -39,6 +39,7 @@ from app.playback import PlaybackController, Playhead
 from app.project_panel import ProjectPanel
 from app.settings import Preferences
 from app.spectrogram import SpectrogramControls, SpectrogramView
+from app.zone_picker import ask_filename_zone
 from model.errors import AudioError, ProjectError
 from model.ingest import IngestResult
 from model.pathtext import display, recover
@@ -98,6 +99,7 @@ class MainWindow(QMainWindow):
         connect_lanes(self.labelling, self.overlay, self.lanes)
         self.labelling.set_snap(self.prefs.snap_to_grid)
         self.context.geometry_changed.connect(self.labelling.selection.set_geometry)
+        self.context.clock_changed.connect(self._on_clock_changed)
         self.labelling.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.labelling.error.connect(lambda title, msg: dialogs.report_error(self, title, msg))
         centre = QWidget(self)
@@ -153,6 +155,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._add(file_menu, "&Add recordings…", self.ask_add_recordings, "Ctrl+Shift+A")
         self._add(file_menu, "Add &folder…", self.ask_add_folder, "Ctrl+Shift+F")
+        self._add(file_menu, "Time &zone of file names…", lambda: ask_filename_zone(self))
         file_menu.addSeparator()
 
         edit_menu = bar.addMenu("&Edit")
@@ -323,6 +326,12 @@ class MainWindow(QMainWindow):
         text = f"⚠ {display(recording.path.name)}: {warning}"
         label.setToolTip(text)
         label.setText(label.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, 500))
+
+    def _on_clock_changed(self) -> None:
+        """Start times changed: the list and the time axis show them again."""
+        self.panel.refresh()
+        if self.recording is not None:
+            self.show_recording(self.recording.id)
 
     def _on_edit(self) -> None:
         """After any label edit, undo or redo: the touched rows' counts, and the classes."""

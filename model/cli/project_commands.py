@@ -14,7 +14,7 @@ from model.pathtext import display
 
 
 def register(commands: Any) -> None:
-    project = commands.add_parser("project", help="create a project or add recordings to it")
+    project = commands.add_parser("project", help="create a project, add recordings, set its time zone")
     actions = project.add_subparsers(dest="action", metavar="ACTION", required=True)
 
     new = actions.add_parser("new", help="create a project, optionally with recordings")
@@ -31,6 +31,10 @@ def register(commands: Any) -> None:
     add.add_argument("project", type=Path, metavar="P.sonotag")
     add.add_argument("inputs", nargs="+", type=Path, metavar="AUDIO_OR_DIR")
     add.set_defaults(func=run_add)
+
+    from model.cli import clock_command
+
+    clock_command.register(actions)
 
 
 def _check_suffix(path: Path) -> None:

@@ -97,7 +97,9 @@ class Project(ProjectHandle, AnnotationsMixin, ResultsMixin, ListingMixin):
                 info = probe(absolute)
             if fingerprint is None:
                 fingerprint = content_fingerprint(absolute)
-        start = getattr(info, "start_time", None)
+        from model.project.clock import project_start_time
+
+        start = project_start_time(info, self)  # a file name's time in the project's zone
         with self.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO recordings(path, fingerprint, sample_rate, channels, frames, "

@@ -9,7 +9,7 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 
-from app.activity_panel import ActivityPanel, zone_choices
+from app.activity_panel import ActivityPanel
 from app.context import AppContext
 from model.project import Project
 from tests.model.test_activity import make_phenology_project, make_small_project
@@ -103,9 +103,8 @@ def test_no_model_and_time_zones(qtbot, context: AppContext, tmp_path: Path) -> 
         assert not panel.png_button.isEnabled() and not panel.csv_button.isEnabled()
     with make_small_project(tmp_path) as project:
         set_project(qtbot, context, panel, project)
-        minus_four = [text for text, _ in zone_choices()].index("UTC-04:00")
         with qtbot.waitSignal(panel.summarised, timeout=10_000):
-            panel.zone_combo.setCurrentIndex(minus_four)
+            assert panel.zone_combo.set_zone_name("UTC-04:00")
         wren = panel.activity.by_hour[0]
         assert {h: int(n) for h, n in enumerate(wren) if n} == {0: 1, 1: 2, 19: 1, 20: 1}
         assert panel.hour_plot.getAxis("bottom").labelText == "hour of day (UTC-04:00)"
@@ -134,3 +133,23 @@ def test_plots_stay_hidden_until_there_is_something_to_plot(
         assert panel.plots.height() >= 180
     context.set_project(None)
     assert panel.plots.isHidden()
+
+
+def test_a_named_zone_is_offered_and_kept_with_the_project(
+    qtbot, context: AppContext, tmp_path: Path
+) -> None:
+    from tests.model.test_activity import make_dst_project
+
+    panel = open_panel(qtbot, context)
+    with make_dst_project(tmp_path) as project:
+        set_project(qtbot, context, panel, project)
+        with qtbot.waitSignal(panel.summarised, timeout=10_000):
+            assert panel.zone_combo.set_zone_name("europe/london")  # any spelling
+        hours = {h: int(n) for h, n in enumerate(panel.activity.by_hour[0]) if n}
+        assert hours == {5: 1, 6: 1}  # BST in June, GMT in December
+        assert panel.hour_plot.getAxis("bottom").labelText == "hour of day (Europe/London)"
+        context.set_project(None)
+        assert panel.zone_combo.zone_name() == "As recorded"
+        with qtbot.waitSignal(panel.summarised, timeout=10_000):
+            context.set_project(project)
+        assert panel.zone_combo.zone_name() == "Europe/London"

@@ -180,3 +180,35 @@ def test_png_export(tmp_path: Path, output_dir: Path) -> None:
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
     rate_png = export_png(activity, tmp_path / "rate.png", per_hour=True)
     assert rate_png.stat().st_size > 20_000
+
+
+def make_dst_project(folder: Path) -> Project:
+    """A dawn call at 05:00 UTC in June and in December, in recordings dated from UTC names."""
+    project = Project.create(folder / "dst.sonotag")
+    owl = project.add_class("owl")
+    model = project.add_model("m", folder / "m", {"clip_settings": {"clip_seconds": 2.0}}, {})
+    for name, start in (
+        ("20240615_040000", datetime(2024, 6, 15, 4, tzinfo=UTC)),
+        ("20241215_040000", datetime(2024, 12, 15, 4, tzinfo=UTC)),
+    ):
+        rec = project.add_recording(folder / f"{name}.wav", Info(2 * HOUR, start), f"fp-{name}")
+        n = int(2 * HOUR) - 1
+        column = _scores(n, {3600: 0.9})  # one hour in: 05:00 UTC
+        project.put_predictions(model.id, rec.id, np.arange(n, dtype=float), [owl.id],
+                                column[:, None])  # fmt: skip
+    return project
+
+
+def test_a_named_zone_bins_with_daylight_saving(tmp_path: Path) -> None:
+    from zoneinfo import ZoneInfo
+
+    with make_dst_project(tmp_path) as project:
+        london = summarise_activity(project, zone=ZoneInfo("Europe/London"))
+        assert {h: int(n) for h, n in enumerate(london.by_hour[0]) if n} == {5: 1, 6: 1}
+        assert london.zone == "Europe/London"
+        # Each recording's effort falls in its own local hours: 05-07 BST, 04-06 GMT.
+        assert {h: e for h, e in enumerate(london.hour_effort) if e} == {
+            4: HOUR, 5: 2 * HOUR, 6: HOUR
+        }
+        fixed = summarise_activity(project, zone=timezone(timedelta(hours=1)))
+        assert {h: int(n) for h, n in enumerate(fixed.by_hour[0]) if n} == {6: 2}

@@ -24,7 +24,8 @@ def test_every_real_recording_probes_and_reads(real_data) -> None:
 def test_audiomoth_recording_has_its_start_time(real_data) -> None:
     info = probe(real_data / "pykanto-raw" / "AM" / "20210502_040000.WAV")
     assert info.start_time == datetime(2021, 5, 2, 4, 0, 0, tzinfo=UTC)
-    assert info.start_time_source == "audiomoth-filename"
+    # Its comment says "(UTC)": a clue that states its zone comes before the file name's.
+    assert info.start_time_source == "audiomoth-comment"
     assert (info.sample_rate, info.channels) == (48000, 1)
 
 
