@@ -14,7 +14,7 @@ from model.pathtext import display
 
 
 def register(commands: Any) -> None:
-    project = commands.add_parser("project", help="create a project, add recordings, set its time zone")
+    project = commands.add_parser("project", help="create a project, add recordings, set its zone")
     actions = project.add_subparsers(dest="action", metavar="ACTION", required=True)
 
     new = actions.add_parser("new", help="create a project, optionally with recordings")
