@@ -190,3 +190,15 @@ def test_key_dialog_moves_or_swaps_a_taken_key_in_one_undo_step(window, monkeypa
     assert keys() == {"Great tit": "1", "Bengalese finch": "2", "Noise": "3", "Storm petrel": None}
     window.redo_edit()
     assert keys()["Noise"] == "2" and keys()["Bengalese finch"] == "3"
+
+
+def test_class_names_that_would_break_a_table_are_refused_in_the_gui(window, errors) -> None:
+    names = [c.name for c in window.project.classes()]
+    assert window.panel.add_class("great\ttit") is None  # pasted from a spreadsheet
+    item = window.panel.class_tree.topLevelItem(2)
+    item.setText(0, "Wind\nnoise")  # an edit in the list
+    titles = [title for title, _ in errors]
+    assert titles == ["Could not add the class", "Could not rename the class"]
+    assert "contains a tab" in errors[0][1] and "contains a line break" in errors[1][1]
+    assert [c.name for c in window.project.classes()] == names
+    assert window.panel.class_tree.topLevelItem(2).text(0) == "Noise"  # the list shows it back
