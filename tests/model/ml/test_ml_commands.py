@@ -51,7 +51,7 @@ def test_train_command_on_an_unlabelled_project_fails_cleanly(
 @pytest.mark.parametrize(
     ("fmt", "suffix", "header"),
     [
-        ("raven", ".selections.txt", "Selection\tView\tChannel\tBegin Time (s)"),
+        ("raven", ".Table.1.selections.txt", "Selection\tView\tChannel\tBegin Time (s)"),
         ("audacity", ".labels.txt", None),
         ("csv", ".csv", "file,start_s,end_s"),
     ],
