@@ -96,6 +96,11 @@ BAD_FIELDS = [
     ("label_counts.owl.present", -3, "'label_counts.owl.present'"),
     ("versions.sonotag", 1, "'versions.sonotag'"),
     ("created", "yesterday", "'created'"),
+    ("detection_band_hz", [8000.0, 2000.0], "0 <= low < high"),
+    ("detection_band_hz", [-1.0, 2000.0], "0 <= low < high"),
+    ("detection_band_hz", [0.0, math.inf], "0 <= low < high"),
+    ("detection_band_hz", "2-8 kHz", "'detection_band_hz'"),
+    ("detection_band_hz", [2000.0], "'detection_band_hz.1' is missing"),
 ]
 
 
