@@ -167,7 +167,9 @@ def build_queue(
     clip = clip_seconds_of(model)
     labels_by_rec: dict[int, list[Label]] = {}
     if only_unlabelled:
-        for label in project.labels(class_id=class_id):
+        from model.annotations.box_rule import training_labels
+
+        for label in training_labels(project, class_id=class_id, clip_seconds=clip):
             labels_by_rec.setdefault(label.recording_id, []).append(label)
     rec_ids = project.scored_recordings(model.id)
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []

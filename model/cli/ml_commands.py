@@ -161,8 +161,8 @@ def check_trainable(project_path: Path) -> None:
     with Project.open(project_path, read_only=True) as project:
         if not project.classes():
             raise SonotagError(project_path, "has no classes yet: add classes and label clips")
-        if not project.labels():
-            raise SonotagError(project_path, "has no labelled clips yet: label some first")
+        if not project.labels() and not project.boxes():
+            raise SonotagError(project_path, "has no labelled clips or boxes yet: label some first")
 
 
 def format_report(result: dict[str, Any]) -> str:

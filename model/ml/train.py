@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from model.annotations.box_rule import training_labels
 from model.clips.geometry import geometry_of
 from model.errors import ModelBundleError, ProjectError
 from model.jobs import Reporter
@@ -121,7 +122,8 @@ def labelled_features(
     """The project's labelled windows that can be learnt from, and their features."""
     settings = source.settings
     durations = {rid: r.duration for rid, r in recordings.items()}
-    examples = build_examples(project.labels(), project.classes(), durations, settings.clip_seconds)
+    labels = training_labels(project, clip_seconds=settings.clip_seconds)
+    examples = build_examples(labels, project.classes(), durations, settings.clip_seconds)
     _check_enough(examples, project.path)
     features, usable = _gather(source, examples, recordings, reporter)
     examples, features = examples.subset(np.flatnonzero(usable)), features[usable]

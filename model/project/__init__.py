@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from model.project.box_commands import AddBox, DeleteBox, EditBox, describe_box
 from model.project.commands import (
     AddClass,
     Command,
@@ -14,17 +15,21 @@ from model.project.commands import (
     SetLabel,
     UndoStack,
 )
-from model.project.records import Label, LabelClass, LabelState, ModelRecord, Recording
+from model.project.records import Box, Label, LabelClass, LabelState, ModelRecord, Recording
 from model.project.schema import SCHEMA_VERSION
 from model.project.store import Project
 
 __all__ = [
     "SCHEMA_VERSION",
+    "AddBox",
     "AddClass",
+    "Box",
     "Command",
     "CommandGroup",
+    "DeleteBox",
     "DeleteClass",
     "DeleteLabel",
+    "EditBox",
     "Label",
     "LabelClass",
     "LabelState",
@@ -36,4 +41,5 @@ __all__ = [
     "SetClassShortcut",
     "SetLabel",
     "UndoStack",
+    "describe_box",
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from model.project.records import Label, LabelClass, LabelState
+from model.project.records import Box, Label, LabelClass, LabelState
 
 if TYPE_CHECKING:
     from model.project.store import Project
@@ -178,20 +178,23 @@ class SetClassShortcut(_ClassChange):
 
 
 class DeleteClass:
-    """Delete a class and its labels; undo brings both back with their ids."""
+    """Delete a class with its labels and boxes; undo brings all back with their ids."""
 
     def __init__(self, class_id: int) -> None:
         self.class_id = class_id
         self.text = "Delete class"
         self.deleted: LabelClass | None = None
         self.labels: list[Label] = []
+        self.boxes: list[Box] = []
 
     def do(self, project: Project) -> None:
         with project.transaction():
             self.deleted = project.label_class(self.class_id)
             self.labels = project.labels(class_id=self.class_id)
+            self.boxes = project.boxes(class_id=self.class_id)
             project.delete_class(self.class_id)
-        self.text = f'Delete class "{self.deleted.name}" ({len(self.labels)} labels)'
+        boxes = f", {len(self.boxes)} boxes" if self.boxes else ""
+        self.text = f'Delete class "{self.deleted.name}" ({len(self.labels)} labels{boxes})'
 
     def undo(self, project: Project) -> None:
         if self.deleted is None:
@@ -200,9 +203,13 @@ class DeleteClass:
             project.restore_class(self.deleted)
             for label in self.labels:
                 project.restore_label(label)
+            for box in self.boxes:
+                project.restore_box(box)
 
     def recordings_touched(self) -> Touched:
-        return frozenset(label.recording_id for label in self.labels)
+        return frozenset(la.recording_id for la in self.labels) | frozenset(
+            box.recording_id for box in self.boxes
+        )
 
 
 class CommandGroup:

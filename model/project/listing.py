@@ -97,16 +97,26 @@ class ListingMixin(StoreBase):
         return int(row[0]) if row else 0
 
     def label_counts(self, recording_ids: Iterable[int] | None = None) -> dict[int, int]:
-        """recording id -> number of labels; recordings without labels are left out."""
+        """recording id -> number of clip labels and time-frequency boxes; recordings with
+        neither are left out."""
         if recording_ids is None:
-            return dict(self._rows("SELECT recording_id, count(*) FROM labels GROUP BY 1"))
+            return dict(
+                self._rows(
+                    "SELECT recording_id, count(*) FROM (SELECT recording_id FROM labels "
+                    "UNION ALL SELECT recording_id FROM boxes) GROUP BY 1"
+                )
+            )
         ids = sorted({int(i) for i in recording_ids})
         if len(ids) > _MANY:
             wanted = set(ids)
             return {k: n for k, n in self.label_counts().items() if k in wanted}
         counts: dict[int, int] = {}
-        for rec_id in ids:  # the (recording_id, ...) unique index answers each one
-            row = self._one("SELECT count(*) FROM labels WHERE recording_id = ?", (rec_id,))
+        for rec_id in ids:  # the (recording_id, ...) indexes answer each one
+            row = self._one(
+                "SELECT (SELECT count(*) FROM labels WHERE recording_id = ?) + "
+                "(SELECT count(*) FROM boxes WHERE recording_id = ?)",
+                (rec_id, rec_id),
+            )
             if row and row[0]:
                 counts[rec_id] = int(row[0])
         return counts

@@ -73,6 +73,31 @@ class Label:
 
 
 @dataclass(frozen=True)
+class Box:
+    """A time-frequency box: one class's state on a span of time and a band of frequencies.
+
+    Times are seconds as drawn or imported (not rounded to the millisecond like clip labels,
+    so a Raven selection comes back out exactly as it went in); frequencies are Hz.
+    """
+
+    id: int
+    recording_id: int
+    start: float
+    end: float
+    low_hz: float
+    high_hz: float
+    class_id: int
+    state: LabelState
+    author: str
+    created: datetime  # when the box was last changed
+    note: str = ""
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+@dataclass(frozen=True)
 class ModelRecord:
     id: int
     name: str

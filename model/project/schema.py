@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Callable
 
 APPLICATION_ID = 0x534F4E4F  # "SONO"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Version 1: recordings, classes and labels only (kept verbatim: old files look like this).
 V1_DDL = """
@@ -106,8 +106,35 @@ def _v2_to_v3(conn: sqlite3.Connection) -> None:
     conn.execute("DROP TABLE features")
 
 
+def _v3_to_v4(conn: sqlite3.Connection) -> None:
+    """Adds time-frequency boxes: a span of time and a band of frequencies with one class's
+    state, as drawn on the spectrogram or imported from Raven, Audacity or Sonic Visualiser.
+    A table of their own rather than frequency columns on ``labels``: a clip label is keyed by
+    its clip (one state per class per clip), while boxes of one class may overlap freely.
+    Times are REAL seconds (not milliseconds) so an imported selection is exported unchanged."""
+    for statement in (
+        """CREATE TABLE boxes (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            recording_id INTEGER NOT NULL REFERENCES recordings(id) ON DELETE CASCADE,
+            start_s REAL NOT NULL,
+            end_s REAL NOT NULL,
+            low_hz REAL NOT NULL,
+            high_hz REAL NOT NULL,
+            class_id INTEGER NOT NULL REFERENCES classes(id) ON DELETE CASCADE,
+            state TEXT NOT NULL CHECK (state IN ('present', 'absent', 'uncertain')),
+            author TEXT NOT NULL DEFAULT '',
+            created TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            CHECK (start_s >= 0 AND end_s > start_s AND low_hz >= 0 AND high_hz > low_hz)
+        )""",
+        "CREATE INDEX boxes_recording ON boxes(recording_id, start_s)",
+        "CREATE INDEX boxes_class ON boxes(class_id)",
+    ):
+        conn.execute(statement)
+
+
 # MIGRATIONS[i] turns version i + 1 into version i + 2.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_to_v2, _v2_to_v3]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_to_v2, _v2_to_v3, _v3_to_v4]
 assert len(MIGRATIONS) == SCHEMA_VERSION - 1
 
 # Tables a file of each version must have; checked before trusting a file.
@@ -115,6 +142,7 @@ TABLES: dict[int, set[str]] = {
     1: {"recordings", "classes", "labels"},
     2: {"recordings", "classes", "labels", "meta", "models", "predictions", "features"},
     3: {"recordings", "classes", "labels", "meta", "models", "predictions"},
+    4: {"recordings", "classes", "labels", "meta", "models", "predictions", "boxes"},
 }
 
 

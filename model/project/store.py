@@ -14,6 +14,7 @@ from typing import Any
 from model.errors import ProjectError
 from model.pathtext import from_db, to_db
 from model.project.annotations import AnnotationsMixin
+from model.project.boxes import BoxesMixin
 from model.project.feature_cache import forget_recording
 from model.project.handle import ProjectHandle
 from model.project.listing import ListingMixin
@@ -31,7 +32,7 @@ _REC_COLUMNS = (
 )
 
 
-class Project(ProjectHandle, AnnotationsMixin, ResultsMixin, ListingMixin):
+class Project(ProjectHandle, AnnotationsMixin, BoxesMixin, ResultsMixin, ListingMixin):
     """An open project file. Use ``Project.create`` / ``Project.open``, then ``close``."""
 
     def _stored(self, path: str | Path) -> str | bytes:

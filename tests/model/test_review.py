@@ -121,6 +121,13 @@ def test_windows_labelled_for_the_class_are_left_out(project: Project) -> None:
     assert (1, 8.0) in {(i.recording_id, i.start) for i in everything}
 
 
+def test_windows_a_box_of_the_class_labels_are_left_out_too(project: Project) -> None:
+    cid = wren_id(project)
+    project.add_box(1, 8.4, 9.2, 3000.0, 6000.0, cid)  # by the clip rule: the 7-9 and 8-10 s clips
+    starts = {(i.recording_id, i.start) for i in build_queue(project, cid, "score", 0.5)}
+    assert (1, 8.0) not in starts and (1, 2.0) in starts
+
+
 def test_limit_missing_model_and_missing_class(project: Project, tmp_path: Path) -> None:
     assert len(build_queue(project, wren_id(project), "score", 0.0, limit=3)) == 3
     with pytest.raises(ProjectError, match="no class number 999"):

@@ -127,6 +127,31 @@ def test_class_with_too_few_examples_is_left_out(project_copy: Path) -> None:
         assert owl.id not in ids and len(ids) == 3
 
 
+def test_training_reads_the_clips_boxes_label(project_copy: Path, monkeypatch) -> None:
+    """Boxes reach training as the clip labels the box rule gives, edits included."""
+    from model.jobs import run_inline
+    from model.ml import train
+    from model.ml.train import train_job
+
+    with Project.open(project_copy) as project:
+        owl = project.add_class("owl")
+        rec = project.recordings()[0].id
+        box = project.add_box(rec, 4.2, 4.6, 2000.0, 3000.0, owl.id)
+        project.update_box(box.id, start=6.2, end=6.6)  # only the moved box counts
+    seen: list = []
+    real = train.build_examples
+
+    def spy(labels, *args, **kwargs):
+        seen.extend(labels)
+        return real(labels, *args, **kwargs)
+
+    monkeypatch.setattr(train, "build_examples", spy)
+    result = run_inline(train_job, str(project_copy), untrained_backbone=True, epochs=2)
+    from_box = [(la.start, la.end) for la in seen if la.class_id == owl.id]
+    assert from_box == [(5.0, 7.0), (6.0, 8.0)]
+    assert "owl" in result["classes"]  # a class labelled by a box alone is learnt
+
+
 def test_bundle_files_are_never_overwritten(tmp_path: Path) -> None:
     from model.ml.train import _bundle_path
 

@@ -296,3 +296,45 @@ def test_v2_on_read_only_media_is_viewed_without_its_cache(tmp_path: Path) -> No
         assert proj.migrated_from == 2 and len(proj.labels()) == 5
     assert _fingerprint(path)[:2] == before[:2]
     assert not (tmp_path / "P.sonotag-cache").exists()
+
+
+V3 = FIXTURES / "project_v3.sonotag"
+
+
+def test_fixture_is_version_3_without_boxes() -> None:
+    conn = sqlite3.connect(f"{V3.as_uri()}?mode=ro&immutable=1", uri=True)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert "boxes" not in tables and "features" not in tables
+    conn.close()
+
+
+def test_v3_file_gets_boxes_with_everything_else_kept(tmp_path: Path) -> None:
+    path = tmp_path / "P.sonotag"
+    shutil.copyfile(V3, path)
+    raw = sqlite3.connect(path)
+    old_labels = raw.execute("SELECT * FROM labels ORDER BY id").fetchall()
+    raw.close()
+    with Project.open(path) as proj:
+        assert proj.migrated_from == 3
+        assert proj.backup == path.with_name("P.sonotag.v3.bak")
+        assert proj.conn.execute("SELECT * FROM labels ORDER BY id").fetchall() == old_labels
+        assert proj.get_meta("made_by") == "make_v3.py"
+        assert [m.name for m in proj.models()] == ["first"]
+        assert proj.predictions(1, 1)[2].shape == (3, 2)
+        assert proj.boxes() == []
+        rec = proj.recordings()[0]
+        box = proj.add_box(rec.id, 0.5, 1.25, 2000.0, 4500.0, proj.classes()[0].id)
+        assert proj.boxes() == [box]
+        assert proj.integrity_check() == "ok"
+    with Project.open(path) as again:
+        assert again.migrated_from is None and again.boxes() == [box]
+
+
+def test_v3_on_read_only_media_is_viewed_with_an_empty_boxes_table(tmp_path: Path) -> None:
+    path = tmp_path / "P.sonotag"
+    shutil.copyfile(V3, path)
+    before = _fingerprint(path)
+    with Project.open(path, read_only=True) as proj:
+        assert proj.migrated_from == 3 and proj.boxes() == [] and len(proj.labels()) == 5
+    assert _fingerprint(path)[:2] == before[:2]
