@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
 from app import dialogs
 from app.context import AppContext
 from app.jobs import Job, JobRunner
+from app.labelling.box_controller import BoxController
+from app.labelling.boxes import BoxOverlay
 from app.labelling.controller import LabellingController
 from app.labelling.history import UndoActions
 from app.labelling.keys import LabelActions
@@ -87,7 +89,10 @@ class MainWindow(QMainWindow):
 
         self.spectrogram = SpectrogramView(self)
         self.spectrogram.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.spectrogram.clicked.connect(lambda t, f, mods: self.labelling.click(t))
+        # A click inside a time-frequency box selects the box; anywhere else, a clip.
+        self.spectrogram.clicked.connect(
+            lambda t, f, mods: self.boxes.click(t, f) or self.labelling.click(t)
+        )
         self.spectrogram.cursor_moved.connect(self._show_cursor)
         self.spectrogram.error.connect(
             lambda msg: dialogs.report_error(self, "Cannot read the recording", msg)
@@ -102,6 +107,11 @@ class MainWindow(QMainWindow):
         self.context.clock_changed.connect(self._on_clock_changed)
         self.labelling.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.labelling.error.connect(lambda title, msg: dialogs.report_error(self, title, msg))
+        self.box_overlay = BoxOverlay()
+        self.spectrogram.plot_item.addItem(self.box_overlay, ignoreBounds=True)
+        self.boxes = BoxController(self.box_overlay, self.spectrogram, self.labelling, self)
+        self.boxes.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.boxes.error.connect(lambda title, msg: dialogs.report_error(self, title, msg))
         centre = QWidget(self)
         layout = QVBoxLayout(centre)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -186,6 +196,8 @@ class MainWindow(QMainWindow):
             self, self.playback, self.labelling.selection, self.spectrogram, self.prefs,
             playback_menu,
         )  # fmt: skip
+        self.listening.box_band = self.boxes.band_for_playback
+        self.listening.stop.triggered.connect(self.boxes.cancel)  # Esc drops a drawn box too
 
         help_menu = bar.addMenu("&Help")
         self._add(help_menu, "&Keyboard shortcuts", self.show_shortcuts, "F1")
@@ -213,7 +225,8 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction("(none)").setEnabled(False)
 
     def shortcut_rows(self) -> list[tuple[str, str, str]]:
-        rows = self.label_actions.sheet_rows() + self.listening.sheet_rows()
+        rows = self.label_actions.sheet_rows() + self.boxes.sheet_rows()
+        rows += self.listening.sheet_rows()
         rows += [
             ("Edit", "Ctrl+Z / Ctrl+Shift+Z", "undo / redo"),
             ("View", "wheel / Shift+wheel", "zoom time / scroll"),
@@ -280,6 +293,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{display(project.path.stem)} — Sonotag")
         self.panel.set_project(project, self.undo)  # first: it shows the active class
         self.labelling.set_project(project, self.undo)
+        self.boxes.set_project(project, self.undo)
         first = project.first_recording_id()
         if first is not None:
             self.panel.select_recording(first)
@@ -288,6 +302,7 @@ class MainWindow(QMainWindow):
         project = self.project
         self.show_recording(None)
         self.labelling.set_project(None, None)
+        self.boxes.set_project(None, None)
         self.panel.set_project(None, None)
         self.context.set_project(None)
         if project is not None:
@@ -313,6 +328,7 @@ class MainWindow(QMainWindow):
         self.listening.set_recording(recording.path if recording else None)
         self.spectrogram.set_recording(recording.path if recording else None, info)
         self.labelling.set_recording(recording)
+        self.boxes.set_recording(recording)
         self._show_recording_warning(recording, info)
         return recording is not None
 

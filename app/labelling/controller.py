@@ -9,6 +9,8 @@ the overlay is re-read from the database so the picture always shows what is sto
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from PySide6.QtCore import QObject, Signal
 
 from app.labelling.overlay import LabelOverlay
@@ -34,6 +36,14 @@ _STATE_WORDS = {
 }
 
 
+class BoxTarget(Protocol):
+    """A selected time-frequency box that the label keys label instead of the clip."""
+
+    def has_target(self) -> bool: ...
+    def apply(self, class_id: int, state: LabelState) -> bool: ...
+    def delete(self) -> bool: ...
+
+
 class LabellingController(QObject):
     """Selection + label edits for the recording on screen."""
 
@@ -54,6 +64,7 @@ class LabellingController(QObject):
         self.last_label: tuple[int, LabelState] | None = None
         self._classes: dict[int, LabelClass] = {}
         self._unsubscribe = lambda: None
+        self.box_target: BoxTarget | None = None  # the box tool, when the window has one
 
     # -- context ----------------------------------------------------------------------------
     def set_project(self, project: Project | None, undo: UndoStack | None) -> None:
@@ -169,6 +180,12 @@ class LabellingController(QObject):
         cls = self._classes.get(class_id)
         if clip is None or cls is None or self.recording is None:
             return False
+        if self.box_target is not None and self.box_target.has_target():
+            if not self.box_target.apply(class_id, state):
+                return False
+            self.last_label = (class_id, state)
+            self.set_active_class(class_id)
+            return True
         command = SetLabel(self.recording.id, clip.start, clip.end, class_id, state)
         if not self._push(command, "Could not save the label"):
             return False
@@ -203,6 +220,8 @@ class LabellingController(QObject):
         """Removes every label of the selected clip, as one undo step; returns how many."""
         if self._ready() is None:
             return 0
+        if self.box_target is not None and self.box_target.has_target():
+            return int(self.box_target.delete())
         labels = self.labels_on_selection()
         if not labels:
             self.message.emit("The selected clip has no labels")

@@ -2,12 +2,14 @@
 
 Separate from ``app.playback`` (the engine's Qt wrapper, which knows nothing of clips): this
 decides *what* Space plays. With a clip selected it plays that clip; with none, it plays from
-the left edge of the view. Pressing Space again pauses and resumes the same sound; after the
+the left edge of the view (a selected time-frequency box is a selected span, band-passed to its
+band when band-pass is on). Pressing Space again pauses and resumes the same sound; after the
 selection moved, Space plays the new clip instead of resuming the old one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt
@@ -38,6 +40,8 @@ class ListeningActions(QObject):
         self.spectrogram = spectrogram
         self.prefs = prefs
         self.path: Path | None = None
+        #: The selected time-frequency box's band, if any (set by the box tool).
+        self.box_band: Callable[[], tuple[float, float] | None] | None = None
         self.status_label = QLabel(window)
         self.status_label.setObjectName("playback-status")
 
@@ -135,7 +139,9 @@ class ListeningActions(QObject):
         self._update_band()
 
     def _update_band(self) -> None:
-        band = self.spectrogram.freq_range() if self.band.isChecked() else None
+        """Band-pass to the selected box's band when a box is selected, else to the view's."""
+        box = self.box_band() if self.box_band is not None else None
+        band = (box or self.spectrogram.freq_range()) if self.band.isChecked() else None
         self.playback.band = band
 
     def _show_state(self, state: str) -> None:

@@ -5,6 +5,9 @@ zooms frequency, left-drag pans, and a left click that did not move is a click (
 selects clips with it). pyqtgraph tells clicks from drags by its own drag threshold, so a shaky
 click still counts as a click. All changes go through the view's methods, which clamp to the
 recording, so every plot behaves the same.
+
+A ``DragTool`` (the box tool) may claim a left drag when it starts, for instance Shift+drag to
+draw a box or a drag on the selected box to move it; drags it does not claim pan as before.
 """
 
 from __future__ import annotations
@@ -31,6 +34,14 @@ class Navigator(Protocol):
     def handle_click(self, t: float, f: float, modifiers: object) -> None: ...
 
 
+class DragTool(Protocol):
+    """Something drawn on the plot that takes some left drags (x = seconds, y = Hz)."""
+
+    def drag_start(self, t: float, f: float, modifiers: Qt.KeyboardModifier) -> bool: ...
+    def drag_move(self, t: float, f: float) -> None: ...
+    def drag_finish(self, t: float, f: float) -> None: ...
+
+
 class NavigationViewBox(pg.ViewBox):
     """A view box whose mouse gestures are routed to a ``Navigator`` (the spectrogram view)."""
 
@@ -39,7 +50,12 @@ class NavigationViewBox(pg.ViewBox):
         self._nav = navigator
         self._clicks = clicks
         self._freq = freq
+        self._tool: DragTool | None = None
+        self._tool_dragging = False
         self.setMouseEnabled(x=False, y=False)  # pyqtgraph's own handling stays out of it
+
+    def set_drag_tool(self, tool: DragTool | None) -> None:
+        self._tool = tool
 
     def wheelEvent(self, ev: QGraphicsSceneWheelEvent, axis: int | None = None) -> None:
         delta = ev.delta()
@@ -65,6 +81,17 @@ class NavigationViewBox(pg.ViewBox):
             ev.ignore()
             return
         ev.accept()
+        if ev.isStart() and self._tool is not None:
+            down = self.mapSceneToView(ev.buttonDownScenePos())
+            self._tool_dragging = self._tool.drag_start(down.x(), down.y(), ev.modifiers())
+        if self._tool_dragging and self._tool is not None:
+            now = self.mapSceneToView(ev.scenePos())
+            if ev.isFinish():
+                self._tool_dragging = False
+                self._tool.drag_finish(now.x(), now.y())
+            else:
+                self._tool.drag_move(now.x(), now.y())
+            return
         before = self.mapSceneToView(ev.lastScenePos())
         now = self.mapSceneToView(ev.scenePos())
         self._nav.pan_time(before.x() - now.x())

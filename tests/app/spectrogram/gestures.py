@@ -42,10 +42,13 @@ def click(view: QGraphicsView, at: QPoint, mods: object = NoMods) -> None:
     _send(view, _mouse(QMouseEvent.Type.MouseButtonRelease, at, Qt.MouseButton.NoButton, mods))
 
 
-def drag(view: QGraphicsView, start: QPoint, end: QPoint, steps: int = 8) -> None:
-    _send(view, _mouse(QMouseEvent.Type.MouseButtonPress, start, Left, NoMods))
+def drag(
+    view: QGraphicsView, start: QPoint, end: QPoint, steps: int = 8, mods: object = NoMods
+) -> None:
+    """A left drag, with ``mods`` (e.g. Shift) held all the way."""
+    _send(view, _mouse(QMouseEvent.Type.MouseButtonPress, start, Left, mods))
     for i in range(1, steps + 1):
         at = start + (end - start) * (i / steps)
         QTest.qWait(MOVE_INTERVAL_MS)
-        _send(view, _mouse(QMouseEvent.Type.MouseMove, at, Left, NoMods, Qt.MouseButton.NoButton))
-    _send(view, _mouse(QMouseEvent.Type.MouseButtonRelease, end, Qt.MouseButton.NoButton, NoMods))
+        _send(view, _mouse(QMouseEvent.Type.MouseMove, at, Left, mods, Qt.MouseButton.NoButton))
+    _send(view, _mouse(QMouseEvent.Type.MouseButtonRelease, end, Qt.MouseButton.NoButton, mods))
