@@ -370,8 +370,11 @@ class ProjectPanel(QWidget):
         if (cls := self._current_class()) is None or self.project is None:
             return
         n = len(self.project.labels(class_id=cls.id))
+        boxes = len(self.project.boxes(class_id=cls.id))
+        also = f" and {boxes} box(es)" if boxes else ""
         question = (
-            f'Delete the class "{cls.name}" and its {n} label(s)?\n(Edit ▸ Undo brings it back.)'
+            f'Delete the class "{cls.name}" and its {n} label(s){also}?\n'
+            "(Edit ▸ Undo brings it back.)"
         )
         if dialogs.confirm(self, "Delete class", question):
             self.delete_class(cls.id)
