@@ -66,8 +66,10 @@ def check_output_folder(folder: Path, what: str = "output") -> None:
     parent = folder
     while not parent.exists() and parent != parent.parent:
         parent = parent.parent
-    if parent.is_dir() and not folder.exists():
-        check_can_create_in(parent, what)
+    if not parent.is_dir():
+        raise SonotagError(parent, f"is a file, not a folder (needed for the {what})")
+    if not folder.exists():
+        check_can_create_in(parent, what)  # the folders are made when the work starts
         return
     check_can_create_in(folder, what)
 

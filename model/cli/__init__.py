@@ -2,25 +2,30 @@
 
 ``app.entry`` owns the console script and passes a GUI launcher in, so this package stays
 Qt-free and ``sonotag info`` works on a server with no display. Exit codes: 0 success, 2 usage
-error (argparse), 1 any other error, reported as one line on stderr.
+error (a bad value on the command line), 1 any other error; either is one line on stderr, never
+a traceback (``SONOTAG_DEBUG=1`` shows it for an unexpected error, to report a bug).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from model import __version__
+from model.cli.checks import Parser, UsageError, print_error
 from model.errors import SonotagError
-from model.pathtext import make_stream_safe
+from model.pathtext import display, make_stream_safe
 
 GuiLauncher = Callable[[Path | None, list[Path]], int]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="sonotag",
         description="Label wildlife recordings, train a classifier, review its detections.",
     )
@@ -37,14 +42,31 @@ def build_parser() -> argparse.ArgumentParser:
     info_command.register(commands)
     try:
         from model.cli import ml_commands
-    except ImportError:  # the ML commands are optional only while they are being built
-        ml_commands = None
-    if ml_commands is not None:
+    except ImportError as exc:  # a broken install: say so where the commands would be
+        _register_unavailable(commands, ("train", "predict", "weights"), exc)
+    else:
         ml_commands.register(commands)
         from model.cli import backbone_commands
 
         backbone_commands.register(commands)
     return parser
+
+
+def _register_unavailable(commands: Any, names: Sequence[str], exc: ImportError) -> None:
+    """Commands that could not load still exist, and running one says why instead of
+    argparse's "invalid choice", which would send the user looking for a typo."""
+    cause = (
+        f"'sonotag {{name}}' cannot run: the machine-learning part of Sonotag failed to load "
+        f"({type(exc).__name__}: {exc}); reinstall Sonotag (bash packaging/install.sh)"
+    )
+
+    def fail(args: argparse.Namespace) -> int:
+        raise SonotagError(None, cause.format(name=args.command))
+
+    for name in names:
+        cmd = commands.add_parser(name, help="(unavailable: failed to load)")
+        cmd.add_argument("rest", nargs=argparse.REMAINDER)
+        cmd.set_defaults(func=fail)
 
 
 def split_open_paths(paths: Sequence[Path]) -> tuple[Path | None, list[Path]]:
@@ -69,8 +91,7 @@ def main(argv: Sequence[str] | None = None, launch_gui: GuiLauncher | None = Non
             try:
                 project, audio = split_open_paths(getattr(args, "paths", []))
             except ValueError as exc:
-                parser.print_usage(sys.stderr)
-                print(f"sonotag: error: {exc}", file=sys.stderr)
+                print_error(f"{exc} (see 'sonotag open --help')")
                 return 2
             for path in ([project] if project else []) + audio:
                 if not path.exists():
@@ -82,9 +103,24 @@ def main(argv: Sequence[str] | None = None, launch_gui: GuiLauncher | None = Non
                 return 1
             return launch_gui(project, audio)
         return int(args.func(args))
+    except UsageError as exc:
+        print_error(f"{exc} (see 'sonotag {args.command} --help')")
+        return 2
     except SonotagError as exc:
-        print(f"sonotag: error: {exc}", file=sys.stderr)
+        print_error(str(exc))
         return 1
     except KeyboardInterrupt:
         print("sonotag: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # a file the checks could not foresee (disk full mid-write...)
+        where = f"{display(exc.filename)}: " if exc.filename else ""
+        print_error(f"{where}{exc.strerror or exc}")
+        return 1
+    except Exception as exc:  # noqa: BLE001 - a bug: one line, the traceback only on request
+        if os.environ.get("SONOTAG_DEBUG"):
+            traceback.print_exc()
+        print_error(
+            f"unexpected {type(exc).__name__}: {exc} (a bug in Sonotag: please report it; "
+            "SONOTAG_DEBUG=1 shows where it happened)"
+        )
+        return 1

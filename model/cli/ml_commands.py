@@ -14,25 +14,39 @@ from pathlib import Path
 from typing import Any
 
 from model.batch import ERRORS_FILE, FORMATS, STATE_FILE
+from model.cli.checks import (
+    MIN_HOP,
+    UsageError,
+    fraction,
+    hop_seconds,
+    model_name,
+    positive_int,
+    require_hop_fits,
+)
 from model.cli.progress import ProgressBar
 from model.errors import SonotagError
 from model.jobs import Progress, run_inline
 from model.pathtext import display
 from model.timefmt import format_clock
+from model.writable import check_output_file, check_output_folder
 
 
 def register(commands: Any) -> None:
     train = commands.add_parser("train", help="train a classifier on a project's labels")
     train.add_argument("project", type=Path, metavar="P.sonotag")
-    train.add_argument("--epochs", type=int, default=60, help="most epochs for the head (60)")
+    train.add_argument(
+        "--epochs", type=positive_int, default=60, help="most epochs for the head (60)"
+    )
     train.add_argument(
         "--fine-tune",
         action="store_true",
         help="then fine-tune the last ResNet stage on clip images (GPU advised)",
     )
-    train.add_argument("--fine-tune-epochs", type=int, default=5, metavar="N")
+    train.add_argument("--fine-tune-epochs", type=positive_int, default=5, metavar="N")
     train.add_argument("--out", type=Path, metavar="FILE", help="also copy the model here")
-    train.add_argument("--name", help="model name (default: model-<date>-<time>)")
+    train.add_argument(
+        "--name", type=model_name, help="model name (default: model-<date>-<time>)"
+    )
     train.add_argument(
         "--backbone",
         metavar="NAME",
@@ -48,10 +62,11 @@ def register(commands: Any) -> None:
     add_head_options(train)
     train.add_argument(
         "--hop",
-        type=float,
+        type=hop_seconds,
         default=None,
         metavar="S",
-        help="window hop for re-scoring the project's recordings (default: the project's hop)",
+        help=f"window hop for re-scoring the project's recordings ({MIN_HOP:g} s to the clip "
+        "length; default: the project's hop)",
     )
     train.add_argument("--no-score", action="store_true", help="do not re-score recordings")
     train.add_argument("--offline", action="store_true", help="never download weights")
@@ -88,13 +103,16 @@ def register(commands: Any) -> None:
     predict.add_argument("--format", choices=sorted(FORMATS), default="csv")
     predict.add_argument(
         "--hop",
-        type=float,
+        type=hop_seconds,
         default=1.0,
         metavar="S",
-        help="seconds between window starts (1.0; windows are 2 s)",
+        help=f"seconds between window starts ({MIN_HOP:g} to the model's clip length; 1.0)",
     )
     predict.add_argument(
-        "--threshold", type=float, default=0.5, help="write windows scoring at least this (0.5)"
+        "--threshold",
+        type=fraction,
+        default=0.5,
+        help="write windows scoring at least this (0 to 1; 0.5)",
     )
     predict.add_argument("--offline", action="store_true", help="never download weights")
     predict.set_defaults(func=run_predict)
@@ -121,17 +139,20 @@ def run_train(args: argparse.Namespace) -> int:
     from model.ml import backbones
     from model.ml.train import backbone_name, train_job
 
-    if args.epochs < 1:
-        raise SonotagError(None, "--epochs must be at least 1")
     if args.folds < 3:
-        raise SonotagError(None, "--folds must be at least 3 (train, validation and test parts)")
+        raise UsageError(None, "--folds must be at least 3 (train, validation and test parts)")
+    # Everything that can refuse the run does so now, not after minutes of training.
+    if args.out is not None:
+        check_output_file(args.out, "model copy (--out)")
     name = backbone_name(args.backbone, args.untrained_backbone)
     info = backbones.info(name)  # an unknown name fails here, before TensorFlow starts
     if info.status.state == backbones.EXTRA_MISSING:
         raise SonotagError(None, f"the backbone {name} is {info.status.detail}")
+    clip_seconds = check_trainable(args.project)  # before seconds of TensorFlow start-up
+    if args.hop is not None:  # None: the project's own hop, which fits its clips
+        require_hop_fits(args.hop, clip_seconds, args.project)
     if info.licence_notice:
         print(f"note: {name} is licensed {info.licence}; the model will carry this licence")
-    check_trainable(args.project)  # before seconds of TensorFlow start-up
     result = run_with_bar(
         "training",
         train_job,
@@ -152,8 +173,10 @@ def run_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def check_trainable(project_path: Path) -> None:
-    """The cheap refusals first: no project, no classes, no labels."""
+def check_trainable(project_path: Path) -> float:
+    """The cheap refusals first: no project, no classes, no labels. Returns the project's clip
+    length (the longest hop that leaves no gap)."""
+    from model.ml.features import clip_settings_of
     from model.project import Project
 
     if not Path(project_path).exists():
@@ -163,6 +186,7 @@ def check_trainable(project_path: Path) -> None:
             raise SonotagError(project_path, "has no classes yet: add classes and label clips")
         if not project.labels() and not project.boxes():
             raise SonotagError(project_path, "has no labelled clips or boxes yet: label some first")
+        return clip_settings_of(project).clip_seconds
 
 
 def format_report(result: dict[str, Any]) -> str:
@@ -246,9 +270,12 @@ class BatchProgressBar(ProgressBar):
 
 def run_predict(args: argparse.Namespace) -> int:
     from model.batch import batch_predict_job
+    from model.ml.bundle import read_manifest
 
-    if args.hop <= 0:
-        raise SonotagError(None, "--hop must be a positive number of seconds")
+    manifest = read_manifest(args.model)  # a wrong model file is named before any work
+    clip_seconds = float(manifest["clip_settings"].get("clip_seconds", 2.0))
+    require_hop_fits(args.hop, clip_seconds, args.model)
+    check_output_folder(args.out, "detection tables (--out)")
     bar = BatchProgressBar("scoring")
     try:
         result = run_inline(

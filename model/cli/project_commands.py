@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from model.cli.checks import UsageError
 from model.cli.progress import ProgressBar
 from model.errors import SonotagError
 from model.jobs import run_inline
@@ -39,7 +40,7 @@ def register(commands: Any) -> None:
 
 def _check_suffix(path: Path) -> None:
     if path.suffix.lower() != ".sonotag":
-        raise SonotagError(path, "a project file name must end in .sonotag")
+        raise UsageError(path, "a project file name must end in .sonotag")
 
 
 def _add(project_path: Path, inputs: list[Path]) -> int:

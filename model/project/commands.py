@@ -64,6 +64,8 @@ class SetLabel:
 
     def do(self, project: Project) -> None:
         with project.transaction():
+            # Everything that can fail is read before the write: a failure then leaves nothing.
+            name = project.label_class(self.class_id).name
             self.previous = project.label_at(self.recording_id, self.start, self.end, self.class_id)
             if self.result is None:
                 self.result = project.put_label(
@@ -72,7 +74,6 @@ class SetLabel:
                 )  # fmt: skip
             else:  # redo: the very same label, same id and time stamp
                 project.restore_label(self.result)
-        name = project.label_class(self.class_id).name
         self.text = f"Label {_fmt(self.start)}–{_fmt(self.end)} s {name} {self.state.value}"
 
     def undo(self, project: Project) -> None:

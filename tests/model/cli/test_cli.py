@@ -91,7 +91,7 @@ def test_project_errors_exit_1_with_one_line(tmp_path: Path, folder: Path, capsy
     existing = tmp_path / "p.sonotag"
     assert main(["project", "new", str(existing)]) == 0
     assert main(["project", "new", str(existing)]) == 1  # never overwrite a project
-    assert main(["project", "new", str(tmp_path / "p.txt")]) == 1
+    assert main(["project", "new", str(tmp_path / "p.txt")]) == 2  # a usage error: the name
     assert main(["project", "add", str(existing), str(tmp_path / "no-such-dir")]) == 1
     assert "no-such-dir" in capsys.readouterr().err
 

@@ -159,3 +159,23 @@ def test_commands_refused_on_read_only_project(project: Project, rec_id: int) ->
         with pytest.raises(ProjectError, match="read-only"):
             stack.push(SetLabel(rec_id, 0, 2, k, "present"))
         assert not stack.can_undo
+
+
+def test_set_label_reads_what_it_needs_before_it_commits(
+    project: Project, rec_id: int, monkeypatch
+) -> None:
+    """A SetLabel that fails must leave nothing behind: it once committed the label and only
+    then looked up the class name, so a failing lookup left a label no undo could reach."""
+    tit = project.add_class("Great tit").id
+    stack = UndoStack(project)
+
+    def gone(class_id: int):
+        raise ProjectError(project.path, f"has no class number {class_id}")
+
+    monkeypatch.setattr(project, "label_class", gone)
+    with pytest.raises(ProjectError, match="has no class number"):
+        stack.push(SetLabel(rec_id, 0, 2, tit, LabelState.PRESENT))
+    assert project.labels() == [] and not stack.can_undo
+    monkeypatch.undo()
+    stack.push(SetLabel(rec_id, 0, 2, tit, LabelState.PRESENT))
+    assert stack.undo().text == "Label 0–2 s Great tit present"
