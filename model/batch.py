@@ -40,6 +40,9 @@ from model.errors import SonotagError
 from model.jobs import Cancelled, Reporter
 
 STATE_VERSION = 1
+#: Windows closer than this are not worth scoring (a 2-s clip scored twenty times over); a hop
+#: of 0.0001 s would turn a night of audio into weeks of work.
+MIN_HOP = 0.1
 
 
 @dataclass
@@ -210,10 +213,15 @@ def batch_predict_job(
 
     if fmt not in FORMATS:
         raise SonotagError(None, f"unknown table format {fmt!r} (use {', '.join(FORMATS)})")
-    if not hop > 0:
-        raise SonotagError(None, "the hop must be a positive number of seconds")
+    if not 0.0 <= threshold <= 1.0:  # also refuses NaN
+        raise SonotagError(None, f"the threshold must be between 0 and 1, not {threshold}")
     reporter.update(0, None, "finding recordings", stage="finding")
     manifest = read_manifest(model_path)  # a wrong model file fails before any work
+    longest = float(manifest["clip_settings"].get("clip_seconds", 2.0))
+    if not MIN_HOP <= hop <= longest:  # also refuses NaN and infinity
+        raise SonotagError(
+            None, f"the hop must be {MIN_HOP:g} s to the model's clip length ({longest:g} s)"
+        )
     files, missing = expand_batch_inputs(inputs)
     out = Path(out_dir)
     try:

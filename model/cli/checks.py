@@ -16,11 +16,8 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
+from model.batch import MIN_HOP as MIN_HOP  # the job refuses the same hops for every caller
 from model.errors import SonotagError
-
-#: Windows closer than this are not worth scoring: a hop of 0.1 s already scores every 2-s clip
-#: twenty times over.
-MIN_HOP = 0.1
 
 
 class UsageError(SonotagError):

@@ -148,3 +148,22 @@ def test_ml_commands_that_fail_to_load_say_why(monkeypatch, capfd) -> None:
     err = capfd.readouterr().err
     assert "cannot run" in err and "failed to load" in err and "ModuleNotFoundError" in err
     assert "invalid choice" not in err
+
+
+@pytest.mark.parametrize(
+    ("hop", "threshold"), [(0.0001, 0.5), (float("inf"), 0.5), (float("nan"), 0.5), (1.0, 2.0)]
+)
+def test_the_batch_job_itself_refuses_what_the_cli_refuses(
+    place: Path, hop: float, threshold: float
+) -> None:
+    """The GUI's batch dialog calls the job directly: it must not run for ever either."""
+    from model.batch import batch_predict_job
+    from model.errors import SonotagError
+    from model.jobs import run_inline
+
+    with pytest.raises(SonotagError, match="hop|threshold"):
+        run_inline(
+            batch_predict_job, str(place / "m.sonotag-model"), [str(place / "rec.wav")],
+            str(place / "o"), hop=hop, threshold=threshold,
+        )  # fmt: skip
+    assert not (place / "o").exists()
