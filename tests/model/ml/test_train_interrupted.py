@@ -42,30 +42,40 @@ def test_cancel_during_training_leaves_the_project_as_it_was(project_copy: Path)
     assert set(models_dir(project_copy).iterdir()) == bundles
 
 
-def test_cancel_while_the_backbone_runs_lands_within_two_seconds(tmp_path: Path) -> None:
+def test_cancel_while_the_backbone_runs_lands_at_the_next_batch(tmp_path: Path) -> None:
+    """Cancel lands between backbone batches, not after the whole feature pass. Checked by
+    events (no feature batch reported after the request), not by the clock: the latency is
+    measured by bench/bench_cancel.py."""
     project = make_project(tmp_path / "fresh", recordings=2, seed=7)
     events: list[Progress] = []
-    reporter = Reporter(events.append)
+    at_work = threading.Event()
     outcome: list[BaseException] = []
+
+    def on_progress(progress: Progress) -> None:
+        events.append(progress)
+        if progress.data.get("stage") == "features" and progress.done > 0:
+            at_work.set()
+
+    reporter = Reporter(on_progress)
 
     def work() -> None:
         try:
             train_job(reporter, str(project), untrained_backbone=True, batch_size=8)
         except BaseException as exc:  # noqa: BLE001 - handed to the test thread
             outcome.append(exc)
+        finally:
+            at_work.set()  # a failure before the backbone must not leave the test waiting
 
     worker = threading.Thread(target=work)
     worker.start()
-    deadline = time.monotonic() + 120
-    while not any(e.data.get("stage") == "features" and e.done > 0 for e in events):
-        assert worker.is_alive() and time.monotonic() < deadline
-        time.sleep(0.05)
-    asked = time.monotonic()
+    assert at_work.wait(timeout=900) and not outcome, outcome  # a hang guard, not a target
+    seen = len(events)
     reporter.cancel()
-    worker.join(timeout=30)
-    latency = time.monotonic() - asked
+    worker.join(timeout=900)
+    assert not worker.is_alive()
     assert outcome and isinstance(outcome[0], Cancelled)
-    assert latency < 2.0, f"cancel took {latency:.1f} s"
+    # At most the one report already past its cancel check when cancel was asked.
+    assert len(events) <= seen + 1
     with Project.open(project, read_only=True) as opened:
         assert opened.models() == [] and opened.integrity_check() == "ok"
 

@@ -1,8 +1,11 @@
 """A process killed mid-edit loses no committed label and leaves a sound file.
 
 A child process adds labels as fast as it can, printing each id only after ``put_label``
-returned; the parent kills it (SIGKILL on POSIX, TerminateProcess on Windows) at a random moment,
-many times over, sometimes reopening in between so recovery from a half-written WAL is exercised.
+returned; the parent kills it (SIGKILL on POSIX, TerminateProcess on Windows) after a random
+number of labels, while it is writing the next ones, many times over, sometimes reopening in
+between so recovery from a half-written WAL is exercised. The kills follow the child's own
+reports rather than the clock, so a loaded machine makes the test slower, never wrong; how
+long the rounds take is measured by bench/bench_crash_rounds.py.
 """
 
 from __future__ import annotations
@@ -10,7 +13,6 @@ from __future__ import annotations
 import random
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from model.project import Project
@@ -42,7 +44,6 @@ def test_killed_writer_loses_no_committed_label(tmp_path: Path) -> None:
         cls = proj.add_class("Great tit").id
     rng = random.Random(20240501)
     committed: set[int] = set()
-    deadline = time.monotonic() + 35
     for round_ in range(KILLS):
         child = subprocess.Popen(
             [sys.executable, "-c", CHILD, str(path), str(rec), str(cls), str(round_ * 100_000)],
@@ -54,16 +55,15 @@ def test_killed_writer_loses_no_committed_label(tmp_path: Path) -> None:
         assert child.stdout is not None
         first = child.stdout.readline().strip()
         assert first == "ready", child.stderr.read() if child.stderr else first
-        time.sleep(rng.uniform(0.0, 0.3))
-        child.kill()
+        ids = [int(child.stdout.readline()) for _ in range(rng.randint(1, 40))]
+        child.kill()  # it is writing the next labels now: the kill lands mid-write
         out, _ = child.communicate()
-        ids = [int(line) for line in out.split()]  # one write() per id line
+        ids += [int(line) for line in out.split()]  # one write() per id line
         committed.update(ids)
         if round_ % 3 == 2:  # reopen now and then (recovers the WAL), otherwise let it pile up
             with Project.open(path) as check:
                 present = {lb.id for lb in check.labels()}
             assert committed <= present
-        assert time.monotonic() < deadline, f"too slow: {round_ + 1} rounds"
     assert len(committed) > KILLS  # the kills really happened while labels were being written
     with Project.open(path) as proj:
         present = {lb.id for lb in proj.labels()}
