@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# Re-exported (``X as X``): the CLI and the tests use these through ``model.batch``.
 from model.batch_outputs import ERRORS_FILE as ERRORS_FILE
 from model.batch_outputs import FORMATS as FORMATS
 from model.batch_outputs import STATE_FILE as STATE_FILE
@@ -38,6 +37,9 @@ from model.clips.geometry import DEFAULT_CLIP_SECONDS
 from model.clips.settings import ClipSettings
 from model.errors import SonotagError
 from model.jobs import Cancelled, Reporter
+
+# Re-exported (``X as X``): the CLI and the tests use these through ``model.batch``.
+from model.pathtext import resolved
 
 STATE_VERSION = 1
 #: Windows closer than this are not worth scoring (a 2-s clip scored twenty times over); a hop
@@ -69,7 +71,7 @@ def expand_batch_inputs(
     from model.ingest import walk_inputs
 
     found, missing = walk_inputs(inputs)
-    files = [BatchFile(path.resolve(), root) for path, root in found]
+    files = [BatchFile(resolved(path), root) for path, root in found]
     return files, [(str(path), cause) for path, cause in missing]
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from model.annotations.dialect import SUFFIXES
 from model.errors import SonotagError
-from model.pathtext import TABLE_ERRORS
+from model.pathtext import TABLE_ERRORS, resolved
 
 if TYPE_CHECKING:
     from model.batch import BatchFile, BatchState
@@ -91,7 +91,7 @@ def write_detections(
     names, declared = bundle.class_names, bundle.info.detection_band_hz
     band = band_for(sample_rate, declared)
     rows = detection_rows(
-        audio.resolve(),
+        resolved(audio),
         starts,
         scores,
         names,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from model.errors import AudioError, SonotagError
 from model.jobs import Reporter
+from model.pathtext import resolved
 
 
 @dataclass
@@ -54,12 +55,12 @@ def _walk(
             missing.append((given, missing_cause(given)))
             continue
         if not given.is_dir():
-            key = str(given.resolve())
+            key = str(resolved(given))  # Path.resolve() raises on a link loop
             if key not in seen:
                 seen.add(key)
                 files.append((str(given), None))
             continue
-        root = given.resolve()
+        root = resolved(given)
         for text, link in scan_audio_files(root):
             key = os.path.realpath(text) if link else text
             if key not in seen:
@@ -107,8 +108,8 @@ def add_audio_job(
                     reporter.update(index, len(files), os.path.basename(text))
                 continue
             path = Path(text)
-            resolved = str(path.resolve())
-            if resolved in known:
+            real = str(resolved(path))
+            if real in known:
                 result.already_present += 1
                 continue
             reporter.update(index, len(files), path.name)
@@ -123,7 +124,7 @@ def add_audio_job(
             except SonotagError as exc:
                 result.skipped.append((path, str(exc)))
                 continue
-            known.add(resolved)
+            known.add(real)
             result.added.append(path)
         reporter.update(len(files), len(files), result.summary())
     return result

@@ -100,6 +100,16 @@ def from_db(value: str | bytes) -> str:
     return os.fsdecode(value) if isinstance(value, bytes) else value
 
 
+def resolved(path: str | os.PathLike[str]) -> Path:
+    """``Path.resolve()`` that survives a symbolic link loop (which it raises on: RuntimeError
+    before Python 3.13, OSError after): the loop is kept as an absolute path, so opening it
+    later names the loop instead of ending the whole run."""
+    try:
+        return Path(path).resolve()
+    except (RuntimeError, OSError):
+        return Path(os.path.abspath(path))
+
+
 def _squashed(text: str) -> str:
     """Runs of U+FFFD as one: decoders differ in how many they make of one broken sequence."""
     return re.sub(f"{REPLACEMENT}+", REPLACEMENT, text)

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from model.pathtext import resolved
+
 if TYPE_CHECKING:
     import soundfile as sf
 
@@ -78,7 +80,7 @@ def _cache_key(path: Path) -> tuple[str, int, int] | None:
         st = path.stat()
     except OSError:
         return None
-    return (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    return (str(resolved(path)), st.st_size, st.st_mtime_ns)
 
 
 def scan(handle: sf.SoundFile, path: Path, frames: int) -> SampleDamage:

@@ -60,8 +60,17 @@ class AudioFile:
         self._damage: SampleDamage | None = None
         try:
             mpeg = self._sf.format == "MP3"
+            failure: AudioError | None = None
             with caught_decoder_notes(mpeg) as notes:
-                self.info = self._inspect(allow_truncated)
+                try:
+                    self.info = self._inspect(allow_truncated)
+                except AudioError as exc:
+                    failure = exc
+            if failure is not None:  # the decoder's own words are the real cause
+                said = summary(notes)
+                if said:
+                    raise AudioError(self.path, f"{failure.cause} (decoder says: {said})")
+                raise failure
             if notes and self.info.warning:
                 self.info = _with_warning(self.info, f"decoder says: {summary(notes)}")
         except BaseException:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from model.errors import ProjectError, SonotagError
+from model.pathtext import resolved
 from model.project import connection as db
 from model.project import registry, sessions
 from model.project.base import StoreBase
@@ -119,7 +120,7 @@ class ProjectHandle(StoreBase):
     # ----------------------------------------------------------------- life cycle
     @classmethod
     def create(cls, path: str | Path) -> Self:
-        path = Path(path).expanduser().resolve()
+        path = resolved(Path(path).expanduser())
         if path.exists() or db.sidecar(path, "-wal").exists():
             raise ProjectError(path, "already exists; choose another name or open it")
         if not path.parent.is_dir():
@@ -158,7 +159,7 @@ class ProjectHandle(StoreBase):
         after an unclean shutdown (``deep_check=None``), always (True) or never (False; the
         caller checks ``check_due`` and runs ``maintenance.check_job`` in the background).
         """
-        path = Path(path).expanduser().resolve()
+        path = resolved(Path(path).expanduser())
         with registry.LOCK:
             shared = registry.lookup(path)
             if read_only is None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from model.errors import ProjectError
-from model.pathtext import from_db, to_db
+from model.pathtext import from_db, resolved, to_db
 from model.project.annotations import AnnotationsMixin
 from model.project.boxes import BoxesMixin
 from model.project.feature_cache import forget_recording
@@ -38,7 +38,7 @@ class Project(ProjectHandle, AnnotationsMixin, BoxesMixin, ResultsMixin, Listing
     def _stored(self, path: str | Path) -> str | bytes:
         """Posix path relative to the project folder when under it, so both can move together;
         the name's raw bytes (``pathtext.to_db``) when it is not valid UTF-8."""
-        absolute = Path(path).expanduser().resolve()
+        absolute = resolved(Path(path).expanduser())
         if absolute.is_relative_to(self.directory):
             return to_db(absolute.relative_to(self.directory).as_posix())
         return to_db(str(absolute))

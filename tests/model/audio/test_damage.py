@@ -163,3 +163,24 @@ def test_symbolic_link_loops_and_broken_links_are_named(tmp_path: Path) -> None:
 
     _found, missing = walk_inputs([tmp_path / "a.wav"])
     assert "symbolic link loop" in missing[0][1]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="needs symlinks")
+def test_a_link_loop_in_a_folder_is_skipped_with_its_cause(tmp_path: Path, capsys) -> None:
+    """Path.resolve() raises on a loop; it once ended a whole folder run as an internal error."""
+    from model.cli import main
+
+    card = tmp_path / "card"
+    card.mkdir()
+    write(card / "good.wav", signal(RATE, 1, 3.0), RATE, "WAV", "PCM_16")
+    os.symlink(card / "b.wav", card / "a.wav")
+    os.symlink(card / "a.wav", card / "b.wav")
+    assert main(["project", "new", str(tmp_path / "p.sonotag"), str(card)]) == 1
+    err = capsys.readouterr().err
+    assert "unexpected" not in err and "symbolic link loop" in err
+    with pytest.raises(AudioError, match="symbolic link loop"):
+        probe(card / "a.wav")
+    from model.batch import expand_batch_inputs
+
+    files, _missing = expand_batch_inputs([card])
+    assert {f.path.name for f in files} == {"good.wav", "a.wav", "b.wav"}
