@@ -42,7 +42,10 @@ def scan_audio_files(folder: str | os.PathLike[str]) -> list[tuple[str, bool]]:
             with os.scandir(stack.pop()) as entries:
                 for entry in entries:
                     try:
-                        is_dir = entry.is_dir()
+                        try:
+                            is_dir = entry.is_dir()
+                        except OSError:  # a link loop: kept, so that opening it names the loop
+                            is_dir = False
                         if is_dir and not entry.name.startswith(".") and not entry.is_symlink():
                             stack.append(entry.path)
                         elif not is_dir and _is_audio_name(entry.name):
