@@ -12,6 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from model.pathtext import from_setting, resolved, to_setting
 from model.spectrogram import COLORMAPS, DB_MAX, DB_MIN, FFT_SIZES, SpectrogramSettings
 
 SCHEMA_VERSION = 1
@@ -62,21 +63,21 @@ class Preferences:
     @property
     def last_project(self) -> Path | None:
         value = self.qsettings.value("projects/last")
-        return Path(str(value)) if value else None
+        return Path(from_setting(str(value))) if value else None
 
     @last_project.setter
     def last_project(self, path: Path | None) -> None:
-        self.qsettings.setValue("projects/last", str(path) if path else "")
+        self.qsettings.setValue("projects/last", to_setting(path) if path else "")
 
     def recent_projects(self) -> list[Path]:
-        return [Path(p) for p in _to_list(self.qsettings.value("projects/recent"))]
+        return [Path(from_setting(p)) for p in _to_list(self.qsettings.value("projects/recent"))]
 
     def add_recent_project(self, path: Path) -> None:
         """Most recent first, no duplicates, at most ``MAX_RECENT``; also the last project."""
-        path = Path(path).resolve()
+        path = resolved(path)
         recent = [p for p in self.recent_projects() if p != path]
         recent.insert(0, path)
-        self.qsettings.setValue("projects/recent", [str(p) for p in recent[:MAX_RECENT]])
+        self.qsettings.setValue("projects/recent", [to_setting(p) for p in recent[:MAX_RECENT]])
         self.last_project = path
 
     def clear_recent_projects(self) -> None:
@@ -199,11 +200,11 @@ class Preferences:
     @property
     def last_audio_dir(self) -> Path | None:
         value = self.qsettings.value("paths/last_audio_dir")
-        return Path(str(value)) if value else None
+        return Path(from_setting(str(value))) if value else None
 
     @last_audio_dir.setter
     def last_audio_dir(self, path: Path) -> None:
-        self.qsettings.setValue("paths/last_audio_dir", str(path))
+        self.qsettings.setValue("paths/last_audio_dir", to_setting(path))
 
     def sync(self) -> None:
         self.qsettings.sync()

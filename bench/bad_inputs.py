@@ -5,7 +5,7 @@ runs ``sonotag`` (``python -m app.entry``) on each with a table of bad arguments
 per case: the exit status and the first line the user saw. A case passes when the program
 either refuses it with one clear line (exit 1 or 2, the file or the argument named) or handles
 it (exit 0, with a warning where the input is damaged); it fails on a traceback, a crash (a
-signal), a hang (timeout) or an unexpected exit status.
+signal), a hang (timeout), an unexpected exit status, or mpg123's notes on the terminal.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/bad_inputs.py [--only WORD]
 """
@@ -214,8 +214,11 @@ def run(case: Case, d: Path) -> tuple[int | str, str, str]:
     last = lines[-1] if lines else ""
     shown = next((ln for ln in lines if "error" in ln or "warning" in ln), last)
     rc = done.returncode
+    leaked = [ln for ln in err.splitlines() if ln.startswith(("Note:", "[src/libmpg123"))]
     if "unexpected" in err:  # the CLI's last resort for a bug: one line, but still a bug
         verdict = "FAIL (unexpected error)"
+    elif leaked:  # the decoder's own chatter reached the terminal
+        verdict = "FAIL (mpg123 notes leak)"
     elif "Traceback" in err or rc < 0 or rc not in (0, 1, 2):
         verdict = "FAIL (traceback)" if "Traceback" in err else f"FAIL (exit {rc})"
     elif case.expect == "usage":

@@ -115,6 +115,26 @@ def _squashed(text: str) -> str:
     return re.sub(f"{REPLACEMENT}+", REPLACEMENT, text)
 
 
+_SETTING_BYTES = "sonotag-fs-bytes:"
+
+
+def to_setting(path: str | os.PathLike[str]) -> str:
+    """Text for a settings file (Qt's QSettings drops lone surrogates): the name itself when
+    valid, else its bytes in hex behind a marker no real path starts with."""
+    text = os.fspath(path)
+    return text if is_clean(text) else _SETTING_BYTES + os.fsencode(text).hex()
+
+
+def from_setting(text: str) -> str:
+    """Inverse of ``to_setting``."""
+    if text.startswith(_SETTING_BYTES):
+        try:
+            return os.fsdecode(bytes.fromhex(text[len(_SETTING_BYTES) :]))
+        except ValueError:
+            return text
+    return text
+
+
 def recover(path: Path) -> Path:
     """The existing file a lossily decoded name (U+FFFD in it, as Qt gives it) stands for.
 

@@ -74,3 +74,24 @@ def test_a_lossy_name_from_a_file_dialog_finds_the_file(recording: Path, monkeyp
 
     monkeypatch.setattr(dialogs.file_dialogs, "get_open_file_names", fake_dialog)
     assert dialogs.ask_audio_files(None, recording.parent) == [recording]
+
+
+def test_a_project_with_such_a_name_is_remembered_exactly(tmp_path: Path) -> None:
+    """Qt's settings file drops the bytes that are not UTF-8; the last and recent projects
+    must still name the real file after a restart."""
+    from app.settings import Preferences
+
+    if os.name != "posix":
+        pytest.skip("file names are bytes only on POSIX systems")
+    project = tmp_path / os.fsdecode(b"saison_\xe9t\xe9.sonotag")
+    try:
+        project.write_bytes(b"")
+    except OSError:
+        pytest.skip("this file system only takes UTF-8 names")
+    prefs = Preferences.at(tmp_path / "prefs.ini")
+    prefs.add_recent_project(project)
+    prefs.last_audio_dir = project.parent
+    prefs.sync()
+    again = Preferences.at(tmp_path / "prefs.ini")
+    assert again.last_project == project and again.recent_projects() == [project]
+    assert again.last_audio_dir == project.parent
