@@ -199,11 +199,16 @@ def summarise_activity(
         utc = clocks.start_us[index] + np.round(chunk.starts[windows[timed]] * US).astype(np.int64)
         hour = clocks.local_us(index, utc, steps) // HOUR_US
         by_hour += np.bincount(rows * 24 + hour % 24, minlength=len(by_hour))
-        days, at = np.unique(hour // 24, return_inverse=True)
-        counts = np.bincount(at * len(classes) + rows, minlength=len(days) * len(classes))
-        for day, per_class in zip(days.tolist(), counts.reshape(-1, len(classes)), strict=True):
-            by_day[day] = by_day.get(day, 0) + per_class
-        done += len(np.unique(chunk.recording_ids))
+        day = hour // 24
+        first_day = int(day.min()) if len(day) else 0
+        span = int(day.max()) - first_day + 1 if len(day) else 0
+        counts = np.bincount(
+            (day - first_day) * len(classes) + rows, minlength=span * len(classes)
+        ).reshape(span, len(classes))
+        for offset in np.flatnonzero(counts.any(axis=1)).tolist():
+            key = first_day + offset
+            by_day[key] = by_day.get(key, 0) + counts[offset]
+        done += 1 + int(np.count_nonzero(np.diff(chunk.recording_ids)))
         if reporter is not None:
             reporter.update(done, max(len(candidates), 1), "counting detections")
     numbers = sorted(set(day_seconds) | set(by_day))

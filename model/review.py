@@ -200,10 +200,14 @@ def build_queue(
     rids = np.concatenate([p[0] for p in parts]) if parts else empty.astype(np.int64)
     starts = np.concatenate([p[1] for p in parts]) if parts else empty
     scores = np.concatenate([p[2] for p in parts]) if parts else empty
+    # Ties go by file, then time. Chunks come in file order with windows in time order (as
+    # scoring stores them), so a stable sort on the score keys alone gives the same order.
+    in_order = not ((np.diff(rids) == 0) & (np.diff(starts) < 0)).any()
+    by_file = () if in_order else (starts, rids)
     if order is ReviewOrder.SCORE:
-        index = np.lexsort((starts, rids, -scores))  # ties: file order, then time
+        index = np.lexsort((*by_file, -scores))
     elif order is ReviewOrder.UNCERTAINTY:
-        index = np.lexsort((starts, rids, -scores, np.abs(scores - threshold)))
+        index = np.lexsort((*by_file, -scores, np.abs(scores - threshold)))
     else:
         index = np.random.default_rng(seed).permutation(len(scores))
     if limit is not None:

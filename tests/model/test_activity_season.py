@@ -148,3 +148,21 @@ def test_effort_of_a_recording_starting_just_before_the_hour_is_exact(tmp_path: 
     effort = summarise_activity(project, 0.5).hour_effort
     assert (effort[22], effort[23]) == (0.5, 9.5)
     project.close()
+
+
+def test_float32_scores_meet_float64_thresholds_exactly() -> None:
+    from model.activity_scan import float32_limits, run_starts
+    from model.project.score_index import ScoreChunk
+
+    limits = np.array([0.7, 0.3, 0.5], np.float64)  # float32 rounds 0.7 down, 0.3 up
+    scores = np.array(
+        [[0.7, 0.3, 0.5], [np.nextafter(np.float32(0.7), 1), 0.2, np.nan]], np.float32
+    )
+    chunk = ScoreChunk([1, 2, 3], np.array([1, 2]), np.array([0.0, 0.0]), scores)
+    windows, columns = run_starts(chunk, limits, 2.0)
+    assert sorted(zip(windows.tolist(), columns.tolist(), strict=True)) == [(0, 1), (0, 2), (1, 0)]
+    assert (scores.astype(np.float64) >= limits).tolist() == [
+        [False, True, True],
+        [True, False, False],
+    ]
+    assert float32_limits(limits).dtype == np.float32
