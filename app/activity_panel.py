@@ -239,24 +239,7 @@ class ActivityPanel(QDockWidget):
         activity, class_id = self.activity, self.class_combo.currentData()
         if activity is None or class_id is None:
             return activity
-        rows = [i for i, c in enumerate(activity.classes) if c.id == class_id]
-        if not rows:
-            return activity
-        i = rows[0]
-        return Activity(
-            classes=(activity.classes[i],),
-            thresholds={class_id: activity.thresholds[class_id]},
-            model_name=activity.model_name,
-            zone=activity.zone,
-            detections=[d for d in activity.detections if d.class_id == class_id],
-            excluded=activity.excluded,
-            by_hour=activity.by_hour[i : i + 1],
-            hour_effort=activity.hour_effort,
-            dates=activity.dates,
-            by_date=activity.by_date[i : i + 1],
-            date_effort=activity.date_effort,
-            recordings=activity.recordings,
-        )
+        return activity.only(class_id)
 
     def _redraw(self, *_args: object) -> None:
         self.hour_plot.clear()
@@ -326,7 +309,7 @@ class ActivityPanel(QDockWidget):
 
     def _summary_text(self, activity: Activity) -> str:
         text = (
-            f"{len(activity.detections)} detections in {activity.recordings} scored recordings "
+            f"{activity.count} detections in {activity.recordings} scored recordings "
             f"(model {activity.model_name}, threshold {self.threshold.value():.2f})."
         )
         if activity.excluded:

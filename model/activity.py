@@ -8,21 +8,29 @@ Counts alone mislead when recording effort is uneven (a recorder that ran 3 hour
 24 on Tuesday), so the tables also carry the hours recorded per bin and a rate per recorded hour.
 Recordings without a start time cannot be placed on the clock: they are listed as excluded and
 their detections kept (with no clock time) in the detection table, never dropped silently.
+
+A season is millions of windows, so the summary never walks recordings one by one: the peaks
+index says which recordings can have a detection at all, their scores come in chunks of many
+recordings (``Project.iter_scores``), and detection, clock time and binning are numpy over each
+chunk (``activity_scan``, ``activity_clock``). The summary holds counts; the list of detections
+(start, end, peak of each) is made only when it is exported (``list_detections``).
 """
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from model.activity_clock import HOUR_US, US, Clocks, day_of
+from model.activity_scan import in_time_order, run_events, run_starts
 from model.errors import ProjectError
-from model.project.records import LabelClass, Recording
+from model.project.records import LabelClass, Recording, dt_from_text
 from model.review import clip_seconds_of, resolve_model
 
 if TYPE_CHECKING:
@@ -31,6 +39,7 @@ if TYPE_CHECKING:
 
 DEFAULT_THRESHOLD = 0.5
 _TOUCH = 1e-3  # windows this close (s) still belong to one detection
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -49,7 +58,7 @@ class Activity:
     thresholds: dict[int, float]
     model_name: str
     zone: str  # how clock times were expressed, for titles and CSV readers
-    detections: list[Detection]
+    totals: np.ndarray  # (classes,) detections, with those of recordings not on the clock
     excluded: list[Recording]  # scored, but no start time: not on the clock
     by_hour: np.ndarray  # (classes, 24) detection counts
     hour_effort: np.ndarray  # (24,) seconds recorded in each hour of day
@@ -57,6 +66,9 @@ class Activity:
     by_date: np.ndarray  # (classes, dates)
     date_effort: np.ndarray  # (dates,) seconds recorded on each date
     recordings: int = 0  # scored recordings looked at
+    model_id: int = 0
+    zone_info: tzinfo | None = None  # the zone itself, to place listed detections the same way
+    clip: float = 2.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     def rate(self, counts: np.ndarray, effort: np.ndarray) -> np.ndarray:
@@ -72,7 +84,28 @@ class Activity:
         return self.rate(self.by_date, self.date_effort)
 
     def total(self, class_id: int) -> int:
-        return sum(1 for d in self.detections if d.class_id == class_id)
+        rows = [i for i, c in enumerate(self.classes) if c.id == class_id]
+        return int(self.totals[rows[0]]) if rows else 0
+
+    @property
+    def count(self) -> int:
+        """Every detection of every class shown, on the clock or not."""
+        return int(self.totals.sum())
+
+    def only(self, class_id: int) -> Activity:
+        """The same summary for one of its classes."""
+        rows = [i for i, c in enumerate(self.classes) if c.id == class_id]
+        if not rows:
+            return self
+        i = rows[0]
+        return replace(
+            self,
+            classes=(self.classes[i],),
+            thresholds={class_id: self.thresholds[class_id]},
+            totals=self.totals[i : i + 1],
+            by_hour=self.by_hour[i : i + 1],
+            by_date=self.by_date[i : i + 1],
+        )
 
 
 def detection_events(
@@ -99,34 +132,26 @@ def detection_events(
     return list(zip(begin[first].tolist(), ends.tolist(), peaks.tolist(), strict=True))
 
 
-def _local(moment: datetime, zone: tzinfo | None, recording: Recording) -> datetime:
-    assert recording.start_time is not None
-    return moment.astimezone(zone if zone is not None else recording.start_time.tzinfo)
-
-
-def effort_pieces(recording: Recording, zone: tzinfo | None) -> Iterable[tuple[datetime, float]]:
-    """(local start, seconds) of the recording cut at each local hour boundary."""
-    if recording.start_time is None or recording.duration <= 0:
-        return
-    current = recording.start_time.astimezone(UTC)
-    stop = current + timedelta(seconds=recording.duration)
-    while current < stop:
-        local = _local(current, zone, recording)
-        boundary = (
-            local.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-        ).astimezone(UTC)
-        boundary = max(boundary, current + timedelta(seconds=1))  # guard at DST changes
-        piece_end = min(boundary, stop)
-        yield local, (piece_end - current).total_seconds()
-        current = piece_end
-
-
 def _thresholds(
     thresholds: float | Mapping[int, float], class_ids: Iterable[int]
 ) -> dict[int, float]:
     if isinstance(thresholds, Mapping):
         return {c: float(thresholds.get(c, DEFAULT_THRESHOLD)) for c in class_ids}
     return {c: float(thresholds) for c in class_ids}
+
+
+def _clocks(project: Project, model_id: int) -> tuple[Clocks, list[int], int]:
+    """The scored recordings with a start time as ``Clocks``; the ids of those without."""
+    timed: list[tuple[int, datetime, float]] = []
+    untimed: list[int] = []
+    rows = project.scored_recording_clocks(model_id)
+    for rec_id, text, duration in rows:
+        start = dt_from_text(text)
+        if start is None:
+            untimed.append(rec_id)
+        else:
+            timed.append((rec_id, start, duration))
+    return Clocks.from_rows(timed), untimed, len(rows)
 
 
 def summarise_activity(
@@ -140,8 +165,9 @@ def summarise_activity(
 ) -> Activity:
     """Detections of the active (or given) model per class, by hour of day and by date.
 
-    ``zone`` expresses clock times in one time zone; ``None`` keeps each recording's own
-    (AudioMoth names are UTC, so a site far from Greenwich usually wants its local zone).
+    ``zone`` expresses clock times in one time zone (a ``zoneinfo`` zone keeps its daylight
+    saving); ``None`` keeps each recording's own (AudioMoth names are UTC, so a site far from
+    Greenwich usually wants its local zone).
     """
     model = resolve_model(project, model_id)
     clip = clip_seconds_of(model)
@@ -152,58 +178,100 @@ def summarise_activity(
         raise ProjectError(project.path, f"has no class number {missing[0]}")
     classes = tuple(all_classes[c] for c in wanted)
     limits = _thresholds(thresholds, wanted)
-    row = {c.id: i for i, c in enumerate(classes)}
-    recordings = {r.id: r for r in project.recordings()}
-    scored = [rid for rid in project.scored_recordings(model.id) if rid in recordings]
-    detections: list[Detection] = []
-    excluded: list[Recording] = []
-    hour_effort = np.zeros(24)
-    date_seconds: dict[date, float] = {}
-    for i, rid in enumerate(scored):
+    clocks, untimed, scored = _clocks(project, model.id)
+    steps = clocks.steps(zone) if zone is not None else None
+    hour_effort, day_seconds = clocks.effort(steps)
+    by_hour = np.zeros(len(classes) * 24, np.int64)
+    by_day: dict[int, np.ndarray] = {}
+    totals = np.zeros(len(classes), np.int64)
+    candidates = _candidates(project, model.id, limits)
+    row_of = {c: i for i, c in enumerate(wanted)}
+    done = 0
+    for chunk in project.iter_scores(model.id, candidates, class_ids=wanted):
+        chunk = in_time_order(chunk)
+        limit = np.array([limits[c] for c in chunk.class_ids], np.float64)
+        windows, columns = run_starts(chunk, limit, clip)
+        rows = np.array([row_of[c] for c in chunk.class_ids], np.int64)[columns]
+        totals += np.bincount(rows, minlength=len(classes))
+        index = clocks.index_of(chunk.recording_ids[windows])
+        timed = index >= 0
+        rows, index = rows[timed], index[timed]
+        utc = clocks.start_us[index] + np.round(chunk.starts[windows[timed]] * US).astype(np.int64)
+        hour = clocks.local_us(index, utc, steps) // HOUR_US
+        by_hour += np.bincount(rows * 24 + hour % 24, minlength=len(by_hour))
+        day = hour // 24
+        first_day = int(day.min()) if len(day) else 0
+        span = int(day.max()) - first_day + 1 if len(day) else 0
+        counts = np.bincount(
+            (day - first_day) * len(classes) + rows, minlength=span * len(classes)
+        ).reshape(span, len(classes))
+        for offset in np.flatnonzero(counts.any(axis=1)).tolist():
+            key = first_day + offset
+            by_day[key] = by_day.get(key, 0) + counts[offset]
+        done += 1 + int(np.count_nonzero(np.diff(chunk.recording_ids)))
         if reporter is not None:
-            reporter.update(i, len(scored), "counting detections")
-        recording = recordings[rid]
-        if recording.start_time is None:
-            excluded.append(recording)
-        for local, seconds in effort_pieces(recording, zone):
-            hour_effort[local.hour] += seconds
-            date_seconds[local.date()] = date_seconds.get(local.date(), 0.0) + seconds
-        starts, ids, scores = project.predictions(model.id, rid)
-        for class_id in wanted:
-            if class_id not in ids:
-                continue
-            column = scores[:, ids.index(class_id)]
-            for start, end, peak in detection_events(starts, column, limits[class_id], clip):
-                clock = None
-                if recording.start_time is not None:
-                    moment = recording.start_time + timedelta(seconds=start)
-                    clock = _local(moment, zone, recording)
-                detections.append(Detection(rid, class_id, start, end, peak, clock))
-    dates: list[date] = []
-    if date_seconds:
-        first, last = min(date_seconds), max(date_seconds)
-        dates = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    column_of = {d: i for i, d in enumerate(dates)}
-    by_hour = np.zeros((len(classes), 24), np.int64)
-    by_date = np.zeros((len(classes), len(dates)), np.int64)
-    for d in detections:
-        if d.clock_start is not None:
-            by_hour[row[d.class_id], d.clock_start.hour] += 1
-            by_date[row[d.class_id], column_of[d.clock_start.date()]] += 1
+            reporter.update(done, max(len(candidates), 1), "counting detections")
+    numbers = sorted(set(day_seconds) | set(by_day))
+    span = range(numbers[0], numbers[-1] + 1) if numbers else range(0)
+    by_date = np.zeros((len(classes), len(span)), np.int64)
+    for column, day in enumerate(span):
+        if day in by_day:
+            by_date[:, column] = by_day[day]
     return Activity(
         classes=classes,
         thresholds=limits,
         model_name=model.name,
         zone=zone_name(zone),
-        detections=detections,
-        excluded=excluded,
-        by_hour=by_hour,
+        totals=totals,
+        excluded=[project.recording(rid) for rid in untimed],
+        by_hour=by_hour.reshape(len(classes), 24),
         hour_effort=hour_effort,
-        dates=dates,
+        dates=[day_of(d) for d in span],
         by_date=by_date,
-        date_effort=np.array([date_seconds.get(d, 0.0) for d in dates]),
-        recordings=len(scored),
+        date_effort=np.array([day_seconds.get(d, 0.0) for d in span]),
+        recordings=scored,
+        model_id=model.id,
+        zone_info=zone,
+        clip=clip,
     )
+
+
+def _candidates(project: Project, model_id: int, limits: Mapping[int, float]) -> list[int]:
+    """Recordings with a window of some class at or above its threshold (the peaks index)."""
+    found: set[int] = set()
+    for class_id, limit in limits.items():
+        found.update(project.recordings_reaching(model_id, class_id, limit))
+    return sorted(found)
+
+
+def list_detections(project: Project, activity: Activity) -> list[Detection]:
+    """Every detection the summary counted, with start, end, peak score and clock time: what
+    the detections table exports (made on demand: a season holds hundreds of thousands)."""
+    wanted = [c.id for c in activity.classes]
+    limits = activity.thresholds
+    clocks, _untimed, _n = _clocks(project, activity.model_id)
+    found: list[Detection] = []
+    candidates = _candidates(project, activity.model_id, limits)
+    for chunk in project.iter_scores(activity.model_id, candidates, class_ids=wanted):
+        chunk = in_time_order(chunk)
+        for column, class_id in enumerate(chunk.class_ids):
+            recs, begins, ends, peaks = run_events(chunk, column, limits[class_id], activity.clip)
+            events = zip(recs.tolist(), begins.tolist(), ends.tolist(), peaks.tolist(), strict=True)
+            for rec, begin, end, peak in events:
+                clock = _clock(clocks, activity.zone_info, rec, begin)
+                found.append(Detection(rec, class_id, begin, end, peak, clock))
+    found.sort(key=lambda d: (d.recording_id, wanted.index(d.class_id), d.start))
+    return found
+
+
+def _clock(clocks: Clocks, zone: tzinfo | None, rec_id: int, start: float) -> datetime | None:
+    """The clock time of one detection, in ``zone`` (the recording's own offset if None)."""
+    index = int(clocks.index_of(np.array([rec_id], np.int64))[0])
+    if index < 0:
+        return None
+    moment = _EPOCH + timedelta(microseconds=int(clocks.start_us[index]) + round(start * US))
+    own = timezone(timedelta(microseconds=int(clocks.own_offset_us[index])))
+    return moment.astimezone(zone if zone is not None else own)
 
 
 def activity_job(reporter: Reporter, project_path: str | Path, **kwargs: Any) -> Activity:
@@ -253,7 +321,7 @@ def export_detections_csv(activity: Activity, path: str | Path, project: Project
             f"{d.peak_score:.4f}",
             d.clock_start.isoformat() if d.clock_start else "",
         ]
-        for d in activity.detections
+        for d in list_detections(project, activity)
     ]
     header = ["file", "class", "start_s", "end_s", "peak_score", "clock_start"]
     return _write(path, header, rows)
@@ -316,7 +384,7 @@ def export_png(
     bottom.set_title("By date (gaps: nothing recorded)")
     bottom.set_ylim(bottom=0)
     bottom.tick_params(axis="x", labelrotation=30)
-    note = f"model {activity.model_name}; {len(activity.detections)} detections"
+    note = f"model {activity.model_name}; {activity.count} detections"
     if activity.excluded:
         note += f"; {len(activity.excluded)} recording(s) without start time excluded"
     figure.suptitle(note, fontsize="small")

@@ -171,30 +171,43 @@ def build_queue(
 
         for label in training_labels(project, class_id=class_id, clip_seconds=clip):
             labels_by_rec.setdefault(label.recording_id, []).append(label)
-    rec_ids = project.scored_recordings(model.id)
+    # Below the threshold only the uncertainty order wants windows: otherwise the peaks index
+    # says which recordings hold any, and only those are read.
+    wanted = (
+        None
+        if order is ReviewOrder.UNCERTAINTY
+        else project.recordings_reaching(model.id, class_id, threshold)
+    )
+    total = len(project.scored_recordings(model.id)) if wanted is None else len(wanted)
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    for i, rid in enumerate(rec_ids):
-        if reporter is not None:
-            reporter.update(i, len(rec_ids), "reading scores")
-        starts, class_ids, scores = project.predictions(model.id, rid)
-        if class_id not in class_ids or not len(starts):
-            continue
-        column = scores[:, class_ids.index(class_id)].astype(np.float64)
-        starts = np.round(starts * 1000) / 1000
+    done = 0
+    for chunk in project.iter_scores(model.id, wanted, class_ids=[class_id]):
+        column = chunk.scores[:, 0].astype(np.float64)
+        starts = np.round(chunk.starts * 1000) / 1000
         keep = np.isfinite(column)
         if order is not ReviewOrder.UNCERTAINTY:
             keep &= column >= threshold
-        if only_unlabelled and rid in labels_by_rec:
-            keep &= ~labelled_mask(starts, clip, labels_by_rec[rid])
-        parts.append((np.full(int(keep.sum()), rid, np.int64), starts[keep], column[keep]))
+        bounds = np.flatnonzero(np.diff(chunk.recording_ids)) + 1
+        for first, stop in zip(np.r_[0, bounds], np.r_[bounds, len(column)], strict=True):
+            labels = labels_by_rec.get(int(chunk.recording_ids[first]))
+            if labels:  # windows this class already has an answer for are training data
+                keep[first:stop] &= ~labelled_mask(starts[first:stop], clip, labels)
+        parts.append((chunk.recording_ids[keep], starts[keep], column[keep]))
+        done += len(bounds) + 1
+        if reporter is not None:
+            reporter.update(done, max(total, 1), "reading scores")
     empty = np.zeros(0)
     rids = np.concatenate([p[0] for p in parts]) if parts else empty.astype(np.int64)
     starts = np.concatenate([p[1] for p in parts]) if parts else empty
     scores = np.concatenate([p[2] for p in parts]) if parts else empty
+    # Ties go by file, then time. Chunks come in file order with windows in time order (as
+    # scoring stores them), so a stable sort on the score keys alone gives the same order.
+    in_order = not ((np.diff(rids) == 0) & (np.diff(starts) < 0)).any()
+    by_file = () if in_order else (starts, rids)
     if order is ReviewOrder.SCORE:
-        index = np.lexsort((starts, rids, -scores))  # ties: file order, then time
+        index = np.lexsort((*by_file, -scores))
     elif order is ReviewOrder.UNCERTAINTY:
-        index = np.lexsort((starts, rids, -scores, np.abs(scores - threshold)))
+        index = np.lexsort((*by_file, -scores, np.abs(scores - threshold)))
     else:
         index = np.random.default_rng(seed).permutation(len(scores))
     if limit is not None:
@@ -317,12 +330,10 @@ class ReviewSession:
 
     def counts(self) -> ReviewCounts:
         """Decisions as the project holds them now (an undo elsewhere lowers the count)."""
-        states: dict[tuple[int, int, int], LabelState] = {}
-        if self._decided:
-            states = {
-                (lb.recording_id, lb.start_ms, lb.end_ms): lb.state
-                for lb in self.project.labels(class_id=self.class_id)
-            }
+        clips = [self.items[i] for i in sorted(self._decided)]
+        states = self.project.label_states(  # the decided clips only, not every label
+            self.class_id, [(c.recording_id, to_ms(c.start), to_ms(c.end)) for c in clips]
+        )
         tally = {decision: 0 for decision in Decision}
         for index in self._decided | self._skipped:
             item = self.items[index]

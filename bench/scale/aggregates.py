@@ -68,7 +68,9 @@ def probe_all(project: str) -> dict[str, Any]:
         start = time.perf_counter()
         activity = summarise_activity(opened, 0.5)
         out["activity"] = time.perf_counter() - start
-        out["detections"] = int(activity.by_hour.sum()) + _off_clock(activity)
+        # Before: a list of every detection; after: counts (the list is made for exports).
+        listed = getattr(activity, "detections", None)
+        out["detections"] = len(listed) if listed is not None else activity.count
 
         for order in ("score", "uncertainty"):
             start = time.perf_counter()
@@ -76,8 +78,3 @@ def probe_all(project: str) -> dict[str, Any]:
             out[f"queue_{order}"] = time.perf_counter() - start
             out[f"queue_{order}_len"] = len(queue)
     return out
-
-
-def _off_clock(activity: Any) -> int:
-    """Detections of recordings without a start time (none in these projects)."""
-    return 0 if not activity.excluded else -1

@@ -6,7 +6,9 @@ can carry several classes, and setting a class again on the same clip updates it
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from types import EllipsisType
 from typing import Any
@@ -187,6 +189,22 @@ class AnnotationsMixin(StoreBase):
             (recording_id, to_ms(end), to_ms(start)),
         )
         return [self._label(row) for row in rows]
+
+    def label_states(
+        self, class_id: int, clips: Sequence[tuple[int, int, int]]
+    ) -> dict[tuple[int, int, int], LabelState]:
+        """State of ``class_id`` on each (recording, start ms, end ms) that has a label of it:
+        one query through the unique clip index, however many labels the project holds."""
+        if not clips:
+            return {}
+        rows = self._rows(
+            "SELECT l.recording_id, l.start_ms, l.end_ms, l.state FROM json_each(?) AS j CROSS "
+            "JOIN labels AS l ON l.recording_id = json_extract(j.value, '$[0]') "
+            "AND l.start_ms = json_extract(j.value, '$[1]') "
+            "AND l.end_ms = json_extract(j.value, '$[2]') AND l.class_id = ?",
+            (json.dumps([list(c) for c in clips]), class_id),
+        )
+        return {(r, a, b): LabelState(state) for r, a, b, state in rows}
 
     def label(self, id: int) -> Label | None:  # noqa: A002
         row = self._one(f"SELECT {_LABEL_COLUMNS} FROM labels WHERE id = ?", (id,))

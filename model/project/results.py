@@ -18,6 +18,7 @@ import numpy as np
 from model.errors import ProjectError
 from model.project.base import StoreBase
 from model.project.records import ModelRecord, dt_from_text, dt_to_text, now_utc
+from model.project.score_index import write_peaks
 
 _MODEL_COLUMNS = "id, name, file, manifest, metrics, created, active"
 
@@ -123,6 +124,7 @@ class ResultsMixin(StoreBase):
                     scores.tobytes(),
                 ),
             )
+            write_peaks(conn, model_id, recording_id, ids, scores)
 
     def predictions(
         self, model_id: int, recording_id: int

@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Callable
 
 APPLICATION_ID = 0x534F4E4F  # "SONO"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # Version 1: recordings, classes and labels only (kept verbatim: old files look like this).
 V1_DDL = """
@@ -133,8 +133,47 @@ def _v3_to_v4(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+def _v4_to_v5(conn: sqlite3.Connection) -> None:
+    """What season-wide views read instead of every score matrix (see ``score_index``): each
+    recording's peak score per class, and covering indexes for the recordings list and the
+    scored-window counts. Peaks of scores already stored are computed here, once."""
+    import json
+
+    import numpy as np
+
+    from model.project.score_index import write_peaks
+
+    for statement in (
+        "CREATE INDEX recordings_listing ON recordings(id, duration)",
+        "CREATE INDEX predictions_windows ON predictions(model_id, recording_id, n_windows)",
+        """CREATE TABLE prediction_peaks (
+            model_id INTEGER NOT NULL,
+            recording_id INTEGER NOT NULL,
+            class_id INTEGER NOT NULL,
+            peak REAL NOT NULL,
+            PRIMARY KEY (model_id, recording_id, class_id),
+            FOREIGN KEY (model_id, recording_id)
+                REFERENCES predictions(model_id, recording_id) ON DELETE CASCADE
+        ) WITHOUT ROWID""",
+        "CREATE INDEX prediction_peaks_class ON prediction_peaks(model_id, class_id, peak)",
+    ):
+        conn.execute(statement)
+    rows = conn.execute(
+        "SELECT model_id, recording_id, n_windows, class_ids, scores FROM predictions"
+    )
+    for model_id, recording_id, n, ids_text, blob in rows:
+        ids = [int(c) for c in json.loads(ids_text)]
+        scores = np.frombuffer(blob, np.float32).reshape(n, len(ids))
+        write_peaks(conn, model_id, recording_id, ids, scores)
+
+
 # MIGRATIONS[i] turns version i + 1 into version i + 2.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_to_v2, _v2_to_v3, _v3_to_v4]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _v1_to_v2,
+    _v2_to_v3,
+    _v3_to_v4,
+    _v4_to_v5,
+]
 assert len(MIGRATIONS) == SCHEMA_VERSION - 1
 
 # Tables a file of each version must have; checked before trusting a file.
@@ -143,6 +182,16 @@ TABLES: dict[int, set[str]] = {
     2: {"recordings", "classes", "labels", "meta", "models", "predictions", "features"},
     3: {"recordings", "classes", "labels", "meta", "models", "predictions"},
     4: {"recordings", "classes", "labels", "meta", "models", "predictions", "boxes"},
+    5: {
+        "recordings",
+        "classes",
+        "labels",
+        "meta",
+        "models",
+        "predictions",
+        "boxes",
+        "prediction_peaks",
+    },
 }
 
 

@@ -25,6 +25,7 @@ from model.project.records import (
     now_utc,
 )
 from model.project.results import ResultsMixin
+from model.project.score_index import ScoreIndexMixin
 
 _REC_COLUMNS = (
     "id, path, fingerprint, sample_rate, channels, frames, duration, start_time, added, "
@@ -32,7 +33,9 @@ _REC_COLUMNS = (
 )
 
 
-class Project(ProjectHandle, AnnotationsMixin, BoxesMixin, ResultsMixin, ListingMixin):
+class Project(
+    ProjectHandle, AnnotationsMixin, BoxesMixin, ResultsMixin, ListingMixin, ScoreIndexMixin
+):
     """An open project file. Use ``Project.create`` / ``Project.open``, then ``close``."""
 
     def _stored(self, path: str | Path) -> str | bytes:

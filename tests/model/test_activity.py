@@ -14,6 +14,7 @@ from model.activity import (
     export_csv,
     export_detections_csv,
     export_png,
+    list_detections,
     summarise_activity,
 )
 from model.errors import ProjectError
@@ -114,7 +115,9 @@ def test_tables_by_hour_and_date_in_recorded_time(project: Project) -> None:
     assert activity.recordings == 3
     assert [r.stored_path for r in activity.excluded] == ["c.wav"]
     assert activity.total(activity.classes[0].id) == 6  # 1 + 2 in a, 2 in b, 1 in c
-    untimed = [d for d in activity.detections if d.clock_start is None]
+    detections = list_detections(project, activity)
+    assert len(detections) == activity.count == 7
+    untimed = [d for d in detections if d.clock_start is None]
     assert [(d.start, d.end) for d in untimed] == [(5.0, 7.0)]
     hours = {h: int(n) for h, n in enumerate(activity.by_hour[wren]) if n}
     assert hours == {4: 1, 5: 2, 23: 1, 0: 1}
@@ -125,7 +128,7 @@ def test_tables_by_hour_and_date_in_recorded_time(project: Project) -> None:
     assert activity.date_effort.tolist() == [3600.0, 1800.0, 1800.0]
     assert activity.hour_rate()[wren, 5] == pytest.approx(4.0)  # 2 in half an hour
     assert np.isnan(activity.hour_rate()[wren, 12])  # nothing recorded: unknown, not 0
-    first = min((d for d in activity.detections if d.clock_start), key=lambda d: d.clock_start)
+    first = min((d for d in detections if d.clock_start), key=lambda d: d.clock_start)
     assert first.clock_start == datetime(2024, 5, 1, 4, 30, 10, tzinfo=UTC)
     assert (first.start, first.end, first.peak_score) == (10.0, 14.0, pytest.approx(0.9))
 

@@ -137,13 +137,11 @@ def test_limit_missing_model_and_missing_class(project: Project, tmp_path: Path)
         build_queue(project, wren_id(project))
 
 
-def test_queue_job_reports_progress_per_recording(project: Project) -> None:
+def test_queue_job_reports_progress_in_recordings_read(project: Project) -> None:
     events: list[Progress] = []
-    items = build_queue_job(
-        Reporter(events.append), project.path, wren_id(project), threshold=0.9
-    )
+    items = build_queue_job(Reporter(events.append), project.path, wren_id(project), threshold=0.9)
     assert [round(i.score, 2) for i in items] == [0.99, 0.95, 0.91]
-    assert [(e.done, e.total) for e in events] == [(0, 2), (1, 2)]
+    assert [(e.done, e.total) for e in events] == [(2, 2)]  # both read in one chunk
 
 
 def test_clip_length_comes_from_the_model_manifest(project: Project, tmp_path: Path) -> None:
