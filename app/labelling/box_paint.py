@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections import defaultdict, deque
 
-from PySide6.QtCore import QRect, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPainter, QPen
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen, QPixmap
 
 from model.project.records import LabelState
 
@@ -154,6 +154,43 @@ def paint_tag(
     painter.drawText(
         tag.adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, label
     )
+
+
+class TagImages:
+    """Tags drawn once into pixmaps and then copied: text layout is most of a tag's cost, and
+    a page shows the same few names again and again (a class, its state, its colour)."""
+
+    LIMIT = 512
+
+    def __init__(self, metrics: QFontMetrics, font: QFont) -> None:
+        self._metrics, self._font = metrics, font
+        self._images: dict[tuple[str, str, LabelState, int, float], QPixmap] = {}
+
+    def draw(
+        self,
+        painter: QPainter,
+        left: float,
+        top: float,
+        size: tuple[int, int],
+        colour: str,
+        text: str,
+        state: LabelState,
+    ) -> None:
+        ratio = painter.device().devicePixelRatioF() if painter.device() else 1.0
+        key = (text, colour, state, size[0], ratio)
+        image = self._images.get(key)
+        if image is None:
+            if len(self._images) >= self.LIMIT:
+                self._images.clear()
+            image = QPixmap(round(size[0] * ratio) + 1, round(size[1] * ratio) + 1)
+            image.setDevicePixelRatio(ratio)
+            image.fill(Qt.GlobalColor.transparent)
+            inner = QPainter(image)
+            inner.setFont(self._font)
+            paint_tag(inner, self._metrics, QRectF(0, 0, *size), QColor(colour), text, state)
+            inner.end()
+            self._images[key] = image
+        painter.drawPixmap(QPointF(left, top), image)
 
 
 def tag_rect(metrics: QFontMetrics, area: QRectF, rect: QRect, text: str) -> QRectF:

@@ -31,6 +31,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QTransform
 
 from app.labelling.box_paint import (
     Pens,
+    TagImages,
     TagPlacer,
     handles,
     outline_groups,
@@ -99,6 +100,7 @@ class BoxOverlay(ViewFillingItem):
         self._font = font
         self._metrics = QFontMetrics(font)
         self._pens = Pens()
+        self._tags = TagImages(self._metrics, font)
         self._paint_failed = False
 
     # -- data -------------------------------------------------------------------------------
@@ -262,9 +264,8 @@ class BoxOverlay(ViewFillingItem):
             left = max(min(rect.left(), a_right - width), a_left)
             if placer.free(left, top):
                 placer.take(top, left + width)
-                colour = QColor(self._colour_name(box.class_id))
-                tag = QRectF(left, top, width, height)
-                paint_tag(painter, self._metrics, tag, colour, text, box.state)
+                colour = self._colour_name(box.class_id)
+                self._tags.draw(painter, left, top, (int(width), height), colour, text, box.state)
 
     def _paint_selected(self, painter: QPainter, area: QRectF, box: Box, rect: QRect) -> None:
         colour = QColor(self._colour_name(box.class_id))
