@@ -57,20 +57,26 @@ class Pens:
 
 
 def outline_groups(
-    painter: QPainter, groups: dict[tuple[str, LabelState], list[QRect]], pens: Pens
+    painter: QPainter,
+    groups: dict[tuple[str, LabelState], list[QRect]],
+    pens: Pens,
+    dense: bool = False,
 ) -> None:
-    """Two-pixel class-colour outlines inside a one-pixel halo, one ``drawRects`` per layer."""
+    """Two-pixel class-colour outlines between one-pixel halos, one ``drawRects`` per layer;
+    ``dense`` (hundreds of boxes on screen): one-pixel outlines with the outer halo only."""
     painter.setBrush(Qt.BrushStyle.NoBrush)
     for (colour, state), rects in groups.items():
         halo_pen, edge_pen = pens.get(colour, state)
         painter.setPen(halo_pen)
         painter.drawRects([r.adjusted(-1, -1, 1, 1) for r in rects])
-        inner = [r.adjusted(2, 2, -2, -2) for r in rects if r.width() > 5 and r.height() > 5]
-        if inner:
-            painter.drawRects(inner)
+        if not dense:
+            inner = [r.adjusted(2, 2, -2, -2) for r in rects if r.width() > 5 and r.height() > 5]
+            if inner:
+                painter.drawRects(inner)
         painter.setPen(edge_pen)
         painter.drawRects(rects)
-        painter.drawRects([r.adjusted(1, 1, -1, -1) for r in rects if r.width() > 2])
+        if not dense:
+            painter.drawRects([r.adjusted(1, 1, -1, -1) for r in rects if r.width() > 2])
 
 
 def thick_outline(

@@ -46,6 +46,9 @@ from model.project.records import Box, LabelClass, LabelState
 _log = logging.getLogger(__name__)
 #: Boxes narrower than this many pixels get no tag (whole-file zoom): the outline has to do.
 MIN_TAG_BOX_PX = 6.0
+#: More boxes than this on screen: one-pixel outlines (the page is a density plot by then).
+DENSE_BOXES = 300
+_GREY = "#888888"
 #: A tag may be wider than its box up to this, so short calls still carry a readable name.
 MAX_TAG_PX = 150.0
 
@@ -88,6 +91,7 @@ class BoxOverlay(ViewFillingItem):
         self._starts: list[float] = []
         self._longest = 0.0
         self._classes: dict[int, LabelClass] = {}
+        self._colours: dict[int, str] = {}
         self._selected: int | None = None
         self._hover: int | None = None
         self._draft: tuple[BoxRect, bool] | None = None  # geometry, unlabelled?
@@ -106,6 +110,7 @@ class BoxOverlay(ViewFillingItem):
     # -- data -------------------------------------------------------------------------------
     def set_boxes(self, boxes: Iterable[Box], classes: Iterable[LabelClass]) -> None:
         self._classes = {c.id: c for c in classes}
+        self._colours = {c.id: c.colour for c in self._classes.values()}
         self._boxes = sorted(boxes, key=lambda b: (b.start, b.id))
         self._starts = [b.start for b in self._boxes]
         self._longest = max((b.end - b.start for b in self._boxes), default=0.0)
@@ -179,14 +184,15 @@ class BoxOverlay(ViewFillingItem):
         painter.setFont(self._font)
         shown = self._on_screen(transform, area, view.left(), view.right())
         groups: dict[tuple[str, LabelState], list[QRect]] = defaultdict(list)
+        colours = self._colours
         for box, rect in shown:
             if box.id != self._selected:
-                groups[(self._colour_name(box.class_id), box.state)].append(rect)
+                groups[(colours.get(box.class_id, _GREY), box.state)].append(rect)
             if box.id == self._hover and box.id != self._selected:
-                fill = QColor(self._colour_name(box.class_id))
+                fill = QColor(colours.get(box.class_id, _GREY))
                 fill.setAlpha(28)
                 painter.fillRect(rect, fill)
-        outline_groups(painter, groups, self._pens)
+        outline_groups(painter, groups, self._pens, dense=len(shown) > DENSE_BOXES)
         self._paint_tags(painter, area, shown)
         selected = next(((b, r) for b, r in shown if b.id == self._selected), None)
         if selected is not None:
@@ -195,8 +201,7 @@ class BoxOverlay(ViewFillingItem):
             self._paint_draft(painter, transform, area)
 
     def _colour_name(self, class_id: int) -> str:
-        cls = self._classes.get(class_id)
-        return cls.colour if cls is not None else "#888888"
+        return self._colours.get(class_id, _GREY)
 
     def _on_screen(
         self, transform: QTransform, area: QRectF, t0: float, t1: float
@@ -207,12 +212,11 @@ class BoxOverlay(ViewFillingItem):
         left, right = area.left() - 4, area.right() + 4
         top, bottom = area.top() - 4, area.bottom() + 4
         to_device = self._mapper(transform)
+        skip = self._draft_replaces
         for box in self.visible_boxes(t0, t1):
-            if box.id == self._draft_replaces:
-                continue
             x0, y0, x1, y1 = to_device(box.start, box.high_hz, box.end, box.low_hz)
-            if x1 >= left and x0 <= right and y1 >= top and y0 <= bottom:
-                out.append((box, QRect(x0, y0, max(x1 - x0, 1), max(y1 - y0, 1))))
+            if x1 >= left and x0 <= right and y1 >= top and y0 <= bottom and box.id != skip:
+                out.append((box, QRect(x0, y0, x1 - x0 or 1, y1 - y0 or 1)))
         return out
 
     @staticmethod
@@ -226,7 +230,8 @@ class BoxOverlay(ViewFillingItem):
             def scaled(t0: float, f0: float, t1: float, f1: float) -> tuple[int, ...]:
                 xa, xb = round(sx * t0 + dx), round(sx * t1 + dx)
                 ya, yb = round(sy * f0 + dy), round(sy * f1 + dy)
-                return min(xa, xb), min(ya, yb), max(xa, xb), max(ya, yb)
+                xa, xb = (xa, xb) if xa <= xb else (xb, xa)
+                return (xa, ya, xb, yb) if ya <= yb else (xa, yb, xb, ya)
 
             return scaled
 
