@@ -109,29 +109,30 @@ class TagPlacer:
     """Remembers the tags drawn in this paint so that a new one never covers another.
 
     Tags come left to right (boxes go by start) and all have one height, so they are kept as
-    (top, right) in buckets by row and only the neighbouring rows are searched; a tag ending
-    left of the newest can meet no later one, so it leaves the front of its bucket.
+    (top, left, right) in buckets by row and only the neighbouring rows are searched; a tag
+    ending left of the newest can meet no later one, so it leaves the front of its bucket. The
+    selected box's tag is taken first, wherever it is: the others keep clear of it.
     """
 
     def __init__(self, height: int) -> None:
         self.height = max(height, 1)
-        self._rows: dict[int, deque[tuple[float, float]]] = defaultdict(deque)
+        self._rows: dict[int, deque[tuple[float, float, float]]] = defaultdict(deque)
 
-    def free(self, left: float, top: float) -> bool:
+    def free(self, left: float, top: float, right: float) -> bool:
         row = int(top // self.height)
         for key in (row - 1, row, row + 1):
             bucket = self._rows.get(key)
             if not bucket:
                 continue
-            while bucket and bucket[0][1] <= left:
+            while bucket and bucket[0][2] <= left:
                 bucket.popleft()
-            for other_top, other_right in bucket:
-                if other_right > left and abs(other_top - top) < self.height:
+            for other_top, other_left, other_right in bucket:
+                if other_left < right and other_right > left and abs(other_top - top) < self.height:
                     return False
         return True
 
-    def take(self, top: float, right: float) -> None:
-        self._rows[int(top // self.height)].append((top, right))
+    def take(self, left: float, top: float, right: float) -> None:
+        self._rows[int(top // self.height)].append((top, left, right))
 
 
 def paint_tag(

@@ -193,10 +193,15 @@ class BoxOverlay(ViewFillingItem):
                 fill.setAlpha(28)
                 painter.fillRect(rect, fill)
         outline_groups(painter, groups, self._pens, dense=len(shown) > DENSE_BOXES)
-        self._paint_tags(painter, area, shown)
         selected = next(((b, r) for b, r in shown if b.id == self._selected), None)
+        selected_tag = None
         if selected is not None:
-            self._paint_selected(painter, area, *selected)
+            box = selected[0]
+            text = f"{self._name(box)}  {band_text(box.low_hz, box.high_hz)}"
+            selected_tag = (tag_rect(self._metrics, area, selected[1], text), text)
+        self._paint_tags(painter, area, shown, selected_tag[0] if selected_tag else None)
+        if selected is not None and selected_tag is not None:
+            self._paint_selected(painter, *selected, *selected_tag)
         if self._draft is not None:
             self._paint_draft(painter, transform, area)
 
@@ -250,11 +255,20 @@ class BoxOverlay(ViewFillingItem):
         cls = self._classes.get(box.class_id)
         return tag_text(cls.name if cls else f"class {box.class_id}", box.state)
 
-    def _paint_tags(self, painter: QPainter, area: QRectF, shown: list[tuple[Box, QRect]]) -> None:
-        """Tags of the unselected boxes wide enough to carry one, none over another. Plain
-        numbers until a tag is known to be drawn: this loop runs for every box on screen."""
+    def _paint_tags(
+        self,
+        painter: QPainter,
+        area: QRectF,
+        shown: list[tuple[Box, QRect]],
+        reserved: QRectF | None,
+    ) -> None:
+        """Tags of the unselected boxes wide enough to carry one, none over another nor over
+        ``reserved`` (the selected box's). Plain numbers until a tag is known to be drawn:
+        this loop runs for every box on screen."""
         height = self.tag_height()
         placer = TagPlacer(height)
+        if reserved is not None:
+            placer.take(reserved.left(), reserved.top(), reserved.right())
         widths: dict[str, int] = {}  # one measurement per name, not per box
         a_left, a_top, a_right = area.left(), area.top(), area.right()
         for box, rect in shown:
@@ -267,20 +281,20 @@ class BoxOverlay(ViewFillingItem):
             width = min(widths[text], max(width_px, MAX_TAG_PX))
             top = rect.top() - height if rect.top() - height >= a_top else rect.top()
             left = max(min(rect.left(), a_right - width), a_left)
-            if placer.free(left, top):
-                placer.take(top, left + width)
+            if placer.free(left, top, left + width):
+                placer.take(left, top, left + width)
                 colour = self._colour_name(box.class_id)
                 self._tags.draw(painter, left, top, (int(width), height), colour, text, box.state)
 
-    def _paint_selected(self, painter: QPainter, area: QRectF, box: Box, rect: QRect) -> None:
+    def _paint_selected(
+        self, painter: QPainter, box: Box, rect: QRect, tag: QRectF, text: str
+    ) -> None:
         colour = QColor(self._colour_name(box.class_id))
         fill = QColor(colour)
         fill.setAlpha(60)
         painter.fillRect(rect, fill)
         thick_outline(painter, rect, colour, box.state, 3)
         handles(painter, rect, colour)
-        text = f"{self._name(box)}  {band_text(box.low_hz, box.high_hz)}"
-        tag = tag_rect(self._metrics, area, rect, text)
         paint_tag(painter, self._metrics, tag, colour, text, box.state)
 
     def _paint_draft(self, painter: QPainter, transform: QTransform, area: QRectF) -> None:
