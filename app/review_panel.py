@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from html import escape
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -32,12 +33,14 @@ from PySide6.QtWidgets import (
 )
 
 from app.context import AppContext
+from app.labelling.boxes import tag_text
 from model.errors import ProjectError
 from model.pathtext import display
-from model.project import Recording
+from model.project import Recording, band_text
 from model.review import Decision, ReviewItem, ReviewOrder, ReviewSession, build_queue_job
 
 ClipCallback = Callable[[Recording, float, float], Any]
+_BOXES_SHOWN = 3
 
 #: (decision, button text, key) in button order; keys chosen away from the labelling keys
 #: (digits, R, Backspace/Delete, arrows, Space, L, Esc) so both sets can be live at once.
@@ -351,5 +354,21 @@ class ReviewPanel(QDockWidget):
         earlier = f" — {_PAST[decision]} before" if decision is not None else ""
         self.clip_label.setText(
             f"<b>{name}</b> {item.start:.1f}–{item.end:.1f} s{when}<br>"
-            f"score {item.score:.2f}{earlier}"
+            f"score {item.score:.2f}{earlier}{self._boxes_text(item)}"
         )
+
+    def _boxes_text(self, item: ReviewItem) -> str:
+        """The time-frequency boxes drawn in the clip under review (they show on the
+        spectrogram too), so a reviewer knows what someone already marked there."""
+        project = self.context.project
+        boxes = project.boxes_in(item.recording_id, item.start, item.end) if project else []
+        if not boxes or project is None:
+            return ""
+        names = {c.id: c.name for c in project.classes()}
+        parts = [
+            escape(f"{tag_text(names.get(b.class_id, '?'), b.state)} "
+                   f"{band_text(b.low_hz, b.high_hz)}")
+            for b in boxes[:_BOXES_SHOWN]
+        ]  # fmt: skip
+        more = f" and {len(boxes) - _BOXES_SHOWN} more" if len(boxes) > _BOXES_SHOWN else ""
+        return f"<br>boxes here: {', '.join(parts)}{more}"

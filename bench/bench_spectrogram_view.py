@@ -10,7 +10,13 @@ Each file is measured in a fresh interpreter (peak memory is per process). The r
 generated (48 kHz 16-bit mono noise with chirps every 7 s), written in one-minute chunks to a
 temporary folder and deleted afterwards.
 
+``--boxes N`` lays N time-frequency boxes (seeded, five classes, 0.2-2 s, 0.5-6 kHz) over each
+file, drawn by the box overlay like a labelled night; the same run without it is the baseline.
+The last rows time a full repaint of the plot with the whole file on screen (all N boxes of
+the short file visible), so the two runs give frame times with N boxes on screen and with none.
+
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/bench_spectrogram_view.py [--long-min 120]
+    QT_QPA_PLATFORM=offscreen .venv/bin/python bench/bench_spectrogram_view.py --boxes 1000
 """
 
 from __future__ import annotations
@@ -129,7 +135,44 @@ def run_frames(steps: list) -> list[float]:
     return began
 
 
-def child(path: Path) -> dict:
+def add_boxes(view, count: int, duration: float) -> None:
+    """``count`` boxes spread over the recording, drawn by the app's box overlay item."""
+    import numpy as np
+
+    from app.labelling.boxes import BoxOverlay
+    from model.project.records import Box, LabelClass, LabelState, now_utc
+
+    rng = np.random.default_rng(7)
+    palette = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f")
+    classes = [LabelClass(i + 1, f"class {i + 1}", c, str(i + 1), i) for i, c in enumerate(palette)]
+    states = (LabelState.PRESENT, LabelState.UNCERTAIN, LabelState.ABSENT)
+    boxes = []
+    for i in range(count):
+        start = float(rng.uniform(0, max(duration - 2.0, 0.1)))
+        low = float(rng.uniform(500, 12000))
+        boxes.append(
+            Box(i + 1, 1, start, start + float(rng.uniform(0.2, 2.0)), low,
+                low + float(rng.uniform(500, 6000)), int(rng.integers(1, 6)),
+                states[i % 7 // 5], "bench", now_utc())
+        )  # fmt: skip
+    overlay = BoxOverlay()
+    view.plot_item.addItem(overlay, ignoreBounds=True)
+    overlay.set_boxes(boxes, classes)
+    view._bench_overlay = overlay  # kept alive with the view
+
+
+def repaint_times(view, count: int = 40) -> dict[str, float]:
+    """Wall time of a full repaint of the plot (spectrogram tiles and any overlays), ms."""
+    viewport = view.graphics.viewport()
+    times = []
+    for _ in range(count):
+        t0 = time.perf_counter()
+        viewport.repaint()
+        times.append((time.perf_counter() - t0) * 1000)
+    return {"median_ms": statistics.median(times), "worst_ms": max(times)}
+
+
+def child(path: Path, boxes: int = 0) -> dict:
     import resource
 
     from PySide6.QtWidgets import QApplication
@@ -157,6 +200,8 @@ def child(path: Path) -> dict:
     start = time.perf_counter()
     info = probe(path)
     view.set_recording(path, info)
+    if boxes:
+        add_boxes(view, boxes, info.duration)
     ok = view.wait_until_rendered(30_000)
     all_visible = time.perf_counter() - start
     result: dict = {
@@ -201,6 +246,11 @@ def child(path: Path) -> dict:
     began = run_frames(steps)
     result["zoom"] = {"frames": len(steps), **meter.take(began)}
     view.wait_until_rendered(30_000)
+    view.set_view_range(0.0, info.duration)
+    view.wait_until_rendered(30_000)
+    overlay = getattr(view, "_bench_overlay", None)
+    on_screen = len(overlay.visible_boxes(0.0, info.duration)) if overlay is not None else 0
+    result["repaint_all"] = {"boxes": on_screen, **repaint_times(view)}
     result["cache_mb"] = view.cache.nbytes / 2**20
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     view.shutdown()
@@ -210,10 +260,10 @@ def child(path: Path) -> dict:
 # -- parent: generate, measure each in a child, print side by side --------------------------
 
 
-def measure(path: Path) -> dict:
+def measure(path: Path, boxes: int = 0) -> dict:
     env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
     out = subprocess.run(
-        [sys.executable, __file__, "--child", str(path)],
+        [sys.executable, __file__, "--child", str(path), "--boxes", str(boxes)],
         capture_output=True,
         text=True,
         env=env,
@@ -251,6 +301,12 @@ def report(results: dict[str, dict]) -> None:
                 cells.append("-" if lv is None else _cell(lv, kind))
             row(f"{kind}: scroll, {span:g} s visible", cells)
         row(f"{kind}: wheel zoom 10 s <-> all", [_cell(r["zoom"], kind) for r in results.values()])
+    row(
+        "repaint, whole file shown (ms)",
+        [f"{r['repaint_all']['median_ms']:.1f}/{r['repaint_all']['worst_ms']:.1f}"
+         for r in results.values()],
+    )  # fmt: skip
+    row("  boxes on screen then", [str(r["repaint_all"]["boxes"]) for r in results.values()])
     row("tile cache at end (MB)", [f"{r['cache_mb']:.1f}" for r in results.values()])
     row("peak resident memory (MB)", [f"{r['peak_rss_mb']:.0f}" for r in results.values()])
     print()
@@ -262,13 +318,23 @@ def report(results: dict[str, dict]) -> None:
             )
 
 
+def cpu_model() -> str:
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
+    except OSError:
+        return "unknown"
+    names = [line.split(":", 1)[1].strip() for line in out.splitlines() if "Model name" in line]
+    return names[0] if names else "unknown"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--long-min", type=int, default=120, help="length of the long file")
+    parser.add_argument("--boxes", type=int, default=0, help="time-frequency boxes per file")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child)))
+        print(json.dumps(child(args.child, args.boxes)))
         return
     folder = Path(tempfile.mkdtemp(prefix="sonotag-bench-"))
     try:
@@ -277,7 +343,8 @@ def main() -> None:
         write_recording(files["1 min"], 60)
         write_recording(files[f"{args.long_min} min"], args.long_min * 60)
         print(f"generated recordings in {time.perf_counter() - started:.0f} s")
-        report({name: measure(path) for name, path in files.items()})
+        print(f"CPU: {cpu_model()}; time-frequency boxes per file: {args.boxes}")
+        report({name: measure(path, args.boxes) for name, path in files.items()})
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -21,10 +21,10 @@ if TYPE_CHECKING:
     from app.context import AppContext
 
 IMPORT_FILTER = (
-    "Annotation files (*.txt *.tsv *.csv *.xml *.sv);;"
+    "Annotation files (*.txt *.tsv *.csv *.xml *.sv *.svl);;"
     "Raven selection tables (*.txt *.tsv);;"
     "Audacity labels (*.txt);;"
-    "Sonic Visualiser layers (*.xml *.sv);;"
+    "Sonic Visualiser layers (*.svl *.xml *.sv);;"
     "BirdNET results (*.txt *.csv);;"
     "All files (*)"
 )

@@ -1,5 +1,6 @@
-"""File ▸ Export labels or detections…: the project's clip labels, or its model's detections
-above a threshold, as Raven selection tables, Audacity label tracks or CSV.
+"""File ▸ Export labels or detections…: the project's clip labels and time-frequency boxes, or
+its model's detections above a threshold, as Raven selection tables, Audacity label tracks,
+Sonic Visualiser layers or CSV. Boxes keep their band in every format.
 
 Files are written by ``model.annotations.exporter``; this dialog only gathers the choices and
 afterwards says exactly which files were written, because a biologist's next step is opening
@@ -32,8 +33,7 @@ from PySide6.QtWidgets import (
 
 from app import file_dialogs
 from app.dialogs import confirm, report_exception
-from model.annotations.dialect import SUFFIXES
-from model.annotations.exporter import export_labels, export_predictions
+from model.annotations.exporter import SINGLE_RECORDING, SUFFIXES, export_labels, export_predictions
 from model.errors import SonotagError
 from model.project.records import LabelState
 
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 EXPORT_FORMATS: dict[str, str] = {
     "raven": "Raven selection table",
     "audacity": "Audacity labels",
+    "sonic_visualiser": "Sonic Visualiser layers",
     "csv": "CSV table",
 }
 #: Endings of the files the exporter writes per recording (the dialect's, as Raven names them).
@@ -101,6 +102,13 @@ class ExportDialog(QDialog):
         row.addStretch(1)
         self.states_label = QLabel("Labels marked:", self)
         form.addRow(self.states_label, row)
+        self.clips_box = QCheckBox("Clip labels", self)
+        self.boxes_box = QCheckBox("Time–frequency boxes (with their band)", self)
+        for box in (self.clips_box, self.boxes_box):
+            box.setChecked(True)
+            box.toggled.connect(self._update)
+        self.kinds_label = QLabel("Include:", self)
+        form.addRow(self.kinds_label, _side_by_side(self.clips_box, self.boxes_box))
 
         self.threshold_spin = QDoubleSpinBox(self, decimals=2, singleStep=0.05)
         self.threshold_spin.setRange(0.0, 1.0)
@@ -146,7 +154,7 @@ class ExportDialog(QDialog):
 
     @property
     def per_recording(self) -> bool:
-        return self.per_recording_radio.isChecked() or self.fmt == "audacity"
+        return self.per_recording_radio.isChecked() or self.fmt in SINGLE_RECORDING
 
     def states(self) -> list[LabelState]:
         return [state for state, box in self.state_boxes.items() if box.isChecked()]
@@ -173,12 +181,14 @@ class ExportDialog(QDialog):
         predictions = self.exporting_predictions
         for widget in (self.states_label, *self.state_boxes.values()):
             widget.setEnabled(not predictions)
+        for widget in (self.kinds_label, self.clips_box, self.boxes_box):
+            widget.setEnabled(not predictions)
         for widget in (self.threshold_label, self.threshold_spin, self.merge_box):
             widget.setEnabled(predictions)
-        audacity = self.fmt == "audacity"
-        self.one_table_radio.setEnabled(not audacity)
+        single = self.fmt in SINGLE_RECORDING
+        self.one_table_radio.setEnabled(not single)
         self.one_table_radio.setToolTip(
-            "Audacity label tracks hold one recording each." if audacity else ""
+            f"{EXPORT_FORMATS[self.fmt]} hold one recording each." if single else ""
         )
         if self.per_recording:
             recordings = self.project.recordings()
@@ -191,7 +201,10 @@ class ExportDialog(QDialog):
             kind = "a multi-file Raven table" if self.fmt == "raven" else "a CSV with a file column"
             text = f"Writes {kind}: {self.target()}"
         self.target_label.setText(text)
-        ready = bool(self.folder_edit.text().strip()) and (predictions or bool(self.states()))
+        kinds = self.clips_box.isChecked() or self.boxes_box.isChecked()
+        ready = bool(self.folder_edit.text().strip()) and (
+            predictions or (bool(self.states()) and kinds)
+        )
         self.export_button.setEnabled(ready)
 
     def existing_targets(self) -> list[Path]:
@@ -222,6 +235,8 @@ class ExportDialog(QDialog):
             self.fmt,  # type: ignore[arg-type]
             per_recording=self.per_recording,
             states=self.states(),
+            clips=self.clips_box.isChecked(),
+            boxes=self.boxes_box.isChecked(),
         )
 
     def accept(self) -> None:

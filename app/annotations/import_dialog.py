@@ -3,7 +3,9 @@ the open project, with a preview of exactly what will be written before anything
 
 The user sees the clip rule in words with its numbers, which classes would be new (ticked by
 default; unticking one leaves its labels out) and every row that cannot be placed, with the
-reason, so nothing is dropped silently. Import writes one ``ImportLabels`` command on the
+reason, so nothing is dropped silently. Rows with a frequency band of their own are kept as
+time-frequency boxes unless the user unticks that, so a Raven table comes back out of Sonotag
+with its frequencies. Import writes one ``ImportLabels`` command on the
 context's undo stack, so a single Undo takes the whole import back. Labels replacing one already
 on the clip are counted apart from new ones, so the numbers match the recording list's.
 """
@@ -41,6 +43,7 @@ from app.annotations.preview_widgets import NewClassList, UnplacedTable
 from app.annotations.sources import (
     FORMAT_NAMES,
     AnnotationCache,
+    ExistingMarks,
     ImportRule,
     Preview,
     Source,
@@ -51,11 +54,11 @@ from app.annotations.sources import (
     rate_mismatch,
     recording_names,
     rule_text,
+    summary_text,
 )
 from app.dialogs import report_exception
-from model.annotations.importer import apply_import
+from model.annotations.importer import import_command
 from model.errors import SonotagError
-from model.project.records import to_ms
 
 if TYPE_CHECKING:
     from app.context import AppContext
@@ -83,12 +86,9 @@ class ImportDialog(QDialog):
         self.preview = Preview()
         self.refused: set[str] = set()  # lower-cased new class names the user unticked
         self.written = self.added = self.replaced = 0  # added + replaced == written
-        # Every label as (recording, start ms, end ms, class); the dialog is modal: it stays so.
-        names = {c.id: c.name.lower() for c in self.project.classes()}
-        self._existing = {
-            (la.recording_id, to_ms(la.start), to_ms(la.end), names.get(la.class_id, ""))
-            for la in self.project.labels()
-        }
+        self.boxes_written = 0
+        # What the project holds before the import; the dialog is modal: it stays so.
+        self._existing = ExistingMarks.of(self.project)
         self._geometry = geometry_for_import(self.project)
         self._clip_seconds = self._geometry.clip_seconds
         self._timer = QTimer(self, singleShot=True, interval=_DEBOUNCE_MS)
@@ -196,9 +196,19 @@ class ImportDialog(QDialog):
         self.frames_hint = QLabel(box, wordWrap=True)
         self.keep_box = QCheckBox("Keep labels already on a clip", box)
         self.keep_box.setToolTip("Otherwise the imported state replaces the clip's label.")
+        self.boxes_box = QCheckBox("Keep frequency bands as time–frequency boxes", box)
+        self.boxes_box.setChecked(True)
+        self.boxes_box.setToolTip(
+            "Rows with a band of their own (Raven Low/High Freq, Audacity frequency lines, "
+            "Sonic Visualiser boxes) become boxes you see and edit on the spectrogram, and are "
+            "exported again with their frequencies. Unticked, every row becomes clip labels by "
+            "the rule on the left."
+        )
         form.addRow(self.frames_box)
         form.addRow(self.frames_hint)
+        form.addRow(self.boxes_box)
         form.addRow(self.keep_box)
+        self.boxes_box.toggled.connect(self._schedule)
         self.default_class_edit.textChanged.connect(self._schedule)
         self.min_score_spin.valueChanged.connect(self._schedule)
         self.frames_box.toggled.connect(self._schedule)
@@ -241,6 +251,7 @@ class ImportDialog(QDialog):
             default_label=self.default_class_edit.text(),
             min_score=score if score > 0 else None,
             frames_at_recording_rate=self.frames_box.isChecked(),
+            keep_boxes=self.boxes_box.isChecked(),
         )
 
     def _schedule(self) -> None:
@@ -342,31 +353,27 @@ class ImportDialog(QDialog):
     def labels_to_write(self) -> int:
         return self.preview.labels_to_write(self.refused_classes())
 
+    def boxes_to_write(self) -> int:
+        return self.preview.boxes_to_write(self.refused_classes())
+
+    def boxes_already_there(self) -> int:
+        """Planned boxes (of classes kept) the project holds already: added once only."""
+        return self._existing.boxes_in(self.preview.plan, self.refused_classes())
+
     def clips_already_labelled(self) -> int:
         """Planned labels (of classes kept) whose clip already has a label of that class."""
-        refused = {n.lower() for n in self.refused_classes()}
-        return sum(
-            (rec, to_ms(start), to_ms(end), name.lower()) in self._existing
-            for rec, start, end, name, _state in self.preview.plan.labels
-            if name.lower() not in refused
-        )
+        return self._existing.clips_in(self.preview.plan, self.refused_classes())
 
     def _show_summary(self) -> None:
         refused = self.refused_classes()
-        count = self.preview.labels_to_write(refused)
-        left_out = len(self.preview.plan.labels) - count
-        text = (
-            f"{count} clip label(s) to write in {self.preview.recordings_touched(refused)} "
-            f"recording(s), from {self.preview.plan.placed} of {self.preview.total_rows} "
-            f"annotation row(s) in {len(self.sources)} file(s)."
-        )
-        if left_out:
-            text += f" {left_out} label(s) of unticked classes are left out."
         existing, keep = self.clips_already_labelled(), self.keep_box.isChecked()
-        what = "already labelled, kept as they are" if keep else "replacing the clip's label"
-        text += f" {count - existing} new, {existing} {what}." if existing else ""
-        self.summary_label.setText(text)
-        self.import_button.setEnabled(count > (existing if keep else 0))
+        boxes_there = self.boxes_already_there()
+        self.summary_label.setText(
+            summary_text(self.preview, refused, len(self.sources), existing, keep, boxes_there)
+        )
+        count = self.preview.labels_to_write(refused)
+        boxes = self.preview.boxes_to_write(refused)
+        self.import_button.setEnabled(count > (existing if keep else 0) or boxes > boxes_there)
 
     def copy_unplaced(self) -> None:
         self.unplaced_table.copy()
@@ -375,13 +382,14 @@ class ImportDialog(QDialog):
     def accept(self) -> None:
         if self._timer.isActive():
             self.refresh_preview()
-        if self.labels_to_write() == 0 or self.context.undo_stack is None:
+        nothing = self.labels_to_write() == 0 and self.boxes_to_write() == 0
+        if nothing or self.context.undo_stack is None:
             return
         refused = self.refused_classes()
         wanted = {n for n in self.preview.plan.new_class_names if n not in refused}
-        before = len(self._existing)
+        before = len(self._existing.clips)
         try:
-            self.written = apply_import(
+            command = import_command(
                 self.project,
                 self.preview.plan,
                 create_classes=wanted,
@@ -391,10 +399,12 @@ class ImportDialog(QDialog):
         except (SonotagError, OSError) as exc:
             report_exception(self, "The annotations could not be imported", exc)
             return
+        self.written, self.boxes_written = command.written, command.boxes_written
         self.added = self.project.label_total() - before
         self.replaced = self.written - self.added
+        boxes = f" and {self.boxes_written} box(es)" if self.boxes_written else ""
         self.context.status.emit(
-            f"Imported {self.written} clip label(s) from {len(self.sources)} file(s): "
+            f"Imported {self.written} clip label(s){boxes} from {len(self.sources)} file(s): "
             f"{self.added} new, {self.replaced} replacing a label already on the clip"
         )
         super().accept()

@@ -3,10 +3,10 @@
 The dialog imports several files at once, each with its own format and, for single-file
 formats, its own recording, while ``plan_import`` plans one list of annotations against one
 recording rule. So each file is planned on its own and the plans are merged here: new class
-names counted once (ignoring case, as the project does), and a clip labelled by two files keeps
-the stronger state, the same "present over uncertain over absent" rule ``plan_import`` applies
-inside one file. A file that cannot be read at all is listed like an unplaceable row, so nothing
-the user chose disappears without a word.
+names counted once (ignoring case, as the project does), and a clip labelled (or a box drawn)
+by two files keeps the stronger state, the same "present over uncertain over absent" rule
+``plan_import`` applies inside one file. A file that cannot be read at all is listed like an
+unplaceable row, so nothing the user chose disappears without a word.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from model.annotations.box_rule import BOX_MIN_OVERLAP
 from model.annotations.formats import READERS, SINGLE_FILE, detect_format, read_annotations
 from model.annotations.importer import ImportPlan, RecordingIndex, plan_import
 from model.annotations.records import Annotation
@@ -25,7 +26,7 @@ from model.clips.geometry import (
     geometry_of,
 )
 from model.errors import AnnotationFormatError, SonotagError
-from model.project.records import LabelState, Recording
+from model.project.records import LabelState, Recording, to_ms
 
 if TYPE_CHECKING:
     from model.project import Project
@@ -67,6 +68,7 @@ class ImportRule:
     default_label: str = ""
     min_score: float | None = None
     frames_at_recording_rate: bool = False
+    keep_boxes: bool = True  # rows with a band of their own become time-frequency boxes
 
 
 @dataclass
@@ -108,9 +110,54 @@ class Preview:
         refused = {name.lower() for name in refused_classes}
         return sum(1 for label in self.plan.labels if label[3].lower() not in refused)
 
+    def boxes_to_write(self, refused_classes: set[str] = frozenset()) -> int:
+        """Boxes left once the new classes the user unticked are taken out."""
+        refused = {name.lower() for name in refused_classes}
+        return sum(1 for box in self.plan.boxes if box[5].lower() not in refused)
+
     def recordings_touched(self, refused_classes: set[str] = frozenset()) -> int:
         refused = {name.lower() for name in refused_classes}
-        return len({label[0] for label in self.plan.labels if label[3].lower() not in refused})
+        labels = {label[0] for label in self.plan.labels if label[3].lower() not in refused}
+        boxes = {box[0] for box in self.plan.boxes if box[5].lower() not in refused}
+        return len(labels | boxes)
+
+
+@dataclass(frozen=True)
+class ExistingMarks:
+    """The project's clip labels and boxes before an import, as the plan names them (class
+    names lower-cased), to count what the import would find there already."""
+
+    clips: frozenset[tuple[int, int, int, str]]  # recording, start ms, end ms, class
+    boxes: frozenset[tuple[int, float, float, float, float, str]]
+
+    @classmethod
+    def of(cls, project: Project) -> ExistingMarks:
+        names = {c.id: c.name.lower() for c in project.classes()}
+        clips = frozenset(
+            (la.recording_id, to_ms(la.start), to_ms(la.end), names.get(la.class_id, ""))
+            for la in project.labels()
+        )
+        boxes = frozenset(
+            (b.recording_id, b.start, b.end, b.low_hz, b.high_hz, names.get(b.class_id, ""))
+            for b in project.boxes()
+        )
+        return cls(clips, boxes)
+
+    def clips_in(self, plan: ImportPlan, refused_classes: set[str]) -> int:
+        refused = {n.lower() for n in refused_classes}
+        return sum(
+            (rec, to_ms(start), to_ms(end), name.lower()) in self.clips
+            for rec, start, end, name, _state in plan.labels
+            if name.lower() not in refused
+        )
+
+    def boxes_in(self, plan: ImportPlan, refused_classes: set[str]) -> int:
+        refused = {n.lower() for n in refused_classes}
+        return sum(
+            (rec, start, end, low, high, name.lower()) in self.boxes
+            for rec, start, end, low, high, name, _state in plan.boxes
+            if name.lower() not in refused
+        )
 
 
 def make_source(path: Path, recordings: list[Recording], current: Recording | None) -> Source:
@@ -200,6 +247,7 @@ def build_preview(
     recordings = {r.id: r for r in project.recordings()}
     preview = Preview()
     chosen: dict[tuple[int, float, float, str], tuple[str, LabelState]] = {}
+    boxes: dict[tuple[int, float, float, float, float, str], tuple[str, LabelState]] = {}
     seen_new: dict[str, str] = {}
     for source in sources:
         rec = None
@@ -222,6 +270,7 @@ def build_preview(
             recording_for=rec,
             default_label=rule.default_label.strip() or None,
             min_score=rule.min_score,
+            keep_boxes=rule.keep_boxes,
         )
         preview.plan.placed += plan.placed
         preview.unplaced += [Unplaced(source.path, a, why) for a, why in plan.unplaced]
@@ -231,8 +280,13 @@ def build_preview(
             key = (rec_id, start, end, name.lower())
             if key not in chosen or _RANK[state] > _RANK[chosen[key][1]]:
                 chosen[key] = (seen_new.get(name.lower(), name), state)
+        for rec_id, start, end, low, high, name, state in plan.boxes:
+            box_key = (rec_id, start, end, low, high, name.lower())
+            if box_key not in boxes or _RANK[state] > _RANK[boxes[box_key][1]]:
+                boxes[box_key] = (seen_new.get(name.lower(), name), state)
     preview.plan.new_class_names = list(seen_new.values())
     preview.plan.labels = [(r, s, e, n, st) for (r, s, e, _), (n, st) in chosen.items()]
+    preview.plan.boxes = [(*key[:5], n, st) for key, (n, st) in boxes.items()]
     return preview
 
 
@@ -246,7 +300,39 @@ def rule_text(rule: ImportRule) -> str:
         f"and a long span labels every clip it mostly covers. A point in time labels the clips "
         f"that contain it. Spans are cut to the recording; rows that meet no clip are listed "
         f"below with the reason."
+    ) + (
+        f" Rows with a frequency band of their own are kept as time–frequency boxes (shown and "
+        f"edited on the spectrogram, exported with their band); for training a box labels the "
+        f"project's clips it overlaps by at least {BOX_MIN_OVERLAP:.0%} of the shorter of the two."
+        if rule.keep_boxes
+        else ""
     )
+
+
+def summary_text(
+    preview: Preview,
+    refused: set[str],
+    files: int,
+    existing: int,
+    keep_existing: bool,
+    boxes_there: int,
+) -> str:
+    """The preview's one-paragraph summary: what will be written, what is left out and what
+    is there already (``existing`` clips labelled, ``boxes_there`` identical boxes)."""
+    count = preview.labels_to_write(refused)
+    boxes = preview.boxes_to_write(refused)
+    left_out = len(preview.plan.labels) + len(preview.plan.boxes) - count - boxes
+    what = f"{count} clip label(s)" + (f" and {boxes} box(es)" if boxes else "")
+    text = (
+        f"{what} to write in {preview.recordings_touched(refused)} recording(s), from "
+        f"{preview.plan.placed} of {preview.total_rows} annotation row(s) in {files} file(s)."
+    )
+    if left_out:
+        text += f" {left_out} label(s) of unticked classes are left out."
+    kept = "already labelled, kept as they are" if keep_existing else "replacing the clip's label"
+    text += f" {count - existing} new, {existing} {kept}." if existing else ""
+    text += f" {boxes_there} box(es) are in the project already." if boxes_there else ""
+    return text
 
 
 def geometry_for_import(project: Project) -> ClipGeometry:

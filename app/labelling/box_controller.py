@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Qt, Signal
 
 from app.labelling.box_drag import Limits, Mode, big_enough, dragged, grab, rounded
-from app.labelling.boxes import BoxOverlay, BoxRect, band_text
+from app.labelling.boxes import BoxOverlay, BoxRect
 from app.labelling.controller import LabellingController
 from app.labelling.selection import Clip
 from app.spectrogram import SpectrogramView
@@ -34,6 +34,7 @@ from model.project import (
     Project,
     Recording,
     UndoStack,
+    band_text,
     describe_box,
 )
 

@@ -20,26 +20,37 @@ dense page stays legible instead of becoming a pile of text.
 
 from __future__ import annotations
 
+import logging
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen, QTransform
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QTransform
 
+from app.labelling.box_paint import (
+    Pens,
+    TagImages,
+    TagPlacer,
+    handles,
+    outline_groups,
+    paint_tag,
+    tag_rect,
+    thick_outline,
+)
 from app.view_item import ViewFillingItem
+from model.project.box_commands import band_text
 from model.project.records import Box, LabelClass, LabelState
 
+_log = logging.getLogger(__name__)
 #: Boxes narrower than this many pixels get no tag (whole-file zoom): the outline has to do.
 MIN_TAG_BOX_PX = 6.0
+#: More boxes than this on screen: one-pixel outlines (the page is a density plot by then).
+DENSE_BOXES = 300
+_GREY = "#888888"
 #: A tag may be wider than its box up to this, so short calls still carry a readable name.
 MAX_TAG_PX = 150.0
-HANDLE_PX = 6.0
-_STYLE = {
-    LabelState.PRESENT: Qt.PenStyle.SolidLine,
-    LabelState.UNCERTAIN: Qt.PenStyle.DashLine,
-    LabelState.ABSENT: Qt.PenStyle.DotLine,
-}
 
 
 @dataclass(frozen=True)
@@ -63,24 +74,6 @@ class BoxRect:
         return self.start <= t <= self.end and self.low_hz <= f <= self.high_hz
 
 
-def band_text(low_hz: float, high_hz: float) -> str:
-    if high_hz >= 1000:
-        return f"{low_hz / 1000:.1f}–{high_hz / 1000:.1f} kHz"
-    return f"{low_hz:.0f}–{high_hz:.0f} Hz"
-
-
-def _luminance(colour: QColor) -> float:
-    return 0.299 * colour.red() + 0.587 * colour.green() + 0.114 * colour.blue()
-
-
-def _halo(colour: QColor) -> QColor:
-    return QColor(0, 0, 0, 200) if _luminance(colour) > 140 else QColor(255, 255, 255, 190)
-
-
-def _ink(colour: QColor) -> QColor:
-    return QColor("black") if _luminance(colour) > 150 else QColor("white")
-
-
 def tag_text(name: str, state: LabelState) -> str:
     if state is LabelState.UNCERTAIN:
         return f"? {name}"
@@ -98,6 +91,7 @@ class BoxOverlay(ViewFillingItem):
         self._starts: list[float] = []
         self._longest = 0.0
         self._classes: dict[int, LabelClass] = {}
+        self._colours: dict[int, str] = {}
         self._selected: int | None = None
         self._hover: int | None = None
         self._draft: tuple[BoxRect, bool] | None = None  # geometry, unlabelled?
@@ -109,10 +103,14 @@ class BoxOverlay(ViewFillingItem):
         font.setBold(True)
         self._font = font
         self._metrics = QFontMetrics(font)
+        self._pens = Pens()
+        self._tags = TagImages(self._metrics, font)
+        self._paint_failed = False
 
     # -- data -------------------------------------------------------------------------------
     def set_boxes(self, boxes: Iterable[Box], classes: Iterable[LabelClass]) -> None:
         self._classes = {c.id: c for c in classes}
+        self._colours = {c.id: c.colour for c in self._classes.values()}
         self._boxes = sorted(boxes, key=lambda b: (b.start, b.id))
         self._starts = [b.start for b in self._boxes]
         self._longest = max((b.end - b.start for b in self._boxes), default=0.0)
@@ -168,59 +166,136 @@ class BoxOverlay(ViewFillingItem):
         if view is None or view.width() <= 0 or (not self._boxes and self._draft is None):
             return
         transform = painter.transform()
-        area = transform.mapRect(view).normalized()
         painter.save()
+        try:
+            self._paint(painter, transform, view)
+        except Exception:  # noqa: BLE001 - an exception leaving paint() kills the process
+            if not self._paint_failed:  # once: a repaint comes with every mouse move
+                self._paint_failed = True
+                _log.exception("drawing the time-frequency boxes failed")
+        finally:
+            painter.restore()
+
+    def _paint(self, painter: QPainter, transform: QTransform, view: QRectF) -> None:
+        area = transform.mapRect(view).normalized()
         painter.resetTransform()
         painter.setClipRect(area)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         painter.setFont(self._font)
-        tags: list[QRectF] = []
-        selected: Box | None = None
-        for box in self.visible_boxes(view.left(), view.right()):
-            if box.id == self._draft_replaces:
-                continue
-            if box.id == self._selected:
-                selected = box  # painted last, over its neighbours
-                continue
-            self._paint_box(painter, transform, area, box, tags, hover=box.id == self._hover)
+        shown = self._on_screen(transform, area, view.left(), view.right())
+        groups: dict[tuple[str, LabelState], list[QRect]] = defaultdict(list)
+        colours = self._colours
+        for box, rect in shown:
+            if box.id != self._selected:
+                groups[(colours.get(box.class_id, _GREY), box.state)].append(rect)
+            if box.id == self._hover and box.id != self._selected:
+                fill = QColor(colours.get(box.class_id, _GREY))
+                fill.setAlpha(28)
+                painter.fillRect(rect, fill)
+        outline_groups(painter, groups, self._pens, dense=len(shown) > DENSE_BOXES)
+        selected = next(((b, r) for b, r in shown if b.id == self._selected), None)
+        selected_tag = None
         if selected is not None:
-            self._paint_box(painter, transform, area, selected, tags, selected=True)
+            box = selected[0]
+            text = f"{self._name(box)}  {band_text(box.low_hz, box.high_hz)}"
+            selected_tag = (tag_rect(self._metrics, area, selected[1], text), text)
+        self._paint_tags(painter, area, shown, selected_tag[0] if selected_tag else None)
+        if selected is not None and selected_tag is not None:
+            self._paint_selected(painter, *selected, *selected_tag)
         if self._draft is not None:
             self._paint_draft(painter, transform, area)
-        painter.restore()
 
-    def _device_rect(self, transform: QTransform, rect: BoxRect) -> QRectF:
-        a = transform.map(QPointF(rect.start, rect.high_hz))
-        b = transform.map(QPointF(rect.end, rect.low_hz))
-        return QRectF(a, b).normalized()
+    def _colour_name(self, class_id: int) -> str:
+        return self._colours.get(class_id, _GREY)
 
-    def _paint_box(
+    def _on_screen(
+        self, transform: QTransform, area: QRectF, t0: float, t1: float
+    ) -> list[tuple[Box, QRect]]:
+        """Visible boxes with their rectangle in device pixels (whole pixels: one-pixel lines
+        land on pixel rows, never smeared over two)."""
+        out = []
+        left, right = area.left() - 4, area.right() + 4
+        top, bottom = area.top() - 4, area.bottom() + 4
+        to_device = self._mapper(transform)
+        skip = self._draft_replaces
+        for box in self.visible_boxes(t0, t1):
+            x0, y0, x1, y1 = to_device(box.start, box.high_hz, box.end, box.low_hz)
+            if x1 >= left and x0 <= right and y1 >= top and y0 <= bottom and box.id != skip:
+                out.append((box, QRect(x0, y0, x1 - x0 or 1, y1 - y0 or 1)))
+        return out
+
+    @staticmethod
+    def _mapper(transform: QTransform) -> Callable[[float, float, float, float], tuple[int, ...]]:
+        """(t0, f0, t1, f1) -> whole device pixels (x0, y0, x1, y1), sorted. The plot's
+        transform only scales and shifts, so that is four multiply-adds instead of two
+        ``QTransform.map`` calls per box; anything else goes through ``map``."""
+        if not transform.isRotating():  # neither rotated, sheared nor projected
+            sx, sy, dx, dy = transform.m11(), transform.m22(), transform.dx(), transform.dy()
+
+            def scaled(t0: float, f0: float, t1: float, f1: float) -> tuple[int, ...]:
+                xa, xb = round(sx * t0 + dx), round(sx * t1 + dx)
+                ya, yb = round(sy * f0 + dy), round(sy * f1 + dy)
+                xa, xb = (xa, xb) if xa <= xb else (xb, xa)
+                return (xa, ya, xb, yb) if ya <= yb else (xa, yb, xb, ya)
+
+            return scaled
+
+        def mapped(t0: float, f0: float, t1: float, f1: float) -> tuple[int, ...]:
+            a, b = transform.map(QPointF(t0, f0)), transform.map(QPointF(t1, f1))
+            xa, xb, ya, yb = round(a.x()), round(b.x()), round(a.y()), round(b.y())
+            return min(xa, xb), min(ya, yb), max(xa, xb), max(ya, yb)
+
+        return mapped
+
+    def _device_rect(self, transform: QTransform, rect: BoxRect) -> QRect:
+        x0, y0, x1, y1 = self._mapper(transform)(rect.start, rect.high_hz, rect.end, rect.low_hz)
+        return QRect(x0, y0, max(x1 - x0, 1), max(y1 - y0, 1))
+
+    def _name(self, box: Box) -> str:
+        cls = self._classes.get(box.class_id)
+        return tag_text(cls.name if cls else f"class {box.class_id}", box.state)
+
+    def _paint_tags(
         self,
         painter: QPainter,
-        transform: QTransform,
         area: QRectF,
-        box: Box,
-        tags: list[QRectF],
-        *,
-        hover: bool = False,
-        selected: bool = False,
+        shown: list[tuple[Box, QRect]],
+        reserved: QRectF | None,
     ) -> None:
-        rect = self._device_rect(transform, BoxRect.of(box))
-        if not rect.intersects(area.adjusted(-2, -2, 2, 2)):
-            return
-        cls = self._classes.get(box.class_id)
-        colour = QColor(cls.colour if cls else "#888888")
-        if hover or selected:
-            fill = QColor(colour)
-            fill.setAlpha(60 if selected else 28)
-            painter.fillRect(rect, fill)
-        self._outline(painter, rect, colour, _STYLE[box.state], 2.5 if selected else 1.5)
-        if selected:
-            self._handles(painter, rect, colour)
-        name = tag_text(cls.name if cls else f"class {box.class_id}", box.state)
-        if selected:
-            name += f"  {band_text(box.low_hz, box.high_hz)}"
-        self._tag(painter, area, rect, colour, name, box.state, tags, force=selected)
+        """Tags of the unselected boxes wide enough to carry one, none over another nor over
+        ``reserved`` (the selected box's). Plain numbers until a tag is known to be drawn:
+        this loop runs for every box on screen."""
+        height = self.tag_height()
+        placer = TagPlacer(height)
+        if reserved is not None:
+            placer.take(reserved.left(), reserved.top(), reserved.right())
+        widths: dict[str, int] = {}  # one measurement per name, not per box
+        a_left, a_top, a_right = area.left(), area.top(), area.right()
+        for box, rect in shown:
+            width_px = rect.width()
+            if box.id == self._selected or width_px < MIN_TAG_BOX_PX:
+                continue
+            text = self._name(box)
+            if text not in widths:
+                widths[text] = self._metrics.horizontalAdvance(text) + 12
+            width = min(widths[text], max(width_px, MAX_TAG_PX))
+            top = rect.top() - height if rect.top() - height >= a_top else rect.top()
+            left = max(min(rect.left(), a_right - width), a_left)
+            if placer.free(left, top, left + width):
+                placer.take(left, top, left + width)
+                colour = self._colour_name(box.class_id)
+                self._tags.draw(painter, left, top, (int(width), height), colour, text, box.state)
+
+    def _paint_selected(
+        self, painter: QPainter, box: Box, rect: QRect, tag: QRectF, text: str
+    ) -> None:
+        colour = QColor(self._colour_name(box.class_id))
+        fill = QColor(colour)
+        fill.setAlpha(60)
+        painter.fillRect(rect, fill)
+        thick_outline(painter, rect, colour, box.state, 3)
+        handles(painter, rect, colour)
+        paint_tag(painter, self._metrics, tag, colour, text, box.state)
 
     def _paint_draft(self, painter: QPainter, transform: QTransform, area: QRectF) -> None:
         assert self._draft is not None
@@ -229,88 +304,13 @@ class BoxOverlay(ViewFillingItem):
         colour = QColor("white")
         if not unlabelled:
             box = next((b for b in self._boxes if b.id == self._draft_replaces), None)
-            cls = self._classes.get(box.class_id) if box is not None else None
-            colour = QColor(cls.colour) if cls is not None else colour
+            colour = QColor(self._colour_name(box.class_id)) if box is not None else colour
         fill = QColor(colour)
         fill.setAlpha(40)
         painter.fillRect(rect, fill)
-        self._outline(painter, rect, colour, Qt.PenStyle.DashLine, 2.0)
-        self._handles(painter, rect, colour)
+        thick_outline(painter, rect, colour, LabelState.UNCERTAIN, 2)
+        handles(painter, rect, colour)
         band = band_text(geometry.low_hz, geometry.high_hz)
         text = f"press a class key  {band}" if unlabelled else band
-        self._tag(painter, area, rect, colour, text, LabelState.PRESENT, [], force=True)
-
-    @staticmethod
-    def _outline(
-        painter: QPainter, rect: QRectF, colour: QColor, style: Qt.PenStyle, width: float
-    ) -> None:
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.setPen(QPen(_halo(colour), width + 2.0))
-        painter.drawRect(rect)
-        edge = QColor(colour)
-        edge.setAlpha(240)
-        painter.setPen(QPen(edge, width, style))
-        painter.drawRect(rect)
-
-    @staticmethod
-    def _handles(painter: QPainter, rect: QRectF, colour: QColor) -> None:
-        painter.setPen(QPen(_halo(colour), 1.0))
-        painter.setBrush(QBrush(colour))
-        h = HANDLE_PX
-        xs = (rect.left(), rect.center().x(), rect.right())
-        ys = (rect.top(), rect.center().y(), rect.bottom())
-        for i, x in enumerate(xs):
-            for j, y in enumerate(ys):
-                if i == 1 and j == 1:
-                    continue
-                painter.drawRect(QRectF(x - h / 2, y - h / 2, h, h))
-
-    def _tag(
-        self,
-        painter: QPainter,
-        area: QRectF,
-        rect: QRectF,
-        colour: QColor,
-        text: str,
-        state: LabelState,
-        taken: list[QRectF],
-        *,
-        force: bool = False,
-    ) -> None:
-        """The name on the top edge: outside above the box when it fits under the plot's top,
-        else just inside; skipped (unless ``force``) over another tag or on a sliver of a box."""
-        if rect.width() < MIN_TAG_BOX_PX and not force:
-            return
-        metrics = self._metrics
-        height = self.tag_height()
-        wanted = metrics.horizontalAdvance(text) + 12
-        width = min(wanted, max(rect.width(), MAX_TAG_PX if not force else wanted))
-        top = rect.top() - height if rect.top() - height >= area.top() else rect.top()
-        left = max(min(rect.left(), area.right() - width), area.left())  # kept on the plot
-        tag = QRectF(left, top, width, height)
-        if not force:
-            while taken and taken[0].right() < tag.left() - 200:
-                taken.pop(0)  # tags far to the left can no longer collide (boxes go by start)
-            if any(tag.intersects(other) for other in taken):
-                return
-        label = metrics.elidedText(text, Qt.TextElideMode.ElideRight, int(width) - 8)
-        if len(label) < 2:
-            return
-        taken.append(tag)
-        if state is LabelState.ABSENT:
-            painter.setBrush(QColor(20, 20, 20, 215))
-            painter.setPen(QPen(colour, 1.0))
-            ink = QColor(colour).lighter(160)
-        else:
-            solid = QColor(colour)
-            solid.setAlpha(230)
-            painter.setBrush(solid)
-            painter.setPen(QPen(_halo(colour), 1.0))
-            ink = _ink(colour)
-        painter.drawRect(tag)
-        painter.setPen(ink)
-        painter.drawText(
-            tag.adjusted(4, 0, -4, 0),
-            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-            label,
-        )
+        tag = tag_rect(self._metrics, area, rect, text)
+        paint_tag(painter, self._metrics, tag, colour, text, LabelState.PRESENT)

@@ -6,6 +6,10 @@ the shorter of the two, gets the box's class and state. The band does not matter
 classifier sees whole clips, every frequency. Where several boxes of one class meet on a clip,
 presence wins over doubt over absence, as in an import.
 
+Imported rows become boxes when they carry a band of their own (``band_of``); the clip labels
+they give follow the same rule, so importing a Raven table and drawing the same boxes by hand
+train alike.
+
 These clip labels are never stored. They are made from the boxes whenever training, the review
 queue or a count needs them, so moving, resizing, relabelling or deleting a box, and undoing any
 of it, cannot leave a stale clip label behind: the stored box is the only truth. A clip label
@@ -26,7 +30,29 @@ if TYPE_CHECKING:
 
 #: Of the shorter of box and clip, as for imported spans (the import rule's default).
 BOX_MIN_OVERLAP = 0.5
+#: Hz of slack when deciding that a band is the recording's whole band (0 Hz to Nyquist).
+FULL_BAND_SLACK_HZ = 0.5
 _RANK = {LabelState.ABSENT: 0, LabelState.UNCERTAIN: 1, LabelState.PRESENT: 2}
+
+
+def band_of(
+    start: float, end: float, low_hz: float | None, high_hz: float | None, nyquist: float
+) -> tuple[float, float] | None:
+    """The band an imported row keeps as a box, or None when it is a plain time span.
+
+    A row is a box when it has a band with some extent that is not the recording's whole band
+    (0 Hz to half the sample rate, as Sonotag writes clip labels and Raven writes a selection
+    drawn over the full height): that carries nothing a clip label does not. A point in time
+    (zero length) is no box either. A band reaching past Nyquist is kept as given.
+    """
+    if low_hz is None or high_hz is None or end <= start:
+        return None
+    low = max(low_hz, 0.0)
+    if high_hz <= low:
+        return None
+    if low <= FULL_BAND_SLACK_HZ and high_hz >= nyquist - FULL_BAND_SLACK_HZ:
+        return None
+    return low, high_hz
 
 
 def box_clip_labels(

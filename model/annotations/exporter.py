@@ -1,15 +1,21 @@
-"""Exporting a project's labels, or its model's detections, as Raven, Audacity or CSV files.
+"""Exporting a project's labels, or its model's detections, as Raven, Audacity, Sonic
+Visualiser or CSV files.
 
-Labels are clips, written one row per clip and class. Predictions are written where a class's
-score reaches its threshold; with ``merge_adjacent`` a run of overlapping or touching windows
-above threshold becomes one row (scored by its best window), as a person would draw it.
+Labels are clips, written one row per clip and class, and time-frequency boxes, one row each
+with their own band: a box imported from Raven, Audacity or Sonic Visualiser goes back out with
+the frequencies it came in with (a Raven row's Low/High Freq, an Audacity frequency line, a
+Sonic Visualiser box). Clip labels cover every frequency, so they get 0 Hz to Nyquist, and no
+frequency line in Audacity (a full-band line says nothing). Predictions are written where a
+class's score reaches its threshold; with ``merge_adjacent`` a run of overlapping or touching
+windows above threshold becomes one row (scored by its best window), as a person would draw it.
 
 ``per_recording=True`` writes one file per recording into the folder ``out``, named as
 ``model.annotations.dialect`` names them (``x.Table.1.selections.txt`` as Raven does,
-``x.labels.txt``, ``x.csv``); ``False`` writes one file ``out``: a multi-file Raven table or a
-CSV with a file column. Audacity label tracks hold one recording each, so they are always
-written per recording. Columns, band (0 Hz to Nyquist unless the model declares its own) and
-names are the dialect's, shared with ``sonotag predict``.
+``x.labels.txt``, ``x.csv``; ``x.svl`` as Sonic Visualiser names its layers); ``False`` writes
+one file ``out``: a multi-file Raven table or a CSV with a file column. Audacity label tracks
+and Sonic Visualiser layers hold one recording each, so they are always written per recording.
+Columns, band (0 Hz to Nyquist unless the model declares its own) and names are the dialect's,
+shared with ``sonotag predict``.
 """
 
 from __future__ import annotations
@@ -21,24 +27,22 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from model.annotations.dialect import (
-    FORMATS,
-    SUFFIXES,
-    band_for,
-    detection_rows,
-    detection_spans,
-    with_band,
-    write_table,
-)
+from model.annotations import dialect
+from model.annotations.dialect import band_for, detection_rows, detection_spans, write_table
 from model.annotations.records import Annotation
+from model.annotations.sonic_visualiser import write_sonic_visualiser
 from model.errors import AnnotationFormatError, ProjectError
-from model.project.records import LabelState, ModelRecord, Recording
+from model.project.records import Box, LabelState, ModelRecord, Recording
 
 if TYPE_CHECKING:
     from model.project import Project
 
-Format = Literal["raven", "audacity", "csv"]
-__all__ = ["FORMATS", "detections", "export_labels", "export_predictions"]
+Format = Literal["raven", "audacity", "csv", "sonic_visualiser"]
+FORMATS: tuple[str, ...] = (*dialect.FORMATS, "sonic_visualiser")
+SUFFIXES: dict[str, str] = {**dialect.SUFFIXES, "sonic_visualiser": ".svl"}
+#: Formats that hold one recording per file.
+SINGLE_RECORDING = frozenset({"audacity", "sonic_visualiser"})
+__all__ = ["FORMATS", "SUFFIXES", "detections", "export_labels", "export_predictions"]
 
 
 def export_labels(
@@ -48,30 +52,31 @@ def export_labels(
     *,
     per_recording: bool = True,
     states: Iterable[LabelState | str] = (LabelState.PRESENT,),
+    clips: bool = True,
+    boxes: bool = True,
 ) -> list[Path]:
-    """Writes the labels in ``states``; returns the files written (recordings with labels)."""
+    """Writes the clip labels (``clips``) and boxes (``boxes``) in ``states``; returns the files
+    written (recordings with something to write)."""
     wanted = {LabelState(s) for s in states}
     names = {c.id: c.name for c in project.classes()}
     show_state = wanted != {LabelState.PRESENT}
     by_recording: dict[int, list[Annotation]] = {}
     recordings = {r.id: r for r in project.recordings()}
-    for label in project.labels():
-        if label.state not in wanted:
+    marks = [*(project.labels() if clips else []), *(project.boxes() if boxes else [])]
+    for mark in marks:
+        if mark.state not in wanted:
             continue
-        rec = recordings[label.recording_id]
+        rec = recordings[mark.recording_id]
+        band = (mark.low_hz, mark.high_hz) if isinstance(mark, Box) else (None, None)
         by_recording.setdefault(rec.id, []).append(
             Annotation(
-                file=rec.path,
-                start=label.start,
-                end=label.end,
-                label=names.get(label.class_id, f"class {label.class_id}"),
-                state=label.state.value if show_state else None,
-            )
+                rec.path, mark.start, mark.end, *band,
+                label=names.get(mark.class_id, f"class {mark.class_id}"),
+                state=mark.state.value if show_state else None,
+            )  # fmt: skip
         )
     chosen = [r for r in recordings.values() if r.id in by_recording]
-    for rec in chosen:
-        by_recording[rec.id] = with_band(by_recording[rec.id], band_for(rec.sample_rate))
-    return _write(out, fmt, chosen, by_recording, per_recording, False, False)
+    return _write(out, fmt, chosen, by_recording, per_recording, False, True)
 
 
 def export_predictions(
@@ -146,11 +151,13 @@ def _write(
     scored: bool,
     declared_band: bool,
 ) -> list[Path]:
+    """``declared_band``: rows that carry a band get an Audacity frequency line (the rows of a
+    model declaring its band; boxes, whose clip labels carry none)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r} (expected one of {', '.join(FORMATS)})")
     out = Path(out)
-    if not per_recording and fmt != "audacity":
-        everything = [a for rec in recordings for a in _ready(fmt, rows[rec.id])]
+    if not per_recording and fmt not in SINGLE_RECORDING:
+        everything = [a for rec in recordings for a in _ready(fmt, rec, rows[rec.id])]
         durations = {rec.path: rec.duration for rec in recordings} if fmt == "raven" else None
         write_table(
             out, fmt, everything, scored=scored, declared_band=declared_band,
@@ -163,15 +170,22 @@ def _write(
     written = []
     for rec, name in zip(recordings, _file_names(recordings), strict=True):
         target = out / (name + SUFFIXES[fmt])
-        ready = _ready(fmt, rows[rec.id])
-        write_table(target, fmt, ready, scored=scored, declared_band=declared_band)
+        ready = _ready(fmt, rec, rows[rec.id])
+        if fmt == "sonic_visualiser":
+            write_sonic_visualiser(target, ready, sample_rate=rec.sample_rate)
+        else:
+            write_table(target, fmt, ready, scored=scored, declared_band=declared_band)
         written.append(target)
     return written
 
 
-def _ready(fmt: str, rows: list[Annotation]) -> list[Annotation]:
-    """Audacity has no state column, so a label's state goes into its text."""
-    if fmt == "audacity":
+def _ready(fmt: str, rec: Recording, rows: list[Annotation]) -> list[Annotation]:
+    """Rows without a band (clip labels) get the recording's whole band, except in Audacity;
+    Audacity and Sonic Visualiser have no state column, so a label's state goes into its text."""
+    if fmt != "audacity":
+        whole = band_for(rec.sample_rate)
+        rows = [a if a.has_band else replace(a, low_hz=whole[0], high_hz=whole[1]) for a in rows]
+    if fmt in SINGLE_RECORDING:
         return [replace(a, label=f"{a.label} ({a.state})") if a.state else a for a in rows]
     return rows
 

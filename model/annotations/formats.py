@@ -1,6 +1,6 @@
 """Which reader a file needs, so the GUI can offer one "Import annotations..." for all formats.
 
-The format is recognised from the file's first line (and ``.xml``/``.sv`` for Sonic
+The format is recognised from the file's first line (and ``.xml``/``.sv``/``.svl`` for Sonic
 Visualiser), not from the extension alone: Raven tables, Audacity tracks and BirdNET results
 are all ``.txt``.
 """
@@ -34,7 +34,7 @@ SINGLE_FILE = frozenset({"audacity", "sonic_visualiser"})
 def detect_format(path: str | Path) -> str:
     """One of ``READERS``' keys; plain CSV when nothing more specific fits."""
     path = Path(path)
-    if path.suffix.lower() in (".xml", ".sv"):
+    if path.suffix.lower() in (".xml", ".sv", ".svl"):
         return "sonic_visualiser"
     first = next((ln for ln in read_text(path).splitlines() if ln.strip()), "")
     keys = {norm(c) for c in first.replace("\t", ",").replace(";", ",").split(",")}

@@ -1,7 +1,9 @@
 """Planning an import of annotations into a project, then applying it (undoably).
 
 ``plan_import`` changes nothing: it matches each annotation to a recording, turns its span into
-clip labels by the rule in ``model.annotations.clips`` and sorts out class names, so the GUI can
+clip labels by the rule in ``model.annotations.clips`` (or, for a row with a frequency band of
+its own, keeps it as a time-frequency box, ``model.annotations.box_rule``) and sorts out class
+names, so the GUI can
 show what will happen (new classes to confirm, rows that cannot be placed and why) before the
 user says yes. ``apply_import`` then writes the plan as one command, so one Undo takes the whole
 import back.
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from model.annotations.box_rule import BOX_MIN_OVERLAP, band_of
 from model.annotations.clips import clips_for_span
 from model.annotations.records import Annotation, path_parts
 from model.class_names import class_name_problem
@@ -27,10 +30,13 @@ from model.clips.geometry import geometry_of
 from model.project.records import LabelState, Recording
 
 if TYPE_CHECKING:
+    from model.annotations.commands import ImportLabels
     from model.project import Project, UndoStack
 
 RecordingFor = Recording | Callable[[Annotation], Recording | None] | None
 PlannedLabel = tuple[int, float, float, str, LabelState]
+#: recording id, start s, end s, low Hz, high Hz, class name, state
+PlannedBox = tuple[int, float, float, float, float, str, LabelState]
 
 # When overlapping annotations disagree about a clip, presence wins over doubt over absence.
 _RANK = {LabelState.ABSENT: 0, LabelState.UNCERTAIN: 1, LabelState.PRESENT: 2}
@@ -38,17 +44,20 @@ _RANK = {LabelState.ABSENT: 0, LabelState.UNCERTAIN: 1, LabelState.PRESENT: 2}
 
 @dataclass
 class ImportPlan:
-    """What an import would do: classes to create, clip labels to set, rows left out and why."""
+    """What an import would do: classes to create, clip labels to set, boxes to add, rows left
+    out and why."""
 
     new_class_names: list[str] = field(default_factory=list)
     labels: list[PlannedLabel] = field(default_factory=list)
     unplaced: list[tuple[Annotation, str]] = field(default_factory=list)
-    placed: int = 0  # annotations that gave at least one clip label
+    placed: int = 0  # annotations that gave at least one clip label or a box
+    boxes: list[PlannedBox] = field(default_factory=list)
 
     def summary(self) -> str:
-        recordings = len({label[0] for label in self.labels})
+        recordings = len({label[0] for label in self.labels} | {box[0] for box in self.boxes})
+        boxes = f" and {len(self.boxes)} box(es)" if self.boxes else ""
         text = (
-            f"{self.placed} annotation(s) give {len(self.labels)} clip label(s) "
+            f"{self.placed} annotation(s) give {len(self.labels)} clip label(s){boxes} "
             f"in {recordings} recording(s)"
         )
         if self.new_class_names:
@@ -109,6 +118,7 @@ def plan_import(
     recording_for: RecordingFor = None,
     default_label: str | None = None,
     min_score: float | None = None,
+    keep_boxes: bool = True,
 ) -> ImportPlan:
     """Works out the import without changing the project.
 
@@ -117,6 +127,9 @@ def plan_import(
     ``default_label`` names the class of rows without a name (Sonic Visualiser boxes often have
     none). Rows scoring below ``min_score`` (BirdNET confidence) are listed, not imported.
     Clip length and grid default to the project's ``ClipGeometry`` (the model's windows).
+    With ``keep_boxes`` a row with a band of its own becomes a time-frequency box (cut to the
+    recording) instead of clip labels; training then reads it by the box rule on the project's
+    clips, whatever ``min_overlap`` and ``grid`` say for plain spans.
     """
     geometry = geometry_of(project)
     clip_seconds = geometry.clip_seconds if clip_seconds is None else clip_seconds
@@ -127,6 +140,7 @@ def plan_import(
     known = {c.name.lower(): c.name for c in project.classes()}
     plan = ImportPlan()
     chosen: dict[tuple[int, float, float, str], LabelState] = {}
+    boxes: dict[tuple[int, float, float, float, float, str], LabelState] = {}
     for a in annotations:
         rec, why = (None, a.problem) if a.problem else _recording(a, recording_for, index)
         reason = why or _row_problem(a, rec, default_label, min_score)
@@ -134,6 +148,19 @@ def plan_import(
             plan.unplaced.append((a, reason))
             continue
         assert rec is not None
+        box = _as_box(a, rec, geometry.clip_seconds, geometry.hop_seconds) if keep_boxes else None
+        if isinstance(box, str):
+            plan.unplaced.append((a, box))
+            continue
+        if box is not None:
+            name = _class_name(a.label.strip() or (default_label or "").strip(), known, plan)
+            state = _state(a.state)
+            assert state is not None
+            key = (rec.id, *box, name)
+            if key not in boxes or _RANK[state] > _RANK[boxes[key]]:
+                boxes[key] = state
+            plan.placed += 1
+            continue
         spans = clips_for_span(
             a.start,
             a.end,
@@ -154,7 +181,31 @@ def plan_import(
                 chosen[key] = state
         plan.placed += 1
     plan.labels = [(r, s, e, n, st) for (r, s, e, n), st in chosen.items()]
+    plan.boxes = [(*key, st) for key, st in boxes.items()]
     return plan
+
+
+def _as_box(
+    a: Annotation, rec: Recording, clip_seconds: float, grid: float
+) -> tuple[float, float, float, float] | str | None:
+    """(start, end, low, high) of the box a row is, cut to the recording; None for a plain
+    span; the reason in words when the box cannot be placed."""
+    nyquist = rec.sample_rate / 2.0
+    band = band_of(a.start, a.end, a.low_hz, a.high_hz, nyquist)
+    if band is None:
+        return None
+    if band[0] >= nyquist:
+        return (
+            f"its band ({band[0]:g}-{band[1]:g} Hz) lies above the recording's highest "
+            f"frequency ({nyquist:g} Hz)"
+        )
+    start, end = max(a.start, 0.0), min(a.end, rec.duration)
+    spans = clips_for_span(
+        start, end, rec.duration, clip_seconds=clip_seconds, grid=grid, min_overlap=BOX_MIN_OVERLAP
+    )
+    if end <= start or not spans:
+        return _no_clip_reason(a, rec, clip_seconds, BOX_MIN_OVERLAP)
+    return start, end, band[0], band[1]
 
 
 def _recording(
@@ -226,12 +277,30 @@ def apply_import(
     overwrite: bool = True,
     undo_stack: UndoStack | None = None,
 ) -> int:
-    """Writes the plan as one ``ImportLabels`` command; returns the number of labels written.
+    """Writes the plan as one ``ImportLabels`` command; returns the number of clip labels
+    written (``import_command`` also tells the boxes).
 
     ``create_classes``: True creates every new class, a set creates only those names, False
     none; labels of classes not created are left out. ``overwrite=False`` keeps labels already
     on a clip. With ``undo_stack`` the command is pushed there, so Undo takes it all back.
     """
+    command = import_command(
+        project, plan, create_classes=create_classes, author=author, overwrite=overwrite,
+        undo_stack=undo_stack,
+    )  # fmt: skip
+    return command.written
+
+
+def import_command(
+    project: Project,
+    plan: ImportPlan,
+    *,
+    create_classes: bool | set[str] = True,
+    author: str = "import",
+    overwrite: bool = True,
+    undo_stack: UndoStack | None = None,
+) -> ImportLabels:
+    """``apply_import``, returning the command that ran (its ``written`` and ``boxes_written``)."""
     from model.annotations.commands import ImportLabels
 
     command = ImportLabels(plan, create_classes=create_classes, author=author, overwrite=overwrite)
@@ -239,4 +308,4 @@ def apply_import(
         undo_stack.push(command)
     else:
         command.do(project)
-    return command.written
+    return command

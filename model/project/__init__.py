@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from model.project.box_commands import AddBox, DeleteBox, EditBox, describe_box
+from model.project.box_commands import AddBox, DeleteBox, EditBox, band_text, describe_box
 from model.project.commands import (
     AddClass,
     Command,
@@ -41,5 +41,6 @@ __all__ = [
     "SetClassShortcut",
     "SetLabel",
     "UndoStack",
+    "band_text",
     "describe_box",
 ]

@@ -21,7 +21,8 @@ def _fmt(seconds: float) -> str:
     return f"{seconds:.2f}".rstrip("0").rstrip(".")
 
 
-def _band(low_hz: float, high_hz: float) -> str:
+def band_text(low_hz: float, high_hz: float) -> str:
+    """``3.1–5.6 kHz`` (``200–900 Hz`` below 1 kHz): a box's band as people read it."""
     if high_hz >= 1000:
         return f"{low_hz / 1000:.1f}–{high_hz / 1000:.1f} kHz"
     return f"{low_hz:.0f}–{high_hz:.0f} Hz"
@@ -31,7 +32,7 @@ def describe_box(box: Box, class_name: str) -> str:
     """``Great tit present 1.2–2.4 s, 3.1–5.6 kHz``: for undo texts and the status bar."""
     return (
         f"{class_name} {box.state.value} {_fmt(box.start)}–{_fmt(box.end)} s, "
-        f"{_band(box.low_hz, box.high_hz)}"
+        f"{band_text(box.low_hz, box.high_hz)}"
     )
 
 

@@ -64,6 +64,15 @@ class BoxesMixin(StoreBase):
         sql += " ORDER BY recording_id, start_s, end_s, id"
         return [self._box(row) for row in self._rows(sql, params)]
 
+    def boxes_in(self, recording_id: int, start: float, end: float) -> list[Box]:
+        """Boxes overlapping [start, end) of one recording (a clip under review, a page)."""
+        rows = self._rows(
+            f"SELECT {_BOX_COLUMNS} FROM boxes WHERE recording_id = ? AND start_s < ? "
+            "AND end_s > ? ORDER BY start_s, id",
+            (recording_id, float(end), float(start)),
+        )
+        return [self._box(row) for row in rows]
+
     def box(self, id: int) -> Box | None:  # noqa: A002
         row = self._one(f"SELECT {_BOX_COLUMNS} FROM boxes WHERE id = ?", (id,))
         return None if row is None else self._box(row)

@@ -143,3 +143,18 @@ def test_new_project_resets_the_review(qtbot, context: AppContext, tmp_path: Pat
         context.set_project(other)
         assert panel.session is None and panel.class_combo.count() == 0
         assert not panel.start_button.isEnabled()
+
+
+def test_the_clip_under_review_names_the_boxes_drawn_in_it(
+    qtbot, context: AppContext, project: Project
+) -> None:
+    """The 0.99 window (a.wav 8-10 s) holds a robin box; wren is reviewed, and the box (of
+    another class, so the window stays in the queue) is named with its band."""
+    robin = project.class_by_name("robin")
+    project.add_box(1, 8.2, 8.9, 2500.0, 4100.0, robin.id, LabelState.UNCERTAIN)
+    project.add_box(1, 12.0, 13.0, 2500.0, 4100.0, robin.id)  # not in that clip
+    panel = open_panel(qtbot, context, Calls())
+    start(qtbot, panel, "wren", "score", 0.5)
+    text = panel.clip_label.text()
+    assert "score 0.99" in text and "boxes here: ? robin 2.5–4.1 kHz" in text
+    assert text.count("robin") == 1

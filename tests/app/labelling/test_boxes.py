@@ -218,3 +218,20 @@ def test_moves_stay_inside_the_recording_and_resizes_flip_instead_of_inverting()
     assert moved == BoxRect(0.0, 2.0, 9025.0, 11025.0)
     flipped = dragged(Mode.RESIZE, rect, frozenset({"end"}), (7.0, 3000.0), (4.0, 3000.0), LIMITS)
     assert flipped == BoxRect(4.0, 5.0, 2000.0, 4000.0)
+
+
+def test_a_failure_while_drawing_boxes_is_logged_not_fatal(
+    qtbot, shown, monkeypatch, caplog
+) -> None:
+    """An exception leaving a pyqtgraph item's paint() takes the whole process down (PySide):
+    the box layer logs it once and draws nothing instead."""
+    window = shown
+    _stored_box(window)
+
+    def broken(*args):
+        raise TypeError("not comparable")
+
+    monkeypatch.setattr(window.box_overlay, "_on_screen", broken)
+    for _ in range(2):
+        window.spectrogram.graphics.viewport().repaint()
+    assert [r.message for r in caplog.records] == ["drawing the time-frequency boxes failed"]

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from model.annotations.box_rule import training_labels
 from model.annotations.importer import apply_import, plan_import
 from model.annotations.records import Annotation, broken
 from model.annotations.sonic_visualiser import read_sonic_visualiser
@@ -159,7 +160,8 @@ SPECIES = {
 
 
 def test_real_sonic_visualiser_layers_import_into_a_project(tmp_path, pykanto):
-    """The five pykanto layers, each into its own (real, probed) recording."""
+    """The five pykanto box layers, each into its own (real, probed) recording: every box is
+    kept with its band, and training reads the clips the clip rule gives."""
     with Project.create(tmp_path / "real.sonotag") as project:
         stack = UndoStack(project)
         for layer in PYKANTO_LAYERS:
@@ -168,34 +170,31 @@ def test_real_sonic_visualiser_layers_import_into_a_project(tmp_path, pykanto):
             rows = read_sonic_visualiser(xml, sample_rate=rec.sample_rate)
             species = SPECIES[layer.split("/")[0]]
             plan = plan_import(project, rows, recording_for=rec, default_label=species)
-            assert plan.unplaced == [] and plan.placed == len(rows)
+            assert plan.unplaced == [] and plan.placed == len(rows) == len(plan.boxes)
+            assert plan.labels == []  # boxes, not clip labels
             apply_import(project, plan, undo_stack=stack)
-            for label in project.labels(recording_id=rec.id):
+            stored = project.boxes(recording_id=rec.id)
+            assert [(b.start, b.low_hz, b.high_hz) for b in stored] == sorted(
+                (max(a.start, 0.0), a.low_hz, a.high_hz) for a in rows
+            )
+            for label in training_labels(project, recording_id=rec.id):
                 assert label.end - label.start == 2.0
                 assert label.start < rec.duration and math.isclose(label.start % 1.0, 0.0)
         names = {c.id: c.name for c in project.classes()}
         assert sorted(names.values()) == sorted(SPECIES.values())
         by_rec = {r.path.stem: r.id for r in project.recordings()}
-        starts = [lb.start for lb in project.labels(recording_id=by_rec["XC46092"])]
-        assert starts == [
-            1.0,
-            2.0,
-            3.0,
-            4.0,
-            5.0,
-            6.0,
-            7.0,
-            8.0,
-            10.0,
-            11.0,
-        ]  # no box from 9.55 to 11.16 s
-        assert [lb.start for lb in project.labels(recording_id=by_rec["20210502_040000"])] == [0.0]
-        finch = project.labels(recording_id=by_rec["348"])
-        assert [lb.start for lb in finch] == [float(s) for s in range(22)]  # song 0.86-22.08 s
+
+        def starts(stem: str) -> list[float]:
+            return [lb.start for lb in training_labels(project, recording_id=by_rec[stem])]
+
+        # no clip from 9 s: the layer has no box between 9.55 and 11.16 s
+        assert starts("XC46092") == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 10.0, 11.0]
+        assert starts("20210502_040000") == [0.0]
+        assert starts("348") == [float(s) for s in range(22)]  # song 0.86-22.08 s
         assert len(stack._undo) == 5
         while stack.can_undo:
             stack.undo()
-        assert project.labels() == [] and project.classes() == []
+        assert project.boxes() == [] and project.classes() == []
 
 
 def test_rows_whose_class_name_would_break_a_table_are_listed_not_imported(project, three):
