@@ -8,7 +8,10 @@ repository, synthetic scores: ``bench/scale/build.py``) and prints, for the code
   (whole job and the recordings table's update on the GUI thread), peak memory;
 - opening: ``Project.open`` warm and cold;
 - aggregates: ``Project.counts``, the activity summary and review queues, on many short and on
-  few long recordings (1,000 one-hour files = 3.6 million windows x 20 classes).
+  few long recordings (1,000 one-hour files = 3.6 million windows x 20 classes);
+- ml: feature cache size, head retrain on 1k-300k labelled cached clips, ``build_examples``
+  with 10k-40k labels in one recording, ``sonotag train`` with re-scoring at 10.8k-302k windows
+  (time and peak memory; ``bench/scale/ml.py``).
 
 Every figure comes from a fresh process (``bench/scale/common.py``); a probe that runs past
 ``--timeout`` is stopped and printed as "> N s". Sections are modules of ``bench/scale/`` with
@@ -35,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from scale.common import REPO, Code, Settings, cpu_model, print_rows, probe_main  # noqa: E402
 
-SECTIONS = ("window", "opening", "aggregates")
+SECTIONS = ("window", "opening", "aggregates", "ml")
 # The last commit before the scale work of issue 18 (the code the issue's figures come from).
 BEFORE = "f850954"
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from model.jobs import Reporter
 from model.ml.dataset import POSITIVE, Examples
-from model.ml.head import HeadConfig, predict_scores, train_head
+from model.ml.head import Features, HeadConfig, predict_scores, train_head
 from model.ml.metrics import cross_validated
 from model.ml.splitting import FoldPlan
 
@@ -30,7 +30,7 @@ def positive_recordings(examples: Examples, names: Mapping[int, str]) -> list[li
 
 
 def out_of_fold_scores(
-    features: np.ndarray,
+    features: Features,
     examples: Examples,
     plan: FoldPlan,
     config: HeadConfig,
@@ -62,7 +62,7 @@ def out_of_fold_scores(
 
 
 def evaluate_folds(
-    features: np.ndarray,
+    features: Features,
     examples: Examples,
     plan: FoldPlan,
     config: HeadConfig,

@@ -26,6 +26,10 @@ from typing import Any
 import numpy as np
 
 from model.jobs import Reporter
+from model.ml.feature_table import FeatureRows
+
+# Features in memory, or on disk when there are too many (``model.ml.feature_table``).
+Features = np.ndarray | FeatureRows
 
 MAX_CLASS_WEIGHT = 50.0
 LINEAR, MLP = "linear", "mlp"
@@ -124,11 +128,14 @@ def masked_loss_value(
     return float(per_clip.mean())
 
 
-def feature_statistics(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def feature_statistics(features: Features) -> tuple[np.ndarray, np.ndarray]:
     """Mean and variance for the head's input normalisation, with a variance floor: the
     untrained backbone has near-constant features that would otherwise be blown up."""
-    mean = features.mean(axis=0)
-    variance = features.var(axis=0)
+    if isinstance(features, FeatureRows):
+        mean, variance = features.moments()
+    else:
+        mean = features.mean(axis=0)
+        variance = features.var(axis=0)
     floor = 1e-3 * float(variance.mean()) + 1e-12
     return mean.astype(np.float32), np.maximum(variance, floor).astype(np.float32)
 
@@ -153,7 +160,7 @@ def build_head(
 def _callbacks(
     reporter: Reporter | None,
     epochs: int,
-    validation: tuple[np.ndarray, np.ndarray] | None,
+    validation: tuple[Features, np.ndarray] | None,
     history: list[dict[str, float | None]],
     device_text: str,
     progress: Callable[[int, int, dict[str, Any]], None] | None,
@@ -176,7 +183,7 @@ def _callbacks(
             logs = logs if logs is not None else {}
             val_ap = None
             if validation is not None:
-                scores = np.asarray(self.model(validation[0], training=False))
+                scores = predict_scores(self.model, validation[0])
                 val_ap = mean_ap(average_precision(validation[1], scores))
                 # Early stopping (the next callback) reads it from the same dict.
                 logs["val_loss"] = masked_loss_value(validation[1], scores, *weights)
@@ -209,9 +216,9 @@ def _num(value: Any) -> float | None:
 
 def fit_head(
     model: Any,
-    features: np.ndarray,
+    features: Features,
     targets: np.ndarray,
-    validation: tuple[np.ndarray, np.ndarray] | None,
+    validation: tuple[Features, np.ndarray] | None,
     config: HeadConfig = HeadConfig(),
     *,
     reporter: Reporter | None = None,
@@ -240,17 +247,24 @@ def fit_head(
     callbacks = _callbacks(
         reporter, config.epochs, validation, history, device_text, progress, (pos, neg)
     )
-    import tensorflow as tf
+    if isinstance(features, FeatureRows):  # too many to hold: streamed from disk
+        from model.ml.streaming import fit_mlp_streaming
 
-    # A tf.data pipeline rather than NumPy arrays: Keras would rebuild its input adapter every
-    # epoch, which costs more than the epoch itself for a head this small.
-    data = (
-        tf.data.Dataset.from_tensor_slices((features, targets.astype(np.float32)))
-        .shuffle(len(features), seed=config.seed, reshuffle_each_iteration=True)
-        .batch(config.batch_size)
-        .prefetch(tf.data.AUTOTUNE)
-    )
-    model.fit(data, epochs=config.epochs, callbacks=[*callbacks, stopper], shuffle=False, verbose=0)
+        fit_mlp_streaming(model, features, targets, config, [*callbacks, stopper])
+    else:
+        import tensorflow as tf
+
+        # A tf.data pipeline rather than NumPy arrays: Keras would rebuild its input adapter
+        # every epoch, which costs more than the epoch itself for a head this small.
+        data = (
+            tf.data.Dataset.from_tensor_slices((features, targets.astype(np.float32)))
+            .shuffle(len(features), seed=config.seed, reshuffle_each_iteration=True)
+            .batch(config.batch_size)
+            .prefetch(tf.data.AUTOTUNE)
+        )
+        model.fit(
+            data, epochs=config.epochs, callbacks=[*callbacks, stopper], shuffle=False, verbose=0
+        )
     best = int(stopper.best_epoch) + 1 if stopper.best is not None else len(history)
     return FitResult(
         model=model,
@@ -271,8 +285,13 @@ def inference_copy(model: Any) -> Any:
     return copy
 
 
-def predict_scores(model: Any, features: np.ndarray, batch_size: int = 4096) -> np.ndarray:
+def predict_scores(model: Any, features: Features, batch_size: int = 4096) -> np.ndarray:
     """Scores (N, k) float32; direct calls in large batches, far quicker than ``predict``."""
+    if isinstance(features, FeatureRows):
+        scores = np.empty((len(features), model.output_shape[-1]), np.float32)
+        for index, rows in features.chunks(batch_size):
+            scores[index] = np.asarray(model(rows, training=False))  # cast to float32 inside
+        return scores
     out = [
         np.asarray(model(features[i : i + batch_size], training=False), dtype=np.float32)
         for i in range(0, len(features), batch_size)
@@ -349,9 +368,9 @@ def fit_linear(
 
 
 def train_head(
-    features: np.ndarray,
+    features: Features,
     targets: np.ndarray,
-    validation: tuple[np.ndarray, np.ndarray] | None,
+    validation: tuple[Features, np.ndarray] | None,
     config: HeadConfig = HeadConfig(),
     *,
     reporter: Reporter | None = None,
@@ -361,6 +380,10 @@ def train_head(
     """The head ``config`` names, trained on ``features``; only the MLP looks at
     ``validation`` (to stop early), the linear head learns from the training part alone."""
     if config.kind == LINEAR:
+        if isinstance(features, FeatureRows):
+            from model.ml.streaming import fit_linear_streaming
+
+            return fit_linear_streaming(features, targets, config, reporter=reporter)
         return fit_linear(features, targets, config, reporter=reporter)
     mean, variance = feature_statistics(features)
     model = build_head(targets.shape[1], mean, variance, config)

@@ -27,11 +27,19 @@ from model.ml.backbones import Backbone
 from model.ml.bundle import KIND_FINE_TUNED, KIND_HEAD, SUFFIX, make_manifest, save_bundle
 from model.ml.crossval import evaluate_folds
 from model.ml.dataset import Examples, build_examples
+from model.ml.feature_table import FeatureRows, FeatureTable
 from model.ml.features import FeatureSource, clip_settings_of
-from model.ml.head import HeadConfig, inference_copy, summarise, train_head
+from model.ml.head import Features, HeadConfig, inference_copy, summarise, train_head
 from model.ml.splitting import DEFAULT_FOLDS, final_split, plan_folds
 
 MIN_POSITIVES = 2
+GATHER_WINDOWS = 4096  # labelled windows' features fetched at a time
+# Up to this many labelled windows, their features stay in memory and the linear head is the
+# exact fit (scikit-learn). Beyond it they go to a FeatureTable on disk and both heads learn
+# from mini-batches (``model.ml.streaming``): memory stays flat however many there are, and
+# the exact fit's time, which grows to minutes at 10k windows of 2,048 values, buys nothing:
+# the mini-batch fit scores the same (tests/model/ml/test_streaming.py).
+IN_MEMORY_WINDOWS = 4096
 
 
 def models_dir(project_path: str | Path) -> Path:
@@ -65,27 +73,46 @@ def _check_enough(examples: Examples, project_path: Path) -> None:
 
 def _gather(
     source: FeatureSource, examples: Examples, recordings: dict[int, Any], reporter: Reporter
-) -> tuple[np.ndarray, np.ndarray]:
-    """Features of all examples (N, dim) and a mask of those whose audio could be read."""
-    groups = examples.by_recording()
-    order = sorted(groups)
-    arrays = source.features(
-        [(recordings[rid], examples.starts[groups[rid]]) for rid in order],
-        reporter,
-        "features of labelled clips",
-    )
-    features = np.zeros((len(examples), source.extractor.dim), np.float32)
+) -> tuple[Features, np.ndarray]:
+    """Features of all examples and a mask of those whose audio could be read.
+
+    Fetched ``GATHER_WINDOWS`` at a time; kept in memory up to ``IN_MEMORY_WINDOWS``, beyond
+    that written to a ``FeatureTable`` on disk that training reads back in bounded pieces.
+    """
+    requests: list[tuple[Any, np.ndarray, np.ndarray]] = []
+    for rid, index in sorted(examples.by_recording().items()):
+        for begin in range(0, len(index), GATHER_WINDOWS):
+            part = index[begin : begin + GATHER_WINDOWS]
+            requests.append((recordings[rid], examples.starts[part], part))
+    message = "features of labelled clips"
+    source.plan(((rec, starts) for rec, starts, _ in requests), reporter, message)
+    dim = source.extractor.dim
     usable = np.zeros(len(examples), bool)
-    for rid, vectors in zip(order, arrays, strict=True):
-        if vectors is not None:
-            features[groups[rid]] = vectors
-            usable[groups[rid]] = True
-    return features, usable
+    table = None
+    if len(examples) > IN_MEMORY_WINDOWS:
+        table = FeatureTable.create(source.store.tmp, len(examples), dim, seed=len(examples))
+    features = np.zeros((0 if table else len(examples), dim), np.float32)
+    group: list[tuple[Any, np.ndarray, np.ndarray]] = []
+    for number, request in enumerate(requests):
+        group.append(request)
+        if sum(len(r[2]) for r in group) < GATHER_WINDOWS and number + 1 < len(requests):
+            continue
+        arrays = source.features([(rec, starts) for rec, starts, _ in group], reporter, message)
+        for (_, _, index), vectors in zip(group, arrays, strict=True):
+            if vectors is None:
+                continue
+            if table is not None:
+                table.write(index, vectors)
+            else:
+                features[index] = vectors
+            usable[index] = True
+        group = []
+    return (table.select() if table is not None else features), usable
 
 
 def _keep_classes(
-    examples: Examples, features: np.ndarray, keep: np.ndarray
-) -> tuple[Examples, np.ndarray]:
+    examples: Examples, features: Features, keep: np.ndarray
+) -> tuple[Examples, Features]:
     """Drops the classes not in ``keep`` (a bool per class) and windows left with no target;
     rows are picked by position, so windows are never matched by a packed key."""
     columns = np.flatnonzero(keep)
@@ -101,8 +128,8 @@ def backbone_name(backbone: str | None, untrained_backbone: bool) -> str:
 
 
 def learnable(
-    examples: Examples, features: np.ndarray, project_path: Path
-) -> tuple[Examples, np.ndarray, dict[str, str]]:
+    examples: Examples, features: Features, project_path: Path
+) -> tuple[Examples, Features, dict[str, str]]:
     """Leaves out classes with fewer than MIN_POSITIVES present clips (a flat score track
     would be all they could get), with the reason for each."""
     _check_enough(examples, project_path)
@@ -118,7 +145,7 @@ def learnable(
 
 def labelled_features(
     project: Any, source: FeatureSource, recordings: dict[int, Any], reporter: Reporter
-) -> tuple[Examples, np.ndarray, dict[str, str]]:
+) -> tuple[Examples, Features, dict[str, str]]:
     """The project's labelled windows that can be learnt from, and their features."""
     settings = source.settings
     durations = {rid: r.duration for rid, r in recordings.items()}
@@ -187,6 +214,7 @@ def train_job(
         device=device.description,
     )  # fmt: skip
     project = Project.open(project_path)
+    features: Features | None = None
     try:
         if project.read_only:
             raise ProjectError(project.path, "is read-only; a model cannot be added to it")
@@ -277,11 +305,13 @@ def train_job(
             "timings": timings,
         }
     finally:
+        if isinstance(features, FeatureRows):
+            features.table.close()  # the labelled windows' features on disk
         project.close()
 
 
 def _fit_final(
-    features: np.ndarray,
+    features: Features,
     examples: Examples,
     config: HeadConfig,
     seed: int,

@@ -1,0 +1,96 @@
+"""Heads trained from features on disk score like heads trained from features in memory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from model.ml.feature_table import FeatureTable
+from model.ml.head import HeadConfig, predict_scores, train_head
+from model.ml.metrics import average_precision, mean_ap
+from model.ml.streaming import batch_size_for
+
+
+def _task(rows: int, dim: int = 96, classes: int = 3, seed: int = 0):
+    """Overlapping classes (so the fit matters), a window may hold several or none, and
+    targets are unknown where a label said nothing."""
+    rng = np.random.default_rng(seed)
+    truth = rng.random((rows, classes)) < 0.25
+    prototypes = rng.normal(0, 1, (classes, dim))
+    features = rng.normal(0, 1.5, (rows, dim)) + truth @ prototypes * 0.35
+    features += rng.normal(0, 1, dim) * 3  # offsets the standardisation must remove
+    targets = truth.astype(np.int8)
+    targets[rng.random((rows, classes)) < 0.2] = -1
+    return features.astype(np.float16).astype(np.float32), targets
+
+
+def test_linear_head_from_disk_scores_like_the_exact_fit(tmp_path: Path) -> None:
+    everything, known = _task(36_000)
+    features, targets = everything[:30_000], known[:30_000]
+    test_x, test_y = everything[30_000:], known[30_000:]
+    exact = train_head(features, targets, None, HeadConfig())
+    with FeatureTable.create(tmp_path, len(features), features.shape[1]) as table:
+        table.write(np.arange(len(features)), features)
+        streamed = train_head(table.select(), targets, None, HeadConfig())
+        # scoring reads the table too, and gives what scoring the array gives
+        np.testing.assert_allclose(
+            predict_scores(streamed.model, table.select()[np.arange(0, 30_000, 7)]),
+            predict_scores(streamed.model, features[::7]),
+            atol=1e-5,
+        )
+    ap_exact = mean_ap(average_precision(test_y, predict_scores(exact.model, test_x)))
+    ap_streamed = mean_ap(average_precision(test_y, predict_scores(streamed.model, test_x)))
+    assert ap_exact > 0.6
+    print(f"mAP exact {ap_exact:.4f}, from disk {ap_streamed:.4f}")
+    assert abs(ap_streamed - ap_exact) < 0.01, (ap_streamed, ap_exact)
+
+
+def test_mlp_head_trains_from_disk_with_early_stopping(tmp_path: Path) -> None:
+    features, targets = _task(12_000)
+    config = HeadConfig(kind="mlp", epochs=6, patience=2)
+    with FeatureTable.create(tmp_path, len(features), features.shape[1]) as table:
+        table.write(np.arange(len(features)), features)
+        rows = table.select()
+        fit = train_head(
+            rows[np.arange(9_000)],
+            targets[:9_000],
+            (rows[np.arange(9_000, 12_000)], targets[9_000:]),
+            config,
+        )
+    scores = predict_scores(fit.model, features[9_000:])
+    assert mean_ap(average_precision(targets[9_000:], scores)) > 0.6
+    assert 1 <= len(fit.history) <= 6 and fit.history[0]["val_ap"] is not None
+
+
+def test_batches_grow_with_the_windows() -> None:
+    assert batch_size_for(10_000, 64) == 64
+    assert batch_size_for(300_000, 64) == 1024
+    assert batch_size_for(10**8, 64) == 1024
+
+
+def test_training_a_project_from_disk(project_copy: Path, no_backbone: None, monkeypatch) -> None:
+    """Past the in-memory limit the job writes the labelled windows' features to a table
+    beside the cache, trains and measures from it, and removes it afterwards."""
+    from model.jobs import run_inline
+    from model.ml import train
+    from model.project.feature_cache import cache_folder
+
+    in_memory = run_inline(train.train_job, str(project_copy), untrained_backbone=True, score=False)
+    written = []
+    real_create = FeatureTable.create
+
+    def spy(*args, **kwargs):
+        table = real_create(*args, **kwargs)
+        written.append(table.path)
+        return table
+
+    monkeypatch.setattr(train, "IN_MEMORY_WINDOWS", 0)
+    monkeypatch.setattr(train.FeatureTable, "create", spy)
+    from_disk = run_inline(train.train_job, str(project_copy), untrained_backbone=True)
+    assert len(written) == 1 and written[0].is_relative_to(cache_folder(project_copy))
+    assert not written[0].exists()
+    assert from_disk["features"]["computed"] == 0
+    assert from_disk["metrics"]["map"] > 0.9
+    assert abs(from_disk["metrics"]["map"] - in_memory["metrics"]["map"]) < 0.05
+    assert from_disk["scoring"]["recordings_scored"] == 6
