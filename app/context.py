@@ -58,7 +58,10 @@ class AppContext(QObject):
         self._bound.add(job)
         job.ended.connect(lambda: self._bound.discard(job))
         path = self.project.path if self.project is not None else None
-        job.killed.connect(lambda pid: self._forget_worker(path, pid))
+        killed: list[int] = []
+        job.killed.connect(killed.append)
+        # After ``ended`` the killed process has been reaped: its leftovers are a dead one's.
+        job.ended.connect(lambda: [self._forget_worker(path, pid) for pid in killed])
         return job
 
     def run_thread(self, title: str, function: JobFunction, *args: Any, **kwargs: Any) -> Job:
@@ -74,15 +77,17 @@ class AppContext(QObject):
 
     def _forget_worker(self, path: Path | None, pid: int) -> None:
         """A worker ended on purpose holds no crash: its open-session row goes, so the next
-        opening needs no whole-file check."""
+        opening needs no whole-file check, and whatever it had half-saved is removed."""
         if path is None:
             return
+        from model.ml.bundle_commit import sweep
         from model.project import Project
 
         try:
             with Project.open(path, deep_check=False) as project:
                 project.forget_session(pid)
-        except SonotagError:
+                sweep(project)
+        except (SonotagError, OSError):
             pass  # the project is gone or read-only: the check after opening will run, no harm
 
     # ----------------------------------------------------------------- state

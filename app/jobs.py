@@ -35,6 +35,7 @@ from model.jobs.process import DEFAULT_IDLE_S
 
 IDLE_CHECK_MS = 30_000
 CANCEL_GRACE_MS = 1000  # plus up to ~0.6 s for the watcher to notice: within the 2 s promised
+SAVE_WAIT_MS = 250  # how often a cancel waiting for a save to end looks again
 
 
 class Job(QObject):
@@ -67,6 +68,7 @@ class Job(QObject):
         self.last_progress: Progress | None = None
         self.is_current: Callable[[], bool] = lambda: True
         self.done = False
+        self.uninterruptible = False  # the job said its current step must not be cut (a save)
         self._cancel_fn: Callable[[], None] = lambda: None
         self._send_fn: Callable[[Any], None] | None = None
         self.process: ProcessJob | None = None  # set for process jobs: pid, kill()
@@ -101,6 +103,7 @@ class Job(QObject):
         self.progress.emit(progress)
 
     def _on_progress_in(self, progress: Progress) -> None:
+        self.uninterruptible = bool(progress.data.get("uninterruptible"))
         self._deliver(self._remember, progress)
 
     def _on_finished_in(self, result: object) -> None:
@@ -135,7 +138,8 @@ class Job(QObject):
         building ResNet50) have no boundary for a while; the user was promised that Cancel
         works within two seconds. Ending the worker is safe for the project: every step commits
         on its own and a model is registered in the same transaction that makes its bundle
-        visible. Thread jobs only get the request.
+        visible; while the job reports an ``uninterruptible`` step (saving a model) the kill
+        waits for that step to end. Thread jobs only get the request.
         """
         self.cancel()
         process = self.process
@@ -145,11 +149,15 @@ class Job(QObject):
         timer.setSingleShot(True)
 
         def end_worker() -> None:
-            if not process.finished and process.is_alive():
-                pid = process.pid
-                process.kill()
-                if pid is not None:
-                    self.killed.emit(pid)
+            if process.finished or not process.is_alive():
+                return
+            if self.uninterruptible:  # saving a model: a short step, let it finish
+                timer.start(SAVE_WAIT_MS)
+                return
+            pid = process.pid
+            process.kill()
+            if pid is not None:
+                self.killed.emit(pid)
 
         timer.timeout.connect(end_worker)
         self.ended.connect(timer.stop)

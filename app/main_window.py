@@ -38,6 +38,7 @@ from app.labelling.overlay import LabelOverlay
 from app.panels import install_panels
 from app.panels import sheet_rows as panel_sheet_rows
 from app.playback import PlaybackController, Playhead
+from app.project_file import ProjectFileActions
 from app.project_panel import ProjectPanel
 from app.settings import Preferences
 from app.spectrogram import SpectrogramControls, SpectrogramView
@@ -162,6 +163,7 @@ class MainWindow(QMainWindow):
         self._add(file_menu, "&Open project…", self.ask_open_project, QKeySequence.StandardKey.Open)
         self.recent_menu = file_menu.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self.project_file = ProjectFileActions(self, file_menu)  # Save a copy, Check project
         file_menu.addSeparator()
         self._add(file_menu, "&Add recordings…", self.ask_add_recordings, "Ctrl+Shift+A")
         self._add(file_menu, "Add &folder…", self.ask_add_folder, "Ctrl+Shift+F")
@@ -254,7 +256,9 @@ class MainWindow(QMainWindow):
     def open_project(self, path: str | Path) -> bool:
         """Opens ``path``; on failure says why and keeps the project that was open."""
         try:
-            project = Project.open(path)
+            # Cheap: no whole-file check here; after an unclean shutdown it runs in the
+            # background (ProjectFileActions).
+            project = Project.open(path, deep_check=False)
         except ProjectError as exc:
             dialogs.report_exception(self, "Cannot open the project", exc)
             return False

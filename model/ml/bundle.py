@@ -137,14 +137,23 @@ def make_manifest(
     return manifest
 
 
-def save_bundle(path: str | Path, model: Any, manifest: dict[str, Any]) -> Path:
-    """Writes atomically (temp file, then rename) so a crash never leaves half a bundle."""
+def save_bundle(
+    path: str | Path, model: Any, manifest: dict[str, Any], scratch: Path | None = None
+) -> Path:
+    """Writes atomically (temp file, then rename) so a crash never leaves half a bundle.
+
+    ``scratch`` is where the Keras file is written first (default: the system's temp folder);
+    a project's trainings pass their staging folder, so a killed worker leaves nothing outside
+    it (``bundle_commit``).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     inner = FULL_FILE if manifest["kind"] == KIND_FINE_TUNED else HEAD_FILE
     partial = path.with_name(path.name + ".part")
+    if scratch is not None:
+        scratch.mkdir(parents=True, exist_ok=True)
     try:
-        with tempfile.TemporaryDirectory(prefix="sonotag-bundle-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="sonotag-bundle-", dir=scratch) as tmp:
             keras_file = Path(tmp) / inner
             model.save(keras_file)
             with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:

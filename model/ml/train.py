@@ -9,10 +9,8 @@ cancelled or killed job leaves the project as it was, plus reusable cached featu
 
 from __future__ import annotations
 
-import re
 import shutil
 import time
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +22,9 @@ from model.errors import ModelBundleError, ProjectError
 from model.jobs import Reporter
 from model.ml import backbones
 from model.ml.backbones import Backbone
-from model.ml.bundle import KIND_FINE_TUNED, KIND_HEAD, SUFFIX, make_manifest, save_bundle
+from model.ml.bundle import KIND_FINE_TUNED, KIND_HEAD, make_manifest
+from model.ml.bundle_commit import bundle_path as _bundle_path  # noqa: F401 - re-exported
+from model.ml.bundle_commit import commit_model, models_dir  # noqa: F401 - re-exported
 from model.ml.crossval import evaluate_folds
 from model.ml.dataset import Examples, build_examples
 from model.ml.feature_table import FeatureRows, FeatureTable
@@ -40,23 +40,6 @@ GATHER_WINDOWS = 4096  # labelled windows' features fetched at a time
 # the exact fit's time, which grows to minutes at 10k windows of 2,048 values, buys nothing:
 # the mini-batch fit scores the same (tests/model/ml/test_streaming.py).
 IN_MEMORY_WINDOWS = 4096
-
-
-def models_dir(project_path: str | Path) -> Path:
-    """``<project stem>.models/`` next to the project file: bundles travel with the project."""
-    path = Path(project_path)
-    return path.with_name(path.stem + ".models")
-
-
-def _bundle_path(folder: Path, name: str | None) -> Path:
-    """A new file in ``folder``: never overwrites the bundle of an earlier model."""
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    stem = (re.sub(r"[^\w.-]+", "_", name).strip("._") if name else "") or f"model-{stamp}"
-    path, number = folder / f"{stem}{SUFFIX}", 1
-    while path.exists():
-        number += 1
-        path = folder / f"{stem}-{number}{SUFFIX}"
-    return path
 
 
 def _check_enough(examples: Examples, project_path: Path) -> None:
@@ -249,9 +232,9 @@ def train_job(
             metrics["note"] = "figures measured on the head before fine-tuning"
             kind = KIND_FINE_TUNED
         lap("fit_s")
-        reporter.update(0, None, "saving the model", stage="saving")  # last cancel point
-        bundle_path = _bundle_path(models_dir(project.path), name)
-        bundle_name = bundle_path.name.removesuffix(SUFFIX)
+        # The last cancel point; the save itself is one step a cancel does not split (the GUI
+        # holds its kill while ``uninterruptible`` is set) and a kill cannot leave half of.
+        reporter.update(0, None, "saving the model", stage="saving", uninterruptible=True)
         manifest = make_manifest(
             kind=kind,
             class_names=examples.class_names,
@@ -268,8 +251,8 @@ def train_job(
                 "history": history,
             },
         )
-        save_bundle(bundle_path, final, manifest)
-        record = project.add_model(bundle_name, bundle_path, manifest, metrics, activate=True)
+        record = commit_model(project, name, final, manifest, metrics, activate=True)
+        bundle_path, bundle_name = record.file, record.name
         if out:
             shutil.copyfile(bundle_path, out)
         lap("save_s")

@@ -291,10 +291,10 @@ class ProjectHandle(StoreBase):
         with shared.lock:
             commits = shared.commits
             busy, log, done = self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-            complete = not busy and (log == -1 or done == log)
-            if complete:
-                shared.checkpointed = commits
-            return complete
+            # Tried: the next try waits for a new edit (or the caller's periodic one), so a
+            # reader that holds the log back is not hammered.
+            shared.checkpointed = commits
+            return not busy and (log == -1 or done == log)
 
     def forget_session(self, pid: int) -> None:
         """A worker process ended on purpose (cancel): its open-session row is no crash."""

@@ -113,6 +113,16 @@ def check_job(reporter: Reporter, project_path: str | Path) -> CheckResult:
         conn.close()
 
 
+def checkpoint_job(reporter: Reporter, project_path: str | Path) -> bool:
+    """Job: moves committed pages from the write-ahead log into the main file (the window
+    runs it a few seconds after the last edit), so a copy of the file alone is up to date."""
+    from model.project.store import Project
+
+    reporter.check()
+    with Project.open(project_path, deep_check=False) as project:
+        return project.checkpoint()
+
+
 def _copy_target_problem(source: Path, target: Path) -> str | None:
     if target.resolve() == source.resolve():
         return "is the project itself; choose another name"

@@ -40,7 +40,7 @@ def own_key() -> str:
     return f"{PREFIX}{_host()}:{os.getpid()}:{started:.0f}"
 
 
-def _alive(key: str) -> bool:
+def alive(key: str) -> bool:
     """False only for a session of this machine whose process is certainly gone."""
     try:
         host, pid_text, started_text = key.removeprefix(PREFIX).rsplit(":", 2)
@@ -57,7 +57,7 @@ def _alive(key: str) -> bool:
 
 def dead_sessions(conn: sqlite3.Connection) -> list[str]:
     rows = conn.execute("SELECT key FROM meta WHERE substr(key, 1, ?) = ?", (len(PREFIX), PREFIX))
-    return [key for (key,) in rows if not _alive(key)]
+    return [key for (key,) in rows if not alive(key)]
 
 
 def check_due(conn: sqlite3.Connection) -> bool:

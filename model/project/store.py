@@ -63,6 +63,20 @@ class Project(
         row = self._one("SELECT value FROM meta WHERE key = ?", (key,))
         return None if row is None else row[0]
 
+    def meta_items(self, prefix: str) -> list[tuple[str, str]]:
+        """(key, value) of every meta entry whose key starts with ``prefix``."""
+        return [
+            (str(k), str(v))
+            for k, v in self._rows(
+                "SELECT key, value FROM meta WHERE substr(key, 1, ?) = ? ORDER BY key",
+                (len(prefix), prefix),
+            )
+        ]
+
+    def delete_meta(self, key: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM meta WHERE key = ?", (key,))
+
     def integrity_check(self) -> str:
         return "\n".join(str(row[0]) for row in self._rows("PRAGMA integrity_check"))
 

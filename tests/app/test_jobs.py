@@ -163,3 +163,19 @@ def test_service_mode_takes_requests_yields_results_and_ends(qtbot) -> None:
     with qtbot.waitSignals([job.cancelled, job.ended], timeout=5000):
         job.cancel()  # it was waiting for a request: the inbox wakes it
     assert runner.wait_all(5000)
+
+
+def test_cancel_waits_for_a_save_then_the_job_ends_normally(qtbot) -> None:
+    runner = JobRunner()
+    job = runner.run_process("save", "tests.model.job_targets:saving_slowly", seconds=2.0)
+    killed: list[int] = []
+    job.killed.connect(killed.append)
+    with qtbot.waitSignal(job.progress, timeout=30_000):
+        pass
+    results: list[object] = []
+    job.finished.connect(results.append)
+    job.cancel_within(100)  # far shorter than the save
+    with qtbot.waitSignal(job.ended, timeout=30_000):
+        pass
+    assert killed == [] and results == ["saved"]
+    runner.shutdown()

@@ -100,3 +100,10 @@ def slow_echo(reporter: Reporter, value: object, seconds: float = 0.5) -> object
         reporter.update(i, steps)
         time.sleep(0.02)
     return value
+
+
+def saving_slowly(reporter: Reporter, seconds: float = 2.0) -> str:
+    """A step that must not be cut (as saving a model): cancel waits for it."""
+    reporter.update(0, None, "saving", stage="saving", uninterruptible=True)
+    time.sleep(seconds)
+    return "saved"
