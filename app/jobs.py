@@ -2,13 +2,14 @@
 
 One pattern, three modes: ``run_thread`` (I/O-bound or NumPy-heavy work: import, review queue,
 activity), ``run_process`` (training, scoring: a crash or out-of-memory ends the worker, not the
-app) and ``run_service`` (a long-lived thread fed requests: the spectrogram tiles). Each returns
-a ``Job`` whose ``ended`` signal fires exactly once, from a ``finally``, however the job ended
-(superqt's ``thread_worker`` contract): a button disabled while a job runs always comes back.
+app) and ``run_service`` (a long-lived thread fed requests: the spectrogram tiles); the scoring
+queue is ``app.job_queue.JobQueue`` on top. Each returns a ``Job`` whose ``ended`` signal fires
+exactly once, from a ``finally``, however the job ended (superqt's ``thread_worker`` contract):
+a button disabled while a job runs always comes back.
 
-A job started for a project is *bound* to it (``bound_to``): it is given the project's path,
-never the live ``Project`` (refused here), and its results are dropped, not delivered, once the
-window has moved on to another project or another opening of the same one.
+A job started for a project is *bound* to it (``Job.bind``, ``AppContext.run_thread``): it gets
+the project's path, never the live ``Project`` (refused here), and its results are dropped, not
+delivered, once the window has moved on to another project or another opening of the same one.
 """
 
 from __future__ import annotations
@@ -378,53 +379,3 @@ class JobRunner(QObject):
     def wait_all(self, timeout_ms: int = 10_000) -> bool:
         """For shutdown and tests: cancel nothing, just wait for the workers to end."""
         return all(worker.wait(timeout_ms) for worker in list(self._workers.values()))
-
-
-class JobQueue(QObject):
-    """Queue mode: requests wait in order; one job at a time takes all that wait, and when it
-    ends the next one starts with whatever came meanwhile (the scoring queue).
-
-    ``start(batch)`` builds the job for a batch (or returns None to drop it); ``accept(items)``
-    filters new requests (what the running job already covers need not wait again).
-    """
-
-    busy_changed = Signal(bool)
-
-    def __init__(
-        self,
-        start: Callable[[list[Any]], Job | None],
-        accept: Callable[[list[Any]], list[Any]] | None = None,
-        parent: QObject | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self._start_fn = start
-        self._accept = accept or (lambda items: items)
-        self.waiting: list[Any] = []
-        self.running: list[Any] = []
-        self.job: Job | None = None
-
-    def add(self, items: list[Any], front: bool = False) -> None:
-        fresh = [i for i in dict.fromkeys(self._accept(list(items))) if i not in self.waiting]
-        self.waiting = fresh + self.waiting if front else self.waiting + fresh
-        if self.job is None and self.waiting:
-            self._next()
-
-    def clear(self) -> None:
-        self.waiting = []
-
-    def _next(self) -> None:
-        batch, self.waiting = self.waiting, []
-        job = self._start_fn(batch)
-        if job is None:
-            return
-        self.running, self.job = batch, job
-        job.ended.connect(lambda j=job: self._ended(j))
-        self.busy_changed.emit(True)
-
-    def _ended(self, job: Job) -> None:
-        if job is not self.job:
-            return
-        self.job, self.running = None, []
-        self.busy_changed.emit(False)
-        if self.waiting:
-            self._next()

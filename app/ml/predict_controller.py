@@ -15,7 +15,8 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from app.context import AppContext
-from app.jobs import Job, JobQueue
+from app.job_queue import JobQueue
+from app.jobs import Job
 from app.ml.job_control import cancel_within
 from model.errors import SonotagError
 from model.jobs import Progress
