@@ -223,6 +223,15 @@ class ReviewPanel(QDockWidget):
         texts = [self.class_combo.itemText(i) for i in range(self.class_combo.count())]
         if shown != [n[0] for n in names] or texts != [n[1] for n in names]:
             self._refresh_classes()
+        if self.session is not None and self.session.class_id not in {n[0] for n in names}:
+            # The class under review was deleted: its decisions could not be stored any more.
+            self.session = None
+            self.clip_label.setText(
+                "The class under review was deleted; choose a class and press Start."
+            )
+            self.progress_label.clear()
+            self._update_controls()
+            self.item_shown.emit(None)
         if self.session is not None:
             self._show_text()
 

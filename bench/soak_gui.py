@@ -50,7 +50,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="sonotag-soak-") as tmp:
         soak = Soak(Path(tmp), args.seed, wait_for_training=args.wait)
         try:
-            stats = soak.run(args.steps)
+            stats = soak.run(args.steps, report_every=250)
             soak.close()
         except Divergence as exc:
             print(f"DIVERGENCE: {exc}")

@@ -158,3 +158,23 @@ def test_the_clip_under_review_names_the_boxes_drawn_in_it(
     text = panel.clip_label.text()
     assert "score 0.99" in text and "boxes here: ? robin 2.5–4.1 kHz" in text
     assert text.count("robin") == 1
+
+
+def test_deleting_the_class_under_review_ends_the_review(
+    qtbot, context: AppContext, project: Project
+) -> None:
+    """Found by the soak test: the review went on with a deleted class's id, and the next key
+    raised "change refused" out of the key's slot."""
+    from model.project import DeleteClass
+
+    panel = open_panel(qtbot, context, Calls())
+    start(qtbot, panel, "wren", "score", 0.5)
+    wren = project.class_by_name("wren").id
+    context.undo_stack.push(DeleteClass(wren))
+    assert panel.session is None
+    assert "deleted" in panel.clip_label.text()
+    assert not panel.buttons["accept"].isEnabled()
+    qtbot.keyClick(panel, Qt.Key.Key_A)  # nothing under review: nothing happens
+    assert project.labels() == []
+    context.undo_stack.undo()  # the class is back; a new review can start
+    start(qtbot, panel, "wren", "score", 0.5)

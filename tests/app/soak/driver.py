@@ -177,7 +177,7 @@ class Soak(Actions):
             checker.close()
 
     # -- running --------------------------------------------------------------------------------
-    def run(self, steps: int) -> Stats:
+    def run(self, steps: int, report_every: int = 0) -> Stats:
         started = time.monotonic()
         names, weights = zip(*WEIGHTS.items(), strict=True)
         for step in range(1, steps + 1):
@@ -190,6 +190,12 @@ class Soak(Actions):
             self.stats.steps = step
             self._close_boxes()
             self.compare(step)
+            if report_every and step % report_every == 0:
+                print(
+                    f"  step {step}: {time.monotonic() - started:.0f} s, "
+                    f"{self.stats.compared_labels} labels, {dict(self.stats.outcomes)}",
+                    flush=True,
+                )
         self._settle_jobs(300)
         self.compare(steps)
         self.stats.seconds = time.monotonic() - started
