@@ -16,6 +16,11 @@ class JobQueue(QObject):
 
     ``start(batch)`` builds the job for a batch (or returns None to drop it); ``accept(items)``
     filters new requests (what the running job already covers need not wait again).
+
+    Jobs are bound to the project they were started for (``Job.bind``): once the window has
+    moved on, the running job still holds the one slot until it ends, but its batch covers
+    nothing any more (``running`` is empty), because ids of the old project name other things
+    in the new one.
     """
 
     busy_changed = Signal(bool)
@@ -30,8 +35,15 @@ class JobQueue(QObject):
         self._start_fn = start
         self._accept = accept or (lambda items: items)
         self.waiting: list[Any] = []
-        self.running: list[Any] = []
+        self._batch: list[Any] = []
         self.job: Job | None = None
+
+    @property
+    def running(self) -> list[Any]:
+        """The requests the running job takes, while its project is still the open one."""
+        if self.job is None or self.job.stale:
+            return []
+        return list(self._batch)
 
     def add(self, items: list[Any], front: bool = False) -> None:
         fresh = [i for i in dict.fromkeys(self._accept(list(items))) if i not in self.waiting]
@@ -47,14 +59,14 @@ class JobQueue(QObject):
         job = self._start_fn(batch)
         if job is None:
             return
-        self.running, self.job = batch, job
+        self._batch, self.job = batch, job
         job.ended.connect(lambda j=job: self._ended(j))
         self.busy_changed.emit(True)
 
     def _ended(self, job: Job) -> None:
         if job is not self.job:
             return
-        self.job, self.running = None, []
+        self.job, self._batch = None, []
         self.busy_changed.emit(False)
         if self.waiting:
             self._next()

@@ -126,3 +126,41 @@ def test_after_training_scores_everything_when_asked(qtbot, setup) -> None:
     assert len(runner.calls) == 1
     assert ids[0] == recordings[1].id and sorted(ids) == sorted(r.id for r in recordings)
     qtbot.waitUntil(lambda: not controller.busy, timeout=10_000)
+
+
+def test_a_project_switch_drops_the_old_queue_and_scores_the_new_project(
+    qtbot, setup, tmp_path, audio_set
+) -> None:
+    """Issue 9: the scoring queue is bound to the project it was filled for. A's waiting ids
+    never run on B, A's scores are not announced on B, and B's shown recording is scored even
+    when it has the same id, under a model with the same id, as the one A's job still holds."""
+    from tests.app.ml.conftest import make_project
+
+    context, controller, runner, project = setup
+    add_model_record(project)
+    shown = project.recordings()[2]
+    context.set_recording(shown)  # A's job starts (held at the gate)
+    controller.predict(None)
+    assert controller.queued()  # the rest of A waits
+    announced: list[int] = []
+    context.predictions_changed.connect(announced.append)
+    other_path = make_project(tmp_path / "other", audio_set)
+    other = Project.open(other_path)
+    try:
+        model = add_model_record(other)
+        context.set_project(other)
+        assert controller.queued() == []  # A's ids are not B's
+        other_shown = other.recordings()[2]
+        assert (other_shown.id, model.id) == (shown.id, 1)  # same ids as A's running job
+        context.set_recording(other_shown)
+        assert controller.queued() == [other_shown.id]
+        runner.gate.set()
+        qtbot.waitUntil(lambda: len(runner.calls) == 2 and not controller.busy, timeout=10_000)
+        assert runner.calls[1]["project_path"] == str(other_path)
+        assert runner.calls[1]["recording_ids"] == [other_shown.id]
+        assert announced == [other_shown.id]  # A's scored recording was not announced on B
+        assert len(other.predictions(model.id, other_shown.id)[0]) > 0
+    finally:
+        context.set_project(None)
+        assert runner.wait_all(10_000)
+        other.close()
