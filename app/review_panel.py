@@ -93,6 +93,7 @@ class ReviewPanel(QDockWidget):
         self._recordings: dict[int, Recording] = {}
         self._job: Any = None
         self._job_project = ""
+        self._dropped = ""  # what happened to a queue dropped by the last project change
 
         body = QWidget(self)
         layout = QVBoxLayout(body)
@@ -199,19 +200,25 @@ class ReviewPanel(QDockWidget):
         self.class_combo.blockSignals(False)
         self._update_controls()
 
-    def _on_project_changed(self, _project: object) -> None:
+    def _on_project_changed(self, project: object) -> None:
         # A queue still being built was for the project just closed: the context cancelled
         # it and will drop its items; Start is free for this project at once.
         if self._job is not None:
-            self.context.status.emit(
+            self._dropped = (
                 f"The review queue being built for {self._job_project} was dropped: "
                 "another project is open now."
             )
+            self.context.status.emit(self._dropped)
+        # Said in the panel too (opening a project writes its own news to the status bar),
+        # until the next project is open: closing A then opening B is two changes.
+        prompt = " ".join(filter(None, [self._dropped, "Choose a class and press Start."]))
+        if project is not None:
+            self._dropped = ""
         self._job = None
         self.session = None
         self._recordings.clear()
         self._refresh_classes()
-        self.clip_label.setText("Choose a class and press Start.")
+        self.clip_label.setText(prompt)
         self.progress_label.clear()
         self._update_controls()
 

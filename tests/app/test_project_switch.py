@@ -77,7 +77,11 @@ def test_review_queue_of_a_closed_project_never_starts(
     assert window.open_project(second)  # while A's queue is still being read
     assert any("review queue being built for demo.sonotag was dropped" in t for t in said)
     assert review.start_button.isEnabled()  # B can be reviewed at once
-    assert review.clip_label.text() == "Choose a class and press Start."
+    # Said in the panel too: opening B writes its own news to the status bar at once.
+    assert review.clip_label.text() == (
+        "The review queue being built for demo.sonotag was dropped: another project is open "
+        "now. Choose a class and press Start."
+    )
     with qtbot.waitSignal(job.ended, timeout=10_000):
         pass
     qtbot.wait(100)

@@ -223,11 +223,30 @@ class Soak(Actions):
                 )
             if not model.recordings <= set(seen["recordings"]):
                 self._fail(step, f"{path.name}: recordings lost")
+            self._compare_history(step, model)
             self.stats.compared_labels = max(self.stats.compared_labels, len(stored))
+
+    def _compare_history(self, step: int, model: ProjectModel) -> None:
+        """Edit ▸ Undo and Redo must reach as far back and forward as the oracle's history: a
+        different depth means the next Ctrl+Z or Ctrl+Shift+Z would change something else."""
+        stack = self.window.context.undo_stack
+        depths = (len(stack._undo), len(stack._redo)) if stack is not None else (0, 0)
+        if depths != (len(model.undo), len(model.redo)):
+            self._fail(
+                step,
+                f"undo/redo depth {depths}, expected {(len(model.undo), len(model.redo))}",
+            )
 
     def _fail(self, step: int, what: str) -> None:
         tail = ", ".join(self.history[-12:])
-        raise Divergence(f"soak seed {self.seed}, step {step}: {what}\nlast actions: {tail}")
+        stack = self.window.context.undo_stack
+        undo = [c.text for c in stack._undo[-3:]] if stack is not None else []
+        redo = [c.text for c in stack._redo[-3:]] if stack is not None else []
+        raise Divergence(
+            f"soak seed {self.seed}, step {step}: {what}\nlast actions: {tail}\n"
+            f"app's undo tail {undo}, redo tail {redo}; "
+            f"last errors shown: {self.stats.errors[-3:]}"
+        )
 
     def _close_boxes(self) -> None:
         for box in QApplication.topLevelWidgets():
