@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from tests.app.soak.oracle import KEYS, ProjectModel
 
@@ -57,9 +57,19 @@ class Actions:
         return self.models[self.current]
 
     # -- helpers --------------------------------------------------------------------------------
+    def _close_boxes(self) -> None:
+        """Dismisses message boxes, as a user does before going on. An error from a job (a
+        scoring that failed) opens one at any moment, window-modal: a key or click sent while
+        it is up never reaches the main window, and the oracle would count an edit that the
+        user never made."""
+        for box in QApplication.topLevelWidgets():
+            if isinstance(box, QMessageBox) and box.isVisible():
+                box.done(0)
+
     def _key(self, key: Qt.Key, modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier):
         """A key pressed with the window active and the spectrogram focused (as after a click
         on it; in a text field Ctrl+Z and digits would edit the text instead)."""
+        self._close_boxes()
         window = self.window
         if QApplication.activeWindow() is not window:
             window.activateWindow()
@@ -70,6 +80,7 @@ class Actions:
 
     def _click(self) -> bool:
         """A real mouse click at a random time of the shown part of the recording."""
+        self._close_boxes()
         window = self.window
         if window.recording is None:
             return False

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from tests.app.soak.actions import Actions, wait_until
 from tests.app.soak.oracle import ProjectModel
@@ -247,11 +247,6 @@ class Soak(Actions):
             f"app's undo tail {undo}, redo tail {redo}; "
             f"last errors shown: {self.stats.errors[-3:]}"
         )
-
-    def _close_boxes(self) -> None:
-        for box in QApplication.topLevelWidgets():
-            if isinstance(box, QMessageBox) and box.isVisible():
-                box.done(0)
 
     def _settle_jobs(self, timeout_s: float) -> None:
         """Waits for training and scoring to end (the user stops clicking for a while)."""
