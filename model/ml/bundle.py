@@ -172,6 +172,35 @@ def save_bundle(
     return path
 
 
+def replace_metrics(path: str | Path, metrics: dict[str, Any]) -> Path:
+    """Rewrites a bundle with new held-out figures in its manifest, the rest copied byte for
+    byte (no Keras): the figures are measured after the model is saved and in use. Atomic
+    like ``save_bundle``; the manifest is validated before anything is written."""
+    path = Path(path)
+    manifest = {**read_manifest(path), "metrics": metrics}
+    validate_manifest(manifest, path)
+    try:
+        text = json.dumps(manifest, indent=1, allow_nan=False)
+    except ValueError as exc:  # NaN or infinity: JSON cannot hold it, the loader would refuse
+        raise ModelBundleError(path, f"the new figures cannot be stored: {exc}") from exc
+    partial = path.with_name(path.name + ".part")
+    try:
+        with zipfile.ZipFile(path) as source, zipfile.ZipFile(partial, "w") as target:
+            for info in source.infolist():
+                if info.filename == MANIFEST:
+                    target.writestr(MANIFEST, text, compress_type=zipfile.ZIP_DEFLATED)
+                    continue
+                with source.open(info) as member, target.open(info, "w") as out:
+                    while chunk := member.read(1 << 20):
+                        out.write(chunk)
+        partial.replace(path)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise ModelBundleError(path, f"cannot rewrite the model file: {exc}") from exc
+    finally:
+        partial.unlink(missing_ok=True)
+    return path
+
+
 def _licence_text(manifest: dict[str, Any]) -> str:
     licence = manifest.get("licence") or {}
     backbone = manifest.get("backbone") or {}

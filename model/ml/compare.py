@@ -18,6 +18,7 @@ from model.errors import SonotagError
 from model.jobs import Reporter
 from model.ml import backbones
 from model.ml.crossval import evaluate_folds
+from model.ml.evaluation import recording_sources
 from model.ml.features import FeatureSource, clip_settings_of
 from model.ml.head import HeadConfig
 from model.ml.splitting import DEFAULT_FOLDS, plan_folds
@@ -67,7 +68,7 @@ def compare_job(
     try:
         settings = clip_settings_of(project)
         recordings = {r.id: r for r in project.recordings()}
-        names_by_id = {rid: r.path.name for rid, r in recordings.items()}
+        sources = recording_sources(recordings)
         for number, name in enumerate(names):
             entry = _entry(name)
             results.append(entry)
@@ -92,7 +93,7 @@ def compare_job(
                 continue
             plan = plan_folds(examples, folds, seed)
             entry["metrics"] = evaluate_folds(
-                features, examples, plan, config, names_by_id, reporter=reporter,
+                features, examples, plan, config, sources, reporter=reporter,
                 on_fold=lambda i, n, name=name: reporter.update(
                     i, n, f"{name}: fold {i + 1} of {n}", stage="evaluating"
                 ),

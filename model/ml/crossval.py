@@ -8,6 +8,7 @@ only) on its validation part, scores kept only for its test part.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -15,18 +16,42 @@ import numpy as np
 
 from model.jobs import Reporter
 from model.ml.dataset import POSITIVE, Examples
-from model.ml.head import Features, HeadConfig, predict_scores, train_head
+from model.ml.head import LINEAR, Features, HeadConfig, predict_scores, train_head
+from model.ml.linear_head import fit_linear_weights
 from model.ml.metrics import cross_validated
 from model.ml.splitting import FoldPlan
 
+Source = tuple[str, str]  # (recording file name, the folder it is in, as a path)
 
-def positive_recordings(examples: Examples, names: Mapping[int, str]) -> list[list[str]]:
-    """For each class, the names of the recordings holding its present clips."""
+
+def positive_sources(examples: Examples, sources: Mapping[int, Source]) -> list[list[Source]]:
+    """For each class, the recordings holding its present clips, with their folders."""
     out = []
     for column in range(examples.targets.shape[1]):
         rids = np.unique(examples.recording_ids[examples.targets[:, column] == POSITIVE])
-        out.append([names.get(int(r), str(r)) for r in rids])
+        out.append([sources.get(int(r), (str(r), "")) for r in rids])
     return out
+
+
+def _fit_and_score(
+    features: Features,
+    targets: np.ndarray,
+    train: np.ndarray,
+    validation: np.ndarray,
+    test: np.ndarray,
+    config: HeadConfig,
+    reporter: Reporter | None,
+) -> tuple[np.ndarray, dict[str, int]]:
+    """One fold's test scores. The linear head scores with its NumPy weights: building a
+    Keras model per fold would cost more than fitting it. Features on disk (too many to
+    hold) go through ``train_head``, which fits them by mini-batches."""
+    if config.kind == LINEAR and isinstance(features, np.ndarray):
+        fitted = fit_linear_weights(features[train], targets[train], config, reporter=reporter)
+        return fitted.scores(features[test]), {"epochs": 0, "best_epoch": 0}
+    held = (features[validation], targets[validation]) if len(validation) else None
+    fit = train_head(features[train], targets[train], held, config, reporter=reporter)
+    scores = predict_scores(fit.model, features[test])
+    return scores, {"epochs": len(fit.history), "best_epoch": fit.best_epoch}
 
 
 def out_of_fold_scores(
@@ -53,11 +78,13 @@ def out_of_fold_scores(
             train, validation = fold.train, fold.validation
         else:  # nothing stops early: the validation windows train too
             train, validation = np.union1d(fold.train, fold.validation), np.empty(0, np.int64)
-        held = (features[validation], targets[validation]) if len(validation) else None
-        fit = train_head(features[train], targets[train], held, config, reporter=reporter)
-        scores[fold.test] = predict_scores(fit.model, features[fold.test])
+        started = time.monotonic()
+        scores[fold.test], note = _fit_and_score(
+            features, targets, train, validation, fold.test, config, reporter
+        )
         fold_of[fold.test] = number
-        notes.append({**fold.describe(), "epochs": len(fit.history), "best_epoch": fit.best_epoch})
+        seconds = round(time.monotonic() - started, 3)
+        notes.append({**fold.describe(), **note, "seconds": seconds})
     return scores, fold_of, notes
 
 
@@ -66,13 +93,14 @@ def evaluate_folds(
     examples: Examples,
     plan: FoldPlan,
     config: HeadConfig,
-    recording_names: Mapping[int, str],
+    sources: Mapping[int, Source],
     *,
     reporter: Reporter | None = None,
     on_fold: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """The figures the panel and the CLI show: per-class AP (pooled and per fold), mAP, PR
-    curves, recordings behind each class, warnings, and how the folds were made."""
+    curves, recordings (and folders) behind each class, warnings, and how the folds were
+    made. ``sources`` gives each recording's file and folder name."""
     if not plan.folds:
         return {
             "map": None,
@@ -90,7 +118,8 @@ def evaluate_folds(
         scores[tested],
         fold_of[tested],
         examples.class_names,
-        positive_recordings(examples, recording_names),
+        positive_sources(examples, sources),
+        folders=len({sources.get(int(r), ("", ""))[1] for r in np.unique(examples.recording_ids)}),
     )
     metrics["split"] = {**plan.describe(), "per_fold": notes}
     metrics["head"] = config.kind

@@ -4,8 +4,8 @@ Two heads, both on standardised features (mean and variance of the training feat
 in the head's first layer and so in every bundle), both plain dense layers with sigmoid outputs
 (a clip can hold several classes or none), so a later NumPy scorer needs only their weights:
 
-- ``linear`` (the default): one L2-regularised logistic regression per class, fitted by
-  scikit-learn on the windows whose label for that class is known. Chosen by
+- ``linear`` (the default, ``model.ml.linear_head``): one L2-regularised logistic regression
+  per class, fitted by scikit-learn on the windows whose label for that class is known. Chosen by
   measurement (``bench/bench_quality.py``): it is the standardised logistic regression the
   issue measured as the baseline, which beat the study's head by far on untrained-ResNet50
   features (the study's head was better on BirdNET's, and stays one click away); it needs no
@@ -27,6 +27,7 @@ import numpy as np
 
 from model.jobs import Reporter
 from model.ml.feature_table import FeatureRows
+from model.ml.linear_head import feature_statistics
 
 # Features in memory, or on disk when there are too many (``model.ml.feature_table``).
 Features = np.ndarray | FeatureRows
@@ -126,18 +127,6 @@ def masked_loss_value(
     bce = -(y * np.log(p) + (1 - y) * np.log(1 - p))
     per_clip = (weight * bce).sum(axis=-1) / np.maximum(known.sum(axis=-1), 1.0)
     return float(per_clip.mean())
-
-
-def feature_statistics(features: Features) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and variance for the head's input normalisation, with a variance floor: the
-    untrained backbone has near-constant features that would otherwise be blown up."""
-    if isinstance(features, FeatureRows):
-        mean, variance = features.moments()
-    else:
-        mean = features.mean(axis=0)
-        variance = features.var(axis=0)
-    floor = 1e-3 * float(variance.mean()) + 1e-12
-    return mean.astype(np.float32), np.maximum(variance, floor).astype(np.float32)
 
 
 def build_head(
@@ -310,63 +299,6 @@ def summarise(names: Sequence[str], fit: FitResult) -> dict[str, Any]:
     }
 
 
-def build_linear_head(
-    weights: np.ndarray, bias: np.ndarray, mean: np.ndarray, variance: np.ndarray
-) -> Any:
-    """Normalisation -> Dense(sigmoid) holding fitted weights; built-in layers only."""
-    import keras
-    from keras import layers
-
-    inputs = keras.Input((len(mean),), name="features")
-    x = layers.Normalization(mean=mean, variance=variance, name="feature_norm")(inputs)
-    dense = layers.Dense(len(bias), activation="sigmoid", name="scores", dtype="float32")
-    model = keras.Model(inputs, dense(x), name="sonotag_linear_head")
-    dense.set_weights([weights.astype(np.float32), bias.astype(np.float32)])
-    return model
-
-
-def fit_linear(
-    features: np.ndarray,
-    targets: np.ndarray,
-    config: HeadConfig = HeadConfig(),
-    *,
-    reporter: Reporter | None = None,
-) -> FitResult:
-    """One logistic regression per class on standardised features (its known windows only)."""
-    import warnings
-
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.linear_model import LogisticRegression
-
-    started = time.monotonic()
-    mean, variance = feature_statistics(features)
-    x = (features - mean) / np.sqrt(variance)
-    weights = np.zeros((features.shape[1], targets.shape[1]), np.float64)
-    bias = np.zeros(targets.shape[1], np.float64)
-    for column in range(targets.shape[1]):
-        if reporter is not None:
-            reporter.check()
-        known = targets[:, column] >= 0
-        y = targets[known, column]
-        if y.size == 0:
-            continue
-        if y.min() == y.max():  # one side only: a constant score at that side's rate
-            rate = np.clip(y.mean(), 0.01, 0.99)
-            bias[column] = np.log(rate / (1 - rate))
-            continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            # newton-cg solves the same objective as scikit-learn's default (lbfgs) to the same
-            # optimum, several times faster on the ill-conditioned features of an untrained
-            # network; liblinear (which also penalises the intercept) measured worse on BirdNET.
-            regression = LogisticRegression(C=config.c, solver="newton-cg", max_iter=1000)
-            fitted = regression.fit(x[known], y)
-        weights[:, column] = fitted.coef_[0]
-        bias[column] = fitted.intercept_[0]
-    model = build_linear_head(weights, bias, mean, variance)
-    return FitResult(model=model, seconds=time.monotonic() - started)
-
-
 def train_head(
     features: Features,
     targets: np.ndarray,
@@ -384,6 +316,8 @@ def train_head(
             from model.ml.streaming import fit_linear_streaming
 
             return fit_linear_streaming(features, targets, config, reporter=reporter)
+        from model.ml.linear_head import fit_linear
+
         return fit_linear(features, targets, config, reporter=reporter)
     mean, variance = feature_statistics(features)
     model = build_head(targets.shape[1], mean, variance, config)

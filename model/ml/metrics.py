@@ -9,11 +9,17 @@ and curves are thinned to at most ``max_points`` so they fit in a manifest.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import PurePath
 from typing import Any
 
 import numpy as np
 
 UNKNOWN = -1
+ONE_FOLDER_NOTE = (
+    "All labelled recordings are in one folder. Recordings carry no site or individual, so "
+    "Sonotag takes a folder as one site or source and cannot tell sites apart here: these "
+    "figures may not carry over to other sites or individuals."
+)
 
 
 def average_precision(targets: np.ndarray, scores: np.ndarray) -> list[float | None]:
@@ -96,13 +102,27 @@ def spread(values: Sequence[float | None]) -> dict[str, Any]:
     }
 
 
-def source_warning(recordings: int, names: Sequence[str]) -> str | None:
-    """Why a class's AP may flatter it: all its present clips come from one recording."""
-    if recordings == 1:
+def source_warning(sources: Sequence[tuple[str, str]], project_folders: int = 2) -> str | None:
+    """Why a class's AP may flatter it: all its present clips come from one recording, or
+    from recordings in one folder while the labelled recordings span ``project_folders``.
+    Recordings carry no site or individual, so the folder stands in for "one site or source"
+    (field recordings are filed by site, device or night); the warning says that this is how
+    it was judged. When every recording is in one folder the folder tells nothing apart, and
+    the figures say so once (``ONE_FOLDER_NOTE``) rather than for every class."""
+    if len(sources) == 1:
         return (
-            f"all present clips come from one recording ({names[0]}): its AP says how well "
+            f"all present clips come from one recording ({sources[0][0]}): its AP says how well "
             "the model finds that recording's calls again, not calls of other individuals or "
             "nights; label this class in other recordings"
+        )
+    folders = {folder for _, folder in sources}
+    if len(sources) > 1 and len(folders) == 1 and project_folders > 1:
+        folder = PurePath(next(iter(folders))).name or "the project's folder"
+        return (
+            f"all present clips come from recordings in one folder ({folder}); recordings "
+            "carry no site or individual, so Sonotag takes a folder as one site or source. "
+            "Its AP may say how well the model finds the same individuals at the same place "
+            "again; label this class in recordings from another site"
         )
     return None
 
@@ -112,11 +132,12 @@ def cross_validated(
     scores: np.ndarray,
     fold_of: np.ndarray,
     class_names: Sequence[str],
-    positive_recordings: Sequence[Sequence[str]],
+    positive_sources: Sequence[Sequence[tuple[str, str]]],
+    folders: int = 2,
 ) -> dict[str, Any]:
     """Per-class AP on out-of-fold scores (each window scored by the fold that did not train on
-    it): pooled over all folds, and per fold with its spread; plus how many recordings hold
-    the class's present clips, and a warning when that is one."""
+    it): pooled over all folds, and per fold with its spread; plus how many recordings (and
+    folders) hold the class's present clips, and a warning when that is one."""
     pooled = evaluate(targets, scores, class_names)
     folds = sorted(set(int(f) for f in fold_of if f >= 0))
     per_fold = [
@@ -128,9 +149,13 @@ def cross_validated(
         values = [aps[column] for aps in per_fold]
         entry["ap_folds"] = values
         entry["ap_spread"] = spread(values)
-        entry["recordings"] = len(positive_recordings[column])
-        sources = positive_recordings[column]
-        entry["warning"] = source_warning(len(sources), sources)
+        sources = positive_sources[column]
+        entry["recordings"] = len(sources)
+        entry["folders"] = len({folder for _, folder in sources})
+        entry["warning"] = source_warning(sources, folders)
+    pooled["folders"] = folders
+    if folders == 1:
+        pooled["sources_note"] = ONE_FOLDER_NOTE
     pooled["map_folds"] = fold_maps
     pooled["map_spread"] = spread(fold_maps)
     return pooled

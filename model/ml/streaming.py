@@ -108,10 +108,11 @@ def fit_linear_streaming(
     *,
     reporter: Reporter | None = None,
 ) -> Any:
-    """The linear head (``head.build_linear_head``) fitted by mini-batches; returns FitResult."""
+    """The linear head (``build_linear_head``) fitted by mini-batches; returns FitResult."""
     import keras
 
-    from model.ml.head import FitResult, build_linear_head, feature_statistics
+    from model.ml.head import FitResult
+    from model.ml.linear_head import build_linear_head, feature_statistics
 
     started = time.monotonic()
     k = targets.shape[1]

@@ -25,12 +25,13 @@ from model.ml.backbones import Backbone
 from model.ml.bundle import KIND_FINE_TUNED, KIND_HEAD, make_manifest
 from model.ml.bundle_commit import bundle_path as _bundle_path  # noqa: F401 - re-exported
 from model.ml.bundle_commit import commit_model, models_dir  # noqa: F401 - re-exported
-from model.ml.crossval import evaluate_folds
 from model.ml.dataset import Examples, build_examples
+from model.ml.evaluation import measure, pending_metrics, recording_sources
+from model.ml.evaluation import store as store_metrics
 from model.ml.feature_table import FeatureRows, FeatureTable
 from model.ml.features import FeatureSource, clip_settings_of
 from model.ml.head import Features, HeadConfig, inference_copy, summarise, train_head
-from model.ml.splitting import DEFAULT_FOLDS, final_split, plan_folds
+from model.ml.splitting import DEFAULT_FOLDS, final_split
 
 MIN_POSITIVES = 2
 GATHER_WINDOWS = 4096  # labelled windows' features fetched at a time
@@ -54,7 +55,7 @@ def _check_enough(examples: Examples, project_path: Path) -> None:
         )
 
 
-def _gather(
+def gather_features(
     source: FeatureSource, examples: Examples, recordings: dict[int, Any], reporter: Reporter
 ) -> tuple[Features, np.ndarray]:
     """Features of all examples and a mask of those whose audio could be read.
@@ -135,7 +136,7 @@ def labelled_features(
     labels = training_labels(project, clip_seconds=settings.clip_seconds)
     examples = build_examples(labels, project.classes(), durations, settings.clip_seconds)
     _check_enough(examples, project.path)
-    features, usable = _gather(source, examples, recordings, reporter)
+    features, usable = gather_features(source, examples, recordings, reporter)
     examples, features = examples.subset(np.flatnonzero(usable)), features[usable]
     return learnable(examples, features, project.path)
 
@@ -159,13 +160,17 @@ def train_job(
     seed: int = 0,
     head: dict[str, Any] | None = None,
     folds: int = DEFAULT_FOLDS,
+    evaluate: bool = True,
 ) -> dict[str, Any]:
     """Trains a model on the project's labels, registers it (active) and re-scores recordings.
 
-    The reported figures come from k folds by recording (``model.ml.crossval``); the model that
-    is kept then learns from every labelled window (the MLP head keeps a validation part to stop
-    early). Returns a picklable dict: model_id, bundle path, metrics (per-class AP with its
-    spread over folds, mAP, PR curves, warnings), training history and timing.
+    The model that is kept learns from every labelled window (the MLP head keeps a validation
+    part to stop early); it is saved and scores before anything else, because the score tracks
+    are what the user waits for. Its figures come from k folds by recording
+    (``model.ml.evaluation``), measured last, or, with ``evaluate=False`` (the GUI), by a
+    separate job the result's ``evaluation`` entry describes. Returns a picklable dict:
+    model_id, bundle path, metrics (per-class AP with its spread over folds, mAP, PR curves,
+    warnings; "pending" when left to that job), training history and timing.
     """
     from model.ml import device as device_module
     from model.project import Project
@@ -208,16 +213,6 @@ def train_job(
         examples, features, reasons = labelled_features(project, source, recordings, reporter)
         lap("features_s")
         reporter.check()
-        metrics = evaluate_folds(
-            features, examples, plan_folds(examples, folds, seed), config,
-            {rid: r.path.name for rid, r in recordings.items()}, reporter=reporter,
-            on_fold=lambda i, n: reporter.update(
-                i, n, f"measuring on held-out recordings: fold {i + 1} of {n}", stage="evaluating"
-            ),
-        )  # fmt: skip
-        metrics["untrained_backbone"] = chosen.flagged
-        metrics["backbone"] = chosen.name
-        lap("evaluate_s")
         final, history = _fit_final(features, examples, config, seed, reporter, device)
         kind = KIND_HEAD
         if fine_tune:
@@ -229,12 +224,12 @@ def train_job(
                 final, examples, np.arange(len(examples)), recordings, fine_tune_epochs,
                 reporter, seed,
             )  # fmt: skip
-            metrics["note"] = "figures measured on the head before fine-tuning"
             kind = KIND_FINE_TUNED
         lap("fit_s")
         # The last cancel point; the save itself is one step a cancel does not split (the GUI
         # holds its kill while ``uninterruptible`` is set) and a kill cannot leave half of.
         reporter.update(0, None, "saving the model", stage="saving", uninterruptible=True)
+        metrics = pending_metrics()
         manifest = make_manifest(
             kind=kind,
             class_names=examples.class_names,
@@ -253,19 +248,37 @@ def train_job(
         )
         record = commit_model(project, name, final, manifest, metrics, activate=True)
         bundle_path, bundle_name = record.file, record.name
-        if out:
-            shutil.copyfile(bundle_path, out)
         lap("save_s")
+        # From here on the model is in use: scores first, then its figures (which may be
+        # left to a separate job: ``model.ml.evaluation.evaluate_model_job``).
         scoring = _score(project, bundle_path, manifest, final, chosen, recordings,
                          geometry_of(project).hop_seconds if hop is None else hop,
                          reporter, source, record.id) if score else None  # fmt: skip
         if scoring is not None:
             lap("scoring_s")
+        evaluation = {"model_id": record.id, "examples": examples, "head": config.to_dict(),
+                      "folds": folds, "seed": seed}  # fmt: skip
+        stored: dict[str, Any] = {}
+        if evaluate:
+            metrics = measure(
+                features, examples, config, recording_sources(recordings),
+                folds=folds, seed=seed, reporter=reporter,
+            )  # fmt: skip
+            metrics.update({"untrained_backbone": chosen.flagged, "backbone": chosen.name})
+            if fine_tune:
+                metrics["note"] = "figures measured on the head before fine-tuning"
+            stored = store_metrics(project, record.id, metrics)
+            lap("evaluate_s")
+        if out:
+            shutil.copyfile(bundle_path, out)
         return {
             "model_id": record.id,
             "name": bundle_name,
             "bundle": str(bundle_path),
             "metrics": metrics,
+            # What ``evaluate_model_job`` needs when the figures were left to it.
+            "evaluation": None if evaluate else evaluation,
+            **stored,
             "backbone": chosen.name,
             "backbone_title": chosen.title,
             "licence_notice": chosen.licence_notice,

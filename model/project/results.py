@@ -88,6 +88,12 @@ class ResultsMixin(StoreBase):
         with self.transaction() as conn:
             conn.execute("UPDATE models SET active = (id IS ?)", (id,))
 
+    def set_model_metrics(self, id: int, metrics: dict[str, Any]) -> None:  # noqa: A002
+        """Stores a model's held-out figures (measured after the model was registered)."""
+        self.model(id)
+        with self.transaction() as conn:
+            conn.execute("UPDATE models SET metrics = ? WHERE id = ?", (json.dumps(metrics), id))
+
     def delete_model(self, id: int) -> None:  # noqa: A002
         """Forgets a model and its scores (the bundle file on disk is left alone)."""
         with self.transaction() as conn:

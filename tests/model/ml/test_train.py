@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from model.ml.bundle import read_manifest
 from model.project import Project
 from tests.model.ml.conftest import Trained
 from tests.model.ml.synthetic import CLASSES
@@ -49,6 +50,9 @@ def test_model_is_registered_active_flagged_and_has_scored_every_recording(
         assert record.manifest["untrained_backbone"] is True
         assert record.manifest["backbone"]["key"] == "resnet50-untrained-seed0"
         assert record.metrics["map"] == result["metrics"]["map"]
+        # Measured after the bundle was saved, then written into it too.
+        assert read_manifest(record.file)["metrics"] == record.metrics
+        assert result["evaluation"] is None and "evaluate_s" in result["timings"]
         assert record.file.is_file() and record.file.parent.name == "synthetic.models"
         class_ids = {c.name: c.id for c in project.classes()}
         for recording in project.recordings():
