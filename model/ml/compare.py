@@ -24,6 +24,26 @@ from model.ml.head import HeadConfig
 from model.ml.splitting import DEFAULT_FOLDS, plan_folds
 
 
+class _Share:
+    """One backbone's share of the comparison: its steps' progress (features, then folds)
+    reported as a fraction of the whole job, so one bar runs once from start to end."""
+
+    def __init__(self, reporter: Reporter, index: int, count: int, name: str) -> None:
+        self.reporter, self.index, self.count, self.name = reporter, index, count, name
+
+    def check(self) -> None:
+        self.reporter.check()
+
+    def update(
+        self, done: float, total: float | None = None, message: str = "", **data: Any
+    ) -> None:
+        inner = min(max(done / total, 0.0), 1.0) if total else 0.0
+        self.reporter.update(
+            self.index + inner, self.count, f"{self.name}: {message}",
+            **{**data, "backbone": self.name, "step_done": done, "step_total": total},
+        )  # fmt: skip
+
+
 def _entry(name: str) -> dict[str, Any]:
     info = backbones.info(name)
     return {
@@ -77,31 +97,31 @@ def compare_job(
             ):
                 entry["error"] = entry["detail"]
                 continue
-            reporter.update(
-                number, len(names), f"{name}: features of labelled clips", stage="features"
-            )
+            share: Any = _Share(reporter, number, len(names), name)
+            share.update(0, None, "features of labelled clips", stage="features")
             chosen = backbones.create(
                 name, allow_download=allow_download, batch_size=batch_size, seed=seed
             )
             try:
                 source = FeatureSource(project, settings, chosen)
                 examples, features, reasons = labelled_features(
-                    project, source, recordings, reporter
+                    project, source, recordings, share
                 )
             except SonotagError as exc:
                 entry["error"] = exc.cause
                 continue
             plan = plan_folds(examples, folds, seed)
             entry["metrics"] = evaluate_folds(
-                features, examples, plan, config, sources, reporter=reporter,
-                on_fold=lambda i, n, name=name: reporter.update(
-                    i, n, f"{name}: fold {i + 1} of {n}", stage="evaluating"
+                features, examples, plan, config, sources, reporter=share,
+                on_fold=lambda i, n, share=share: share.update(
+                    i, n, f"fold {i + 1} of {n}", stage="evaluating"
                 ),
             )  # fmt: skip
             entry["left_out"] = reasons
             entry["features"] = {"cached": source.stats.cached, "computed": source.stats.computed}
             classes = classes or list(examples.class_names)
             fold_text = fold_text or entry["metrics"].get("split", {})
+        reporter.update(len(names), len(names), "comparison done", stage="done")
     finally:
         project.close()
     return {

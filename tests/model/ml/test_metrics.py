@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from model.ml.metrics import average_precision, evaluate, mean_ap, pr_curve
@@ -42,3 +44,46 @@ def test_evaluate_reports_every_class() -> None:
     result = evaluate(targets, scores, ["a", "b"])
     assert result["map"] == 1.0 and result["clips"] == 4
     assert result["per_class"]["a"]["positives"] == 2 and result["per_class"]["b"]["negatives"] == 2
+
+
+def _cross_validated(sources: list[list[tuple[str, str]]], folders: int) -> dict:
+    from model.ml.metrics import cross_validated
+
+    targets = np.array([[1, 1], [0, 0], [1, 1], [0, 0]])
+    scores = np.array([[0.9, 0.8], [0.1, 0.3], [0.7, 0.6], [0.2, 0.1]])
+    return cross_validated(targets, scores, np.array([0, 0, 1, 1]), ["a", "b"], sources, folders)
+
+
+def test_a_class_from_one_recording_is_warned_about_by_name() -> None:
+    metrics = _cross_validated([[("n1.wav", "/d/site1")], [("n1.wav", "/d/site1"),
+                                ("n2.wav", "/d/site2")]], folders=2)  # fmt: skip
+    a, b = metrics["per_class"]["a"], metrics["per_class"]["b"]
+    assert a["recordings"] == 1 and "one recording (n1.wav)" in a["warning"]
+    assert b["recordings"] == 2 and b["folders"] == 2 and b["warning"] is None
+
+
+def test_a_class_from_one_folder_is_warned_about_when_the_project_has_several() -> None:
+    sources = [[("n1.wav", "/d/site1"), ("n2.wav", "/d/site1")],
+               [("n1.wav", "/d/site1"), ("x.wav", "/d/site2")]]  # fmt: skip
+    metrics = _cross_validated(sources, folders=2)
+    warning = metrics["per_class"]["a"]["warning"]
+    assert "one folder (site1)" in warning and "takes a folder as one site" in warning
+    assert metrics["per_class"]["b"]["warning"] is None and "sources_note" not in metrics
+
+
+def test_one_folder_for_everything_is_said_once_not_for_every_class() -> None:
+    from model.ml.metrics import ONE_FOLDER_NOTE
+
+    sources = [[("n1.wav", "/d/all"), ("n2.wav", "/d/all")]] * 2
+    metrics = _cross_validated(sources, folders=1)
+    assert all(m["warning"] is None for m in metrics["per_class"].values())
+    assert metrics["sources_note"] == ONE_FOLDER_NOTE and metrics["folders"] == 1
+
+
+def test_folders_with_the_same_name_at_different_sites_stay_apart() -> None:
+    from model.ml.evaluation import recording_sources
+
+    recs = {1: type("R", (), {"path": Path("/d/siteA/2021/a.wav")}),
+            2: type("R", (), {"path": Path("/d/siteB/2021/b.wav")})}  # fmt: skip
+    sources = recording_sources(recs)
+    assert sources[1][0] == "a.wav" and sources[1][1] != sources[2][1]
