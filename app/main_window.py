@@ -457,6 +457,8 @@ class MainWindow(QMainWindow):
         self.playback.close()
         for job in list(self._active_jobs):
             job.cancel()  # stops at the next file; files added so far stay added
+        # A new model's figures are not worth waiting for at exit: they stay "pending".
+        self.panels.ml.training.evaluation.stop()
         self.jobs.wait_all(5_000)
         self.jobs.shutdown()
         self.close_project()

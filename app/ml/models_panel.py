@@ -31,6 +31,8 @@ from app.context import AppContext
 from app.dialogs import confirm
 from app.ml.predict_controller import PredictController
 from model.errors import SonotagError
+from model.ml import backbones
+from model.ml.evaluation import is_pending
 from model.project.records import ModelRecord
 
 UNTRAINED_FLAG = "⚠ untrained backbone"
@@ -39,6 +41,20 @@ COLUMNS = ["Active", "Name", "Created", "Classes", "mAP", "Backbone"]
 
 def _fmt(value: Any) -> str:
     return "–" if value is None else f"{float(value):.2f}"
+
+
+def held_out_text(metrics: dict[str, Any]) -> str:
+    if is_pending(metrics):
+        return "Held-out figures: not measured yet (measured after training, in the background)."
+    split = metrics.get("split") or {}
+    folds = f"{split['folds']} folds by recording" if split.get("folds") else "no folds"
+    return f"Held-out mAP {_fmt(metrics.get('map'))} on {metrics.get('clips', 0)} clips ({folds})."
+
+
+def backbone_text(record: ModelRecord) -> str:
+    if is_untrained(record):
+        return UNTRAINED_FLAG
+    return backbones.name_of_manifest((record.manifest or {}).get("backbone") or {})
 
 
 def is_untrained(record: ModelRecord) -> bool:
@@ -59,8 +75,12 @@ def summary_html(record: ModelRecord) -> str:
             "for testing only.</b></p>"
         )
     else:
-        parts.append(f"<p>Backbone: ResNet50, {escape(str(backbone.get('weights', '?')))} "
-                     f"weights, {escape(str(backbone.get('precision', '')))}</p>")  # fmt: skip
+        title = backbone.get("title") or f"ResNet50, {backbone.get('weights', '?')} weights"
+        precision = f", {backbone['precision']}" if backbone.get("precision") else ""
+        parts.append(f"<p>Backbone: {escape(str(title))}{escape(str(precision))}</p>")
+    notice = (manifest.get("licence") or {}).get("notice")
+    if notice:
+        parts.append(f"<p style='color:#6a1b9a'>{escape(str(notice))}</p>")
     rows = []
     counts = manifest.get("label_counts") or {}
     per_class = metrics.get("per_class") or {}
@@ -76,11 +96,7 @@ def summary_html(record: ModelRecord) -> str:
         "<table cellspacing=0 cellpadding=2><tr><th align=left>Class</th><th>present</th>"
         "<th>absent</th><th>held-out AP</th></tr>" + "".join(rows) + "</table>"
     )
-    split = metrics.get("split") or {}
-    parts.append(
-        f"<p>Held-out mAP <b>{_fmt(metrics.get('map'))}</b> on {split.get('held_out_clips', 0)} "
-        f"clips ({escape(str(split.get('method', 'no split')))}).</p>"
-    )
+    parts.append(f"<p>{escape(held_out_text(metrics))}</p>")
     early = ", stopped early" if history.get("stopped_early") else ""
     parts.append(
         f"<p>Trained {escape(record.created.astimezone().strftime('%Y-%m-%d %H:%M'))} on "
@@ -208,8 +224,8 @@ class ModelsPanel(QWidget):
                 record.name,
                 record.created.astimezone().strftime("%Y-%m-%d %H:%M"),
                 str(len((record.manifest or {}).get("classes") or [])),
-                _fmt(metrics.get("map")),
-                UNTRAINED_FLAG if untrained else "ImageNet",
+                "…" if is_pending(metrics) else _fmt(metrics.get("map")),
+                backbone_text(record),
             ]
             for column, value in enumerate(values, start=1):
                 item = QTableWidgetItem(value)

@@ -15,15 +15,11 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
     QScrollArea,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -31,19 +27,14 @@ from PySide6.QtWidgets import (
 from app.context import AppContext
 from app.jobs import Job
 from app.ml.job_control import cancel_within
-from app.ml.training_results import LossPlot, ResultsView
-from app.ml.weights_row import WeightsRow
+from app.ml.model_figures import ModelFigures
+from app.ml.training_options import TrainingOptions
 from model.jobs import Progress
 from model.ml import backbones
-from model.ml.head import DEFAULT_HEAD, HEAD_TITLES
 from model.project.records import ModelRecord
 from model.timefmt import format_clock
 
 TRAIN_TARGET = "model.ml.train:train_job"
-UNTRAINED_WARNING = (
-    "⚠ Untrained backbone (random weights): for trying Sonotag and for tests only. The model "
-    "will be flagged as such everywhere; its scores say little about your sounds."
-)
 
 
 def format_seconds(seconds: float | None) -> str:
@@ -55,6 +46,7 @@ class TrainingPanel(QWidget):
 
     trained = Signal(object)  # the train job's result dict
     training_ended = Signal()  # after any outcome
+    evaluated = Signal(object)  # the evaluation job's result dict (figures of a new model)
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,66 +55,33 @@ class TrainingPanel(QWidget):
         self._cancel_requested = False
         self._started = 0.0
         self._eta: tuple[float, float] | None = None  # (seconds left, when reported)
-        # Classes each model trained in this session left out (the manifest keeps only the
-        # classes a model knows), so showing that model again still says so.
-        self._left_out: dict[str, list[str]] = {}
-        self._min_present = 2
-        self._left_out_reasons: dict[str, str] = {}
 
-        self.backbone = QComboBox()
-        self.backbone.setToolTip("The frozen network that turns each clip into features")
-        self._infos = {i.name: i for i in backbones.describe_all()}
-        for info in self._infos.values():
-            state = "" if info.status.available else f" — {info.status.state}"
-            self.backbone.addItem(f"{info.title}{state}", info.name)
-            index = self.backbone.count() - 1
-            self.backbone.setItemData(index, info.status.detail, Qt.ItemDataRole.ToolTipRole)
-        self.licence_label = QLabel("")
-        self.licence_label.setWordWrap(True)
-        self.licence_label.setStyleSheet("color: #6a1b9a;")
-        self.licence_label.hide()
-        self.alternatives = QLabel("")
-        self.alternatives.setWordWrap(True)
-        self.alternatives.setOpenExternalLinks(False)
-        self.alternatives.linkActivated.connect(self.set_backbone)
-        self.alternatives.hide()
-        self.head = QComboBox()
-        for kind, title in HEAD_TITLES.items():
-            self.head.addItem(title + (" — default" if kind == DEFAULT_HEAD else ""), kind)
-        self.head.setToolTip(
-            "The linear head measured best on our 3-species task and needs no early stopping; "
-            "the study's head is trained for at most the epochs below."
-        )
-        self.untrained_warning = QLabel(UNTRAINED_WARNING)
-        self.untrained_warning.setWordWrap(True)
-        self.untrained_warning.setStyleSheet("color: #e65100;")
-        self.untrained_warning.hide()
-        self.weights = WeightsRow(context, self)
-        self.epochs = QSpinBox()
-        self.epochs.setRange(1, 1000)
-        self.epochs.setValue(60)
-        self.epochs.setSuffix(" epochs at most")
-        self.epochs.setToolTip(
-            "Training stops early once the held-out loss has not improved for 8 epochs, and "
-            "keeps the best epoch's weights."
-        )
-        self.fine_tune = QCheckBox("Fine-tune the last backbone stage afterwards")
-        self.fine_tune.setToolTip(
-            "Second stage of the method: unfreeze ResNet50's last block at a low learning rate. "
-            "Much slower (works on clip images, not cached features)."
-        )
-        self.fine_tune_epochs = QSpinBox()
-        self.fine_tune_epochs.setRange(1, 100)
-        self.fine_tune_epochs.setValue(5)
-        self.fine_tune_epochs.setSuffix(" epochs")
-        self.fine_tune_epochs.setEnabled(False)
-        self.score_all = QCheckBox("Then score every recording (the shown one first)")
-        self.score_all.setToolTip("Without this only the shown recording is scored right away.")
+        self.options = TrainingOptions(context, self)
+        self.choice = self.options.choice
+        # The options by name, as tests and the Compare view reach them.
+        self.backbone = self.choice.combo
+        self.untrained_warning = self.choice.untrained_warning
+        self.licence_label = self.choice.licence_label
+        self.alternatives = self.choice.alternatives
+        self.head, self.weights = self.options.head, self.options.weights
+        self.epochs, self.fine_tune = self.options.epochs, self.options.fine_tune
+        self.fine_tune_epochs = self.options.fine_tune_epochs
+        self.score_all = self.options.score_all
+        self.figures = ModelFigures(context, self)
+        self.results, self.loss_plot = self.figures.results, self.figures.loss_plot
+        self.evaluation = self.figures.evaluation
+        self._pending_start = False  # Train pressed while an evaluation was stopping
 
         self.train_button = QPushButton("Train")
         self.train_button.setDefault(True)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
+        self.compare_button = QPushButton("Compare…")
+        self.compare_button.setToolTip(
+            "Train a head on each backbone with the same folds and compare per-class AP and "
+            "precision-recall curves on your own labels"
+        )
+        self._compare_dialog: Any = None
         self.status_label = QLabel("Label some clips, then train a model on them.")
         self.status_label.setWordWrap(True)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -135,29 +94,14 @@ class TrainingPanel(QWidget):
         self.eta_label.hide()
         self.device_label = QLabel("Device: decided by the worker when training starts")
         self.epoch_label = QLabel("")
-        self.loss_plot = LossPlot()
-        self.results = ResultsView()
 
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.addRow("Backbone", self.backbone)
-        form.addRow(self.untrained_warning)
-        form.addRow(self.licence_label)
-        form.addRow("Weights", self.weights)
-        form.addRow(self.alternatives)
-        form.addRow("Head", self.head)
-        form.addRow("", self.epochs)
-        fine = QHBoxLayout()
-        fine.addWidget(self.fine_tune, 1)
-        fine.addWidget(self.fine_tune_epochs)
-        form.addRow(fine)
-        form.addRow(self.score_all)
         buttons = QHBoxLayout()
         buttons.addWidget(self.train_button, 1)
         buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.compare_button)
         content = QWidget()
         layout = QVBoxLayout(content)
-        layout.addLayout(form)
+        layout.addWidget(self.options)
         layout.addLayout(buttons)
         for widget in (self.status_label, self.progress, self.eta_label, self.device_label):
             layout.addWidget(widget)
@@ -176,58 +120,28 @@ class TrainingPanel(QWidget):
         self._clock = QTimer(self)
         self._clock.setInterval(1000)
         self._clock.timeout.connect(self._tick)
-        self.backbone.currentIndexChanged.connect(self._on_backbone)
-        self.head.currentIndexChanged.connect(
-            lambda: self.epochs.setEnabled(self.head.currentData() == "mlp" and self.job is None)
-        )
-        self.fine_tune.toggled.connect(self.fine_tune_epochs.setEnabled)
         self.train_button.clicked.connect(self.start_training)
         self.cancel_button.clicked.connect(self.cancel_training)
+        self.compare_button.clicked.connect(self.open_compare)
+        self.figures.evaluated.connect(self.evaluated.emit)
         context.project_changed.connect(lambda _p: self._on_project())
         context.models_changed.connect(self._show_active_if_idle)
-        self._on_backbone()
-        self.epochs.setEnabled(False)  # the default head has no epochs
         self._on_project()
 
     # -- options -----------------------------------------------------------------------------
     @property
     def backbone_name(self) -> str:
-        return str(self.backbone.currentData())
+        return self.choice.name
 
     @property
     def untrained_backbone(self) -> bool:
-        return self._infos[self.backbone_name].flagged
+        return self.choice.info.flagged
 
     def set_backbone(self, name: str) -> None:
-        self.backbone.setCurrentIndex(self.backbone.findData(name))
+        self.choice.set(name)
 
     def set_untrained_backbone(self, untrained: bool) -> None:
         self.set_backbone(backbones.UNTRAINED if untrained else backbones.IMAGENET)
-
-    def _on_backbone(self) -> None:
-        info = self._infos[self.backbone_name]
-        self.untrained_warning.setVisible(info.flagged)
-        self.weights.setVisible(info.name == backbones.IMAGENET)
-        self.licence_label.setText(
-            f"Licence: {info.licence}. {info.licence_notice}" if info.licence_notice else ""
-        )
-        self.licence_label.setVisible(bool(info.licence_notice))
-        missing = info.name == backbones.IMAGENET and not info.status.available
-        others = [
-            f"<a href='{i.name}'>{i.title}</a>"
-            for i in self._infos.values()
-            if i.name != info.name and i.status.available
-        ]
-        self.alternatives.setText(
-            "No ImageNet weights here yet (they download when training starts, if there is a "
-            "connection). Offline? Train on another backbone now: " + " · ".join(others)
-            if missing and others
-            else ""
-        )
-        self.alternatives.setVisible(missing and bool(others))
-        self.fine_tune.setEnabled(info.fine_tunable and self.job is None)
-        if not info.fine_tunable:
-            self.fine_tune.setChecked(False)
 
     def _on_project(self) -> None:
         project = self.context.project
@@ -245,26 +159,28 @@ class TrainingPanel(QWidget):
         running = self.job is not None
         self.train_button.setEnabled(not running and project is not None and not project.read_only)
         self.cancel_button.setEnabled(running and not self._cancel_requested)
-        for widget in (self.backbone, self.head, self.epochs, self.fine_tune, self.score_all):
-            widget.setEnabled(not running)
-        self.fine_tune.setEnabled(not running and self._infos[self.backbone_name].fine_tunable)
-        self.epochs.setEnabled(not running and self.head.currentData() == "mlp")
-        self.fine_tune_epochs.setEnabled(not running and self.fine_tune.isChecked())
+        self.options.set_running(running)
 
     # -- training ----------------------------------------------------------------------------
     def start_training(self) -> Job | None:
-        """Starts the worker; returns its job (None when there is nothing to train on)."""
+        """Starts the worker; returns its job (None when there is nothing to train on, or
+        when the previous model's evaluation must stop first: training then starts as soon
+        as it has, in the warm worker process)."""
         project = self.context.project
         if project is None or project.read_only or self.job is not None:
             return None
+        if self.evaluation.running:
+            if not self._pending_start:
+                self._pending_start = True
+                self.status_label.setText("Stopping the previous model's measurement…")
+                self.train_button.setEnabled(False)
+                self.evaluation.stop(then=self._start_deferred)
+            return None
         kwargs: dict[str, Any] = {
+            **self.options.job_kwargs(),
             "project_path": str(project.path),
-            "epochs": int(self.epochs.value()),
-            "fine_tune": self.fine_tune.isChecked(),
-            "fine_tune_epochs": int(self.fine_tune_epochs.value()),
-            "backbone": self.backbone_name,
-            "head": {"kind": str(self.head.currentData())},
             "score": False,
+            "evaluate": False,  # measured afterwards by self.evaluation, scores come first
         }
         job = self.context.run_process("Training a model", TRAIN_TARGET, **kwargs)
         job.progress.connect(self._on_progress)
@@ -288,6 +204,33 @@ class TrainingPanel(QWidget):
         self._tick()
         self._update_buttons()
         return job
+
+    def open_compare(self) -> Any:
+        """Training panel ▸ Compare…: one dialog per panel, kept with its last result."""
+        from app.ml.compare_dialog import CompareDialog
+
+        if self._compare_dialog is None:
+            self._compare_dialog = CompareDialog(self.context, self.options.head_kind, self)
+            self._compare_dialog.setWindowFlag(Qt.WindowType.Window, True)
+            self._compare_dialog.train_requested.connect(self._train_compared)
+        self._compare_dialog.set_head(self.options.head_kind)
+        self._compare_dialog.show()
+        self._compare_dialog.raise_()
+        return self._compare_dialog
+
+    def _train_compared(self, name: str) -> None:
+        self.set_backbone(name)
+        if self.job is None:
+            self.start_training()
+        else:
+            self.status_label.setText(
+                f"{name} is selected; a training is already running, train again when it ends."
+            )
+
+    def _start_deferred(self) -> None:
+        self._pending_start = False
+        self._update_buttons()
+        self.start_training()
 
     def cancel_training(self) -> None:
         """Stops the worker within two seconds; the project keeps every label."""
@@ -343,15 +286,9 @@ class TrainingPanel(QWidget):
 
     def _on_finished(self, result: dict[str, Any]) -> None:
         untrained = bool(result.get("untrained_backbone"))
-        metrics = result.get("metrics") or {}
         history = result.get("history") or {}
-        self.loss_plot.set_history(history.get("history") or [], history.get("fine_tune") or [])
-        self.results.show_metrics(
-            f"Model “{result.get('name')}”, held-out figures:",
-            metrics,
-            self._colours(),
-            untrained,
-        )
+        request = result.get("evaluation")
+        left_out = self.figures.show_trained(result)
         early = " (stopped early)" if history.get("stopped_early") else ""
         steps = (
             f"{history.get('epochs_run', '?')} epochs{early}, best epoch "
@@ -366,26 +303,21 @@ class TrainingPanel(QWidget):
         )
         if untrained:
             text += " Flagged: untrained backbone, testing only."
-        from model.ml.train import MIN_POSITIVES  # light: TensorFlow stays in the worker
-
-        self._min_present = int(result.get("min_positives", MIN_POSITIVES))
-        left_out = [str(n) for n in result.get("classes_left_out") or []]
-        reasons = {str(k): str(v) for k, v in (result.get("left_out_reasons") or {}).items()}
-        self._left_out[str(result.get("name"))] = left_out
-        self._left_out_reasons.update(reasons)
-        self.results.show_left_out(left_out, self._min_present, reasons)
         if left_out:
             text += f" Left out: {', '.join(left_out)} (see below)."
         for cause in (result.get("features") or {}).get("cache_errors") or []:
             text += f" Features could not be cached ({cause}): the next training recomputes them."
-        self.loss_plot.setVisible(bool(history.get("history")))
         if not history.get("history"):
             self.epoch_label.setText("Linear head: fitted to convergence, no epochs to plot.")
         self.status_label.setText(text)
         self.progress.setRange(0, 1000)
         self.progress.setValue(1000)
-        self.trained.emit(result)  # only delivered while its project is the open one
-        self.context.models_changed.emit()
+        # Delivered only while its project is the open one (``AppContext.run_process``).
+        self.trained.emit(result)  # the prediction controller re-scores: it goes first
+        project = self.context.project
+        if request is not None and project is not None:
+            self.evaluation.start(str(project.path), request)
+        self.context.models_changed.emit()  # after: the lists see it being measured
         self.context.status.emit(f"Model “{result.get('name')}” trained")
 
     def _on_failed(self, message: str, detail: str) -> None:
@@ -425,42 +357,16 @@ class TrainingPanel(QWidget):
         project = self.context.project
         return str(project.path) if project is not None else None
 
-    def _colours(self) -> dict[str, str]:
-        project = self.context.project
-        return {c.name: c.colour for c in project.classes()} if project is not None else {}
-
     def _show_active_if_idle(self) -> None:
-        if self.job is not None:
-            return
-        project = self.context.project
-        active = project.active_model() if project is not None else None
-        if active is not None:
-            self.show_model(active)
-        else:
-            self.loss_plot.clear_rows()
-            self.loss_plot.hide()  # empty axes would read as a training that went nowhere
-            self.results.show_nothing("No model trained yet." if project is not None else "")
+        if self.job is None:
+            self.figures.show_active()
 
     def show_model(self, record: ModelRecord) -> None:
         """Shows a stored model's training curve and held-out figures."""
-        manifest = record.manifest or {}
-        training = manifest.get("training") or {}
-        history = training.get("history") or {}
-        self.loss_plot.set_history(history.get("history") or [], history.get("fine_tune") or [])
-        self.results.show_metrics(
-            f"Model “{record.name}”, held-out figures:",
-            record.metrics or manifest.get("metrics") or {},
-            self._colours(),
-            bool(manifest.get("untrained_backbone")),
-        )
-        self.results.show_left_out(
-            self._left_out.get(record.name, []), self._min_present, self._left_out_reasons
-        )
-        self.loss_plot.setVisible(bool(history.get("history")))
+        self.figures.show_model(record)
 
     def import_weights_from(self, path: str | Path) -> Job:
         return self.weights.import_from(path)
-
 
 def _num(value: Any) -> str:
     return "–" if value is None else f"{float(value):.3f}"

@@ -11,12 +11,15 @@ from collections.abc import Mapping
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QProgressBar,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -95,10 +98,29 @@ def _swatch(colour: str) -> QPixmap:
 
 
 class ResultsView(QWidget):
-    """mAP line, split line, the per-class AP table and the PR curves of one trained model."""
+    """mAP line, split line, the per-class AP table and the PR curves of one trained model;
+    while its figures are being measured, a progress line with a Stop button instead."""
+
+    stop_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.pending_label = QLabel("")
+        self.pending_label.setWordWrap(True)
+        self.pending_bar = QProgressBar()
+        self.pending_bar.setRange(0, 0)
+        self.pending_bar.setTextVisible(False)
+        self.pending_bar.setMaximumHeight(10)
+        self.stop_button = QPushButton("Stop measuring")
+        self.stop_button.setToolTip(
+            "The model is already in use; only its held-out figures are being measured."
+        )
+        self.stop_button.clicked.connect(self.stop_requested.emit)
+        self.pending_box = QWidget()
+        pending = QHBoxLayout(self.pending_box)
+        pending.setContentsMargins(0, 0, 0, 0)
+        pending.addWidget(self.pending_bar, 1)
+        pending.addWidget(self.stop_button)
         self.title = QLabel("No model trained yet.")
         self.title.setWordWrap(True)
         self.map_label = QLabel("")
@@ -148,6 +170,8 @@ class ResultsView(QWidget):
             self.title,
             self.map_label,
             self.flag,
+            self.pending_label,
+            self.pending_box,
             self.split_label,
             self.left_out_label,
             self.table,
@@ -165,12 +189,42 @@ class ResultsView(QWidget):
         for widget in (
             self.map_label,
             self.flag,
+            self.pending_label,
+            self.pending_box,
             self.split_label,
             self.left_out_label,
             self.table,
             self.pr_plot,
         ):
             widget.hide()
+
+    def show_pending(self, title: str, untrained: bool, measuring: bool) -> None:
+        """A model whose figures are not measured yet: being measured now (``measuring``,
+        with progress and Stop), or left unmeasured (stopped, or the app was closed)."""
+        self.show_nothing(title)
+        self.flag.setVisible(untrained)
+        self.map_label.setText("Held-out mAP: measuring…" if measuring else "Held-out mAP: –")
+        self.map_label.show()
+        self.pending_label.setText(
+            "The model is in use. Its held-out figures are being measured on folds by "
+            "recording and appear here when done."
+            if measuring
+            else "Held-out figures were not measured: the measurement was stopped before it "
+            "finished (a newer model was trained, or Sonotag was closed). Train again to "
+            "measure them."
+        )
+        self.pending_label.show()
+        self.pending_bar.setRange(0, 0)
+        self.pending_box.setVisible(measuring)
+        self.stop_button.setEnabled(measuring)
+
+    def show_measuring_progress(self, text: str, fraction: float | None) -> None:
+        self.pending_label.setText(text)
+        if fraction is None:
+            self.pending_bar.setRange(0, 0)
+        else:
+            self.pending_bar.setRange(0, 1000)
+            self.pending_bar.setValue(round(1000 * fraction))
 
     def show_left_out(
         self, names: list[str], minimum: int, reasons: dict[str, str] | None = None
@@ -191,6 +245,8 @@ class ResultsView(QWidget):
         self.metrics = dict(metrics)
         self.title.setText(title)
         self.flag.setVisible(untrained)
+        self.pending_label.hide()
+        self.pending_box.hide()
         for widget in (self.map_label, self.split_label, self.table, self.pr_plot):
             widget.show()
         self.left_out_label.hide()  # said again by the caller for the model it knows about
@@ -258,7 +314,8 @@ class ResultsView(QWidget):
                 "a head that never saw its recording, and never by the part that stopped "
                 "training early."
             )
-            text = " ".join([text, *warnings])
+            note = [str(metrics["sources_note"])] if metrics.get("sources_note") else []
+            text = " ".join([text, *warnings, *note])
         elif method == "recording":
             held = len(split.get("held_out_recordings") or [])
             text = (

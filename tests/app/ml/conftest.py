@@ -177,6 +177,7 @@ class LabWindow(QMainWindow):
         self.ml.predictor.cancel()
         if self.ml.training.job is not None:
             self.ml.training.cancel_training()
+        self.ml.training.evaluation.stop()
         assert self.context.jobs.wait_all(20_000)
         self.view.shutdown()
         if self.context.project is not None:
@@ -196,7 +197,7 @@ def lab(qtbot, project_path: Path):
     window.shutdown()
 
 
-def model_manifest(class_names: list[str], untrained: bool) -> dict:
+def model_manifest(class_names: list[str], untrained: bool, backbone: dict | None = None) -> dict:
     """A manifest with the fields ``model.ml.bundle.make_manifest`` writes (built by hand here
     because that function imports TensorFlow for the version list)."""
     from model.clips import ClipSettings
@@ -207,7 +208,8 @@ def model_manifest(class_names: list[str], untrained: bool) -> dict:
         "kind": "head",
         "classes": [{"name": n, "index": i} for i, n in enumerate(class_names)],
         "clip_settings": ClipSettings().to_dict(),
-        "backbone": {"weights": "untrained" if untrained else "imagenet", "precision": "float32"},
+        "backbone": backbone
+        or {"weights": "untrained" if untrained else "imagenet", "precision": "float32"},
         "untrained_backbone": untrained,
         "label_counts": {n: {"present": 5, "absent": 7, "unknown": 0} for n in class_names},
         "training": {
@@ -261,7 +263,14 @@ def model_metrics(class_names: list[str]) -> dict:
     }
 
 
-def add_model_record(project, name: str = "m1", untrained: bool = True, activate: bool = True):
+def add_model_record(
+    project,
+    name: str = "m1",
+    untrained: bool = True,
+    activate: bool = True,
+    backbone: dict | None = None,
+    metrics: dict | None = None,
+):
     """Registers a model (no bundle file needed to list it) with realistic manifest/metrics."""
     names = [c.name for c in project.classes()]
     folder = project.path.with_name(project.path.stem + ".models")
@@ -269,5 +278,9 @@ def add_model_record(project, name: str = "m1", untrained: bool = True, activate
     file = folder / f"{name}.sonotag-model"
     file.write_bytes(b"placeholder")
     return project.add_model(
-        name, file, model_manifest(names, untrained), model_metrics(names), activate=activate
+        name,
+        file,
+        model_manifest(names, untrained, backbone),
+        model_metrics(names) if metrics is None else metrics,
+        activate=activate,
     )

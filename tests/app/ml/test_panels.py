@@ -38,7 +38,7 @@ def test_models_are_listed_with_the_active_one_and_the_untrained_flag(qtbot, con
     panel.show()
     qtbot.waitExposed(panel)
     assert [r.name for r in panel.records] == ["imagenet-model", "random-model"]
-    assert panel.table.item(0, 5).text() == "ImageNet"
+    assert panel.table.item(0, 5).text() == "resnet50-imagenet"
     assert panel.table.item(1, 5).text() == UNTRAINED_FLAG
     assert panel.active_model_id() == second.id and panel.radios.button(second.id).isChecked()
     # the active one is selected, its manifest summarised with the flag
@@ -52,6 +52,24 @@ def test_models_are_listed_with_the_active_one_and_the_untrained_flag(qtbot, con
         qtbot.mouseClick(radio, Qt.MouseButton.LeftButton, pos=indicator)
     assert context.project.active_model().id == first.id
     assert panel.radios.button(first.id).isChecked()
+
+
+def test_models_list_names_each_backbone_and_says_when_figures_are_pending(
+    qtbot, context
+) -> None:
+    from model.ml.backbones.birdnet import NOTICE
+    from model.ml.evaluation import pending_metrics
+
+    birdnet = {"name": "birdnet-v2.4", "title": "BirdNET V2.4 embeddings", "dim": 1024,
+               "licence_notice": NOTICE}  # fmt: skip
+    add_model_record(context.project, "bn", untrained=False, backbone=birdnet,
+                     metrics=pending_metrics())  # fmt: skip
+    panel = ModelsPanel(context)
+    qtbot.addWidget(panel)
+    assert panel.table.item(0, 5).text() == "birdnet-v2.4"  # not "ImageNet", as it once said
+    assert panel.table.item(0, 4).text() == "…"
+    html = panel.details.toHtml()
+    assert "BirdNET V2.4 embeddings" in html and "not measured yet" in html
 
 
 def test_delete_forgets_the_model_its_scores_and_its_file(qtbot, context) -> None:
@@ -247,3 +265,29 @@ def test_training_panel_says_which_classes_training_left_out(qtbot, context) -> 
     other = add_model_record(context.project, "all-classes", untrained=False)
     panel.show_model(other)  # a model that left nothing out
     assert label.isHidden()
+
+
+def test_figures_that_arrive_after_the_model_or_project_is_gone_are_ignored(
+    qtbot, context
+) -> None:
+    """A measurement runs in a worker for seconds: its model may be deleted, or its project
+    closed, before it reports; the panel must not fail on either."""
+    from model.ml.evaluation import pending_metrics
+
+    record = add_model_record(context.project, "new", metrics=pending_metrics())
+    panel = TrainingPanel(context)
+    qtbot.addWidget(panel)
+    figures = panel.figures
+    figures.evaluation.project_path = str(context.project.path)  # as if it had measured it
+    assert figures.shown_model == record.id and not panel.results.pending_label.isHidden()
+    assert "were not measured" in panel.results.pending_label.text()
+    done = {"model_id": record.id, "name": "new", "metrics": {"map": 0.5}}
+    context.project.delete_model(record.id)
+    with qtbot.waitSignal(panel.evaluated, timeout=1000):
+        figures.evaluation.finished.emit(done)
+    figures.evaluation.stopped.emit(record.id)
+    figures.evaluation.failed.emit(record.id, "boom")
+    context.project.close()
+    figures.evaluation.stopped.emit(record.id)
+    with qtbot.waitSignal(panel.evaluated, timeout=1000):
+        figures.evaluation.finished.emit(done)
