@@ -169,8 +169,7 @@ class CompareDialog(QDialog):
         self.train_requested.emit(name)
 
     def _on_progress(self, progress: Progress) -> None:
-        text = progress.message or self.status.text()
-        self.status.setText(text[:1].upper() + text[1:])
+        self.status.setText(progress.message or self.status.text())  # starts with a name
         if progress.fraction is None:
             self.progress.setRange(0, 0)
         else:

@@ -72,6 +72,7 @@ class CompareView(QWidget):
         layout.addStretch(1)
 
     def clear(self) -> None:
+        self.table.hide()  # an empty grid would read as "no results"
         self.table.clear()
         self.table.setRowCount(0)
         self.table.setColumnCount(0)

@@ -98,10 +98,14 @@ def summary_html(record: ModelRecord) -> str:
     )
     parts.append(f"<p>{escape(held_out_text(metrics))}</p>")
     early = ", stopped early" if history.get("stopped_early") else ""
+    steps = (
+        f"{history.get('epochs_run', '?')} epochs{early}, best {history.get('best_epoch', '?')}"
+        if history.get("history")
+        else f"{escape(str((training.get('head') or {}).get('kind', 'linear')))} head"
+    )
     parts.append(
         f"<p>Trained {escape(record.created.astimezone().strftime('%Y-%m-%d %H:%M'))} on "
-        f"{escape(str(training.get('device', '?')))}: {history.get('epochs_run', '?')} epochs"
-        f"{early}, best {history.get('best_epoch', '?')}; {training.get('examples', '?')} "
+        f"{escape(str(training.get('device', '?')))}: {steps}; {training.get('examples', '?')} "
         f"clips{', fine-tuned' if training.get('fine_tune') else ''}.</p>"
     )
     versions = manifest.get("versions") or {}
@@ -235,7 +239,13 @@ class ModelsPanel(QWidget):
                     item.setToolTip("Trained on random backbone weights: for testing only")
                 self.table.setItem(row, column, item)
         self.delete_button.setEnabled(False)
-        if selected is not None and not self.select_model(selected):
+        if selected is not None and self.select_model(selected):
+            # The same row selected again says nothing to Qt, but its record may have changed
+            # (figures measured after training): show what is stored now.
+            record = self.record(selected)
+            self.delete_button.setEnabled(record is not None and not read_only)
+            self.details.setHtml(summary_html(record) if record is not None else "")
+        elif selected is not None:
             self.details.clear()
         elif selected is None:
             active = next((r for r in self.records if r.active), None)

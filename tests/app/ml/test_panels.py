@@ -291,3 +291,20 @@ def test_figures_that_arrive_after_the_model_or_project_is_gone_are_ignored(
     figures.evaluation.stopped.emit(record.id)
     with qtbot.waitSignal(panel.evaluated, timeout=1000):
         figures.evaluation.finished.emit(done)
+
+
+def test_the_selected_models_summary_follows_figures_measured_later(qtbot, context) -> None:
+    from model.ml.evaluation import pending_metrics
+    from tests.app.ml.conftest import model_metrics
+
+    record = add_model_record(context.project, "new", metrics=pending_metrics())
+    panel = ModelsPanel(context)
+    qtbot.addWidget(panel)
+    assert panel.selected_model_id() == record.id
+    assert "not measured yet" in panel.details.toHtml()
+    names = [c.name for c in context.project.classes()]
+    context.project.set_model_metrics(record.id, model_metrics(names))
+    context.models_changed.emit()  # what the panel hears when the figures are stored
+    html = panel.details.toHtml()
+    assert "not measured yet" not in html and "Held-out mAP" in html and "0.80" in html
+    assert panel.table.item(0, 4).text() == "0.80"
