@@ -123,6 +123,9 @@ def format_comparison(result: dict[str, Any]) -> str:
         if figures.get("warning")
     }
     lines += [f"warning: {name}: {text}" for name, text in warnings.items()]
+    note = entries[0]["metrics"].get("sources_note")
+    if note:
+        lines.append(f"note: {note}")
     for entry in entries:
         if entry.get("licence_notice"):
             lines.append(f"note: {entry['name']} is licensed {entry['licence']}")

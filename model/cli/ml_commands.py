@@ -214,6 +214,8 @@ def format_report(result: dict[str, Any]) -> str:
         )
         if figures.get("warning"):
             lines.append(f"    warning: {figures['warning']}")
+    if metrics.get("sources_note"):
+        lines.append(f"note: {metrics['sources_note']}")
     if result.get("classes_left_out"):
         from model.ml.train import MIN_POSITIVES
 

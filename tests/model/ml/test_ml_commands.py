@@ -35,6 +35,12 @@ def test_train_command_prints_ap_and_copies_the_bundle(
         assert f" {name} (" in captured.out
     assert "training" in captured.err  # the progress bar
     assert (project_copy.parent / "synthetic.models" / "cli_model.sonotag-model").is_file()
+    # the copy is made after the folds were measured: it carries the figures
+    from model.ml.bundle import read_manifest
+
+    assert read_manifest(out)["metrics"]["map"] is not None
+    # every recording of this project sits in one folder: said once, not per class
+    assert "note: All labelled recordings are in one folder" in captured.out
 
 
 def test_train_command_on_an_unlabelled_project_fails_cleanly(
