@@ -211,7 +211,9 @@ def test_retraining_while_figures_are_measured_stops_them_and_keeps_the_warm_wor
     panel.set_untrained_backbone(True)
     with qtbot.waitSignal(panel.trained, timeout=240_000) as first:
         panel.start_training()
-    qtbot.waitUntil(lambda: panel.evaluation.running, timeout=5_000)
+    # The training job has ended (its `ended` follows `trained`) and the figures are measured:
+    # only then is a new training something the user can ask for.
+    qtbot.waitUntil(lambda: panel.job is None and panel.evaluation.running, timeout=30_000)
     assert panel.start_training() is None  # waits for the measurement to stop
     assert "Stopping the previous model's measurement" in panel.status_label.text()
     with qtbot.waitSignal(panel.trained, timeout=120_000) as second:
