@@ -106,11 +106,11 @@ def sonotag_head(kind: str, x: np.ndarray, y: np.ndarray, examples: object, test
 def row(label: str, aps: list[float | None]) -> str:
     cells = "".join(f"{'n/a' if a is None else f'{a:.3f}':>17}" for a in aps)
     m = mean_ap(aps)
-    return f"{label:<46}{cells}{'n/a' if m is None else f'{m:.3f}':>8}"
+    return f"{label:<56}{cells}{'n/a' if m is None else f'{m:.3f}':>8}"
 
 
 def table(halves: dict[str, quality_task.Half], names: list[str]) -> None:
-    header = f"{'backbone / head (trained on train half)':<46}" + "".join(
+    header = f"{'backbone / head (trained on train half)':<56}" + "".join(
         f"{c:>17}" for c in quality_task.CLASSES
     )
     print(header + f"{'mAP':>8}")
