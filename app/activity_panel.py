@@ -26,11 +26,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import file_dialogs
+from app import dialogs, file_dialogs
 from app.context import AppContext
 from app.review_panel import colour_icon
 from app.zone_picker import ZoneCombo
-from model.activity import Activity, activity_job, export_csv, export_detections_csv, export_png
+from model.activity import Activity, activity_job, export_csv, export_png
+from model.activity_detections import export_detections_job
 from model.errors import SonotagError
 from model.pathtext import display
 from model.project.clock import ACTIVITY_ZONE_META, filename_zone_name
@@ -52,6 +53,7 @@ class ActivityPanel(QDockWidget):
         self.context = context
         self.activity: Activity | None = None
         self._job: Any = None
+        self.export_job: Any = None  # the last detections export
         self._pending = False
         self._dirty = True
         self._timer = QTimer(self)
@@ -345,7 +347,8 @@ class ActivityPanel(QDockWidget):
         return written
 
     def export_csv(self, path: str | Path | None = None) -> Path | None:
-        """The tidy table at ``path`` and every detection in ``<name>_detections.csv``."""
+        """The tidy table at ``path`` now, and every detection in ``<name>_detections.csv`` by
+        a background job (a season lists a million: ``export_job``, with progress and cancel)."""
         activity, project = self.shown(), self.context.project
         target = Path(path) if path else self._ask("Export activity table", "activity.csv", "*.csv")
         if activity is None or project is None or target is None:
@@ -353,9 +356,16 @@ class ActivityPanel(QDockWidget):
         events = target.with_name(f"{target.stem}_detections.csv")
         try:
             export_csv(activity, target)
-            export_detections_csv(activity, events, project)
         except SonotagError as exc:
             self.context.error.emit(str(exc), "")
             return None
-        self.context.status.emit(f"Saved {target.name} and {events.name}")
+        job = self.context.run_thread(
+            "Exporting detections", export_detections_job, str(project.path), activity, events
+        )
+        self.export_job = job
+        dialogs.JobProgressDialog(job, self)
+        job.finished.connect(
+            lambda _p: self.context.status.emit(f"Saved {target.name} and {events.name}")
+        )
+        job.failed.connect(lambda message, detail: self.context.error.emit(message, detail))
         return target

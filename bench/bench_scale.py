@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import subprocess
 import sys
 import tarfile
@@ -36,7 +37,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from scale.common import REPO, Code, Settings, cpu_model, print_rows, probe_main  # noqa: E402
+from scale.common import (  # noqa: E402
+    REPO,
+    Code,
+    Settings,
+    cpu_model,
+    load_average,
+    print_rows,
+    probe_main,
+)
 
 SECTIONS = ("window", "opening", "aggregates", "ml")
 # The last commit before the scale work of issue 18 (the code the issue's figures come from).
@@ -99,7 +108,9 @@ def main() -> int:
     codes = [Code("after", REPO)]
     if args.before != "none":
         codes.insert(0, Code("before", unpack(args.before, args.work)))
-    print(f"bench_scale {datetime.now():%Y-%m-%d %H:%M} on {cpu_model()}")
+    cores = os.cpu_count()
+    print(f"bench_scale {datetime.now():%Y-%m-%d %H:%M} on {cpu_model()} ({cores} cores)")
+    print(f"  load average at the start: {load_average()} (1 / 5 / 15 min)")
     for code in codes:
         what = describe_after() if code.label == "after" else f"{args.before} (git archive)"
         print(f"  {code.label}: {what}")
@@ -110,7 +121,10 @@ def main() -> int:
         rows = section.rows(codes, settings)
         print(f"\n## {section.TITLE}")
         print_rows(rows, [c.label for c in codes])
-    print(f"\n(total {time.perf_counter() - began:.0f} s)")
+    print(
+        f"\n(total {time.perf_counter() - began:.0f} s; load average at the end: {load_average()})"
+    )
+    print("Times: wall clock, with the probe process's CPU time where measured (CPU ...).")
     return 0
 
 

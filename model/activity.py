@@ -13,7 +13,7 @@ A season is millions of windows, so the summary never walks recordings one by on
 index says which recordings can have a detection at all, their scores come in chunks of many
 recordings (``Project.iter_scores``), and detection, clock time and binning are numpy over each
 chunk (``activity_scan``, ``activity_clock``). The summary holds counts; the list of detections
-(start, end, peak of each) is made only when it is exported (``list_detections``).
+(start, end, peak of each) is made only when it is exported (``model.activity_detections``).
 """
 
 from __future__ import annotations
@@ -21,14 +21,14 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from model.activity_clock import HOUR_US, US, Clocks, day_of
-from model.activity_scan import in_time_order, run_events, run_starts
+from model.activity_scan import in_time_order, run_starts
 from model.errors import ProjectError
 from model.project.records import LabelClass, Recording, dt_from_text
 from model.review import clip_seconds_of, resolve_model
@@ -39,7 +39,6 @@ if TYPE_CHECKING:
 
 DEFAULT_THRESHOLD = 0.5
 _TOUCH = 1e-3  # windows this close (s) still belong to one detection
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -244,36 +243,6 @@ def _candidates(project: Project, model_id: int, limits: Mapping[int, float]) ->
     return sorted(found)
 
 
-def list_detections(project: Project, activity: Activity) -> list[Detection]:
-    """Every detection the summary counted, with start, end, peak score and clock time: what
-    the detections table exports (made on demand: a season holds hundreds of thousands)."""
-    wanted = [c.id for c in activity.classes]
-    limits = activity.thresholds
-    clocks, _untimed, _n = _clocks(project, activity.model_id)
-    found: list[Detection] = []
-    candidates = _candidates(project, activity.model_id, limits)
-    for chunk in project.iter_scores(activity.model_id, candidates, class_ids=wanted):
-        chunk = in_time_order(chunk)
-        for column, class_id in enumerate(chunk.class_ids):
-            recs, begins, ends, peaks = run_events(chunk, column, limits[class_id], activity.clip)
-            events = zip(recs.tolist(), begins.tolist(), ends.tolist(), peaks.tolist(), strict=True)
-            for rec, begin, end, peak in events:
-                clock = _clock(clocks, activity.zone_info, rec, begin)
-                found.append(Detection(rec, class_id, begin, end, peak, clock))
-    found.sort(key=lambda d: (d.recording_id, wanted.index(d.class_id), d.start))
-    return found
-
-
-def _clock(clocks: Clocks, zone: tzinfo | None, rec_id: int, start: float) -> datetime | None:
-    """The clock time of one detection, in ``zone`` (the recording's own offset if None)."""
-    index = int(clocks.index_of(np.array([rec_id], np.int64))[0])
-    if index < 0:
-        return None
-    moment = _EPOCH + timedelta(microseconds=int(clocks.start_us[index]) + round(start * US))
-    own = timezone(timedelta(microseconds=int(clocks.own_offset_us[index])))
-    return moment.astimezone(zone if zone is not None else own)
-
-
 def activity_job(reporter: Reporter, project_path: str | Path, **kwargs: Any) -> Activity:
     """``summarise_activity`` as a job: a year of scores takes a while to read. Takes the
     project's path (a handle of its own), never the window's open ``Project``."""
@@ -306,25 +275,6 @@ def export_csv(activity: Activity, path: str | Path) -> Path:
             rows.append(["date", day.isoformat(), cls.name, count, effort, date_rate[c, d]])
     header = ["grouping", "bin", "class", "detections", "recorded_hours", "per_recorded_hour"]
     return _write(path, header, [[_cell(v) for v in r] for r in rows])
-
-
-def export_detections_csv(activity: Activity, path: str | Path, project: Project) -> Path:
-    """Every detection with its file and clock time (empty for recordings without one)."""
-    names = {c.id: c.name for c in activity.classes}
-    files = {r.id: r.stored_path for r in project.recordings()}
-    rows = [
-        [
-            files.get(d.recording_id, str(d.recording_id)),
-            names[d.class_id],
-            f"{d.start:.3f}",
-            f"{d.end:.3f}",
-            f"{d.peak_score:.4f}",
-            d.clock_start.isoformat() if d.clock_start else "",
-        ]
-        for d in list_detections(project, activity)
-    ]
-    header = ["file", "class", "start_s", "end_s", "peak_score", "clock_start"]
-    return _write(path, header, rows)
 
 
 def _cell(value: Any) -> Any:

@@ -139,6 +139,23 @@ def seconds(value: float | None, timeout: float | None = None) -> str:
     return f"{value:.2f} s" if value < 10 else f"{value:.1f} s"
 
 
+def figure(result: dict[str, Any] | None, key: str, timeout: float | None = None) -> str:
+    """A probe's time for the table, with the CPU time the probe's process spent on it beside
+    it when the probe measured that (``<key>_cpu``): on a machine shared with other work the
+    wall time waits for the cores too, the CPU time is what the code itself costs."""
+    wall = seconds(None if result is None else result.get(key), timeout)
+    cpu = None if result is None else result.get(f"{key}_cpu")
+    return wall if cpu is None else f"{wall} (CPU {seconds(cpu)})"
+
+
+def load_average() -> str:
+    """The machine's 1/5/15-minute load averages (how busy the cores were while measuring)."""
+    try:
+        return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    except (AttributeError, OSError):
+        return "unknown"
+
+
 def megabytes(value: float | None) -> str:
     return "—" if value is None else f"{value:.0f} MB"
 

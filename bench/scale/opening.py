@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from scale.common import Code, Row, Settings, run_probe, seconds
+from scale.common import Code, Row, Settings, figure, run_probe
 from scale.projects import all_projects, ordered
 
 TITLE = "opening"
@@ -38,9 +38,7 @@ def rows(codes: list[Code], settings: Settings) -> list[Row]:
                 if built is None:
                     continue
                 result = run_probe(code, "opening", probe, settings.timeout, project=built["path"])
-                figures[code.label] = seconds(
-                    None if result is None else result["seconds"], settings.timeout
-                )
+                figures[code.label] = figure(result, "seconds", settings.timeout)
                 size = f"{built['mb']:.0f} MB"
             label = f"{key:,} recordings" if isinstance(key, int) else str(key)
             out.append(Row(what, label, figures, size))
@@ -78,11 +76,11 @@ def probe_cold(project: str) -> dict[str, Any]:
     from model.project import Project
 
     drop_from_cache(Path(project))
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     opened = Project.open(project)
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - start_cpu
     opened.close()
-    return {"seconds": elapsed}
+    return {"seconds": elapsed, "seconds_cpu": cpu}
 
 
 def probe_read(project: str) -> dict[str, Any]:

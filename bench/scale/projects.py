@@ -1,12 +1,14 @@
 """The benchmark's projects, built once per code tree and size and reused by later runs.
 
 Each is built by the code tree it measures (a file of a newer schema cannot be opened by older
-code), in a subprocess like every probe. ``built.json`` beside a project records what was built
-and how long it took; ``--rebuild`` removes them.
+code), in a subprocess like every probe. ``built.json`` beside a project records what was built,
+by which schema code and how long it took; a project built by other schema code is built again
+(opening it would time an upgrade, not the window), and ``--rebuild`` removes them all.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -26,9 +28,10 @@ def _ensure(code: Code, settings: Settings, name: str, probe: str, **kwargs: Any
     if settings.rebuild and folder not in _REBUILT and folder.exists():
         shutil.rmtree(folder)
     _REBUILT.add(folder)
+    schema = _schema_of(code)
     if marker.exists():
         built = json.loads(marker.read_text())
-        if built.get("kwargs") == kwargs:
+        if built.get("kwargs") == kwargs and built.get("schema") == schema:
             return built
     if folder.exists():  # an unfinished or outdated build
         shutil.rmtree(folder)
@@ -37,10 +40,16 @@ def _ensure(code: Code, settings: Settings, name: str, probe: str, **kwargs: Any
         code, "build", probe, 24 * 3600, folder=str(folder), audio=str(audio), **kwargs
     )
     assert result is not None
-    built = {**result, "audio": str(audio), "kwargs": kwargs}
+    built = {**result, "audio": str(audio), "kwargs": kwargs, "schema": schema}
     marker.write_text(json.dumps(built))
     print(f"    {result['seconds']:.1f} s, {result['mb']:.0f} MB", flush=True)
     return built
+
+
+def _schema_of(code: Code) -> str:
+    """What decides the file a tree builds: its schema module (migrations and tables)."""
+    text = (code.root / "model" / "project" / "schema.py").read_bytes()
+    return hashlib.sha256(text).hexdigest()[:16]
 
 
 def window_projects(codes: list[Code], settings: Settings) -> dict[str, dict[Any, dict]]:

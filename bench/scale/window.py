@@ -18,11 +18,11 @@ from scale.common import (
     Code,
     Row,
     Settings,
+    figure,
     megabytes,
     partial,
     peak_rss_mb,
     run_probe,
-    seconds,
 )
 from scale.projects import window_projects
 
@@ -56,14 +56,10 @@ def rows(codes: list[Code], settings: Settings) -> list[Row]:
         for n in settings.sizes:
             figures = {}
             for label, result in results[n].items():
-                if result is None:
-                    figures[label] = (
-                        seconds(None, settings.timeout) if key != "peak_rss_mb" else "—"
-                    )
-                elif key == "peak_rss_mb":
-                    figures[label] = megabytes(result[key])
+                if key == "peak_rss_mb":
+                    figures[label] = megabytes(result[key]) if result else "—"
                 else:
-                    figures[label] = seconds(result[key])
+                    figures[label] = figure(result, key, settings.timeout)
             note = ""
             if key == "key_press":
                 made = {
@@ -103,7 +99,7 @@ def probe_window(project: str, audio: str, presses: int = 24) -> dict[str, Any]:
     copy = scratch / Path(project).name  # labelling writes: leave the built project as it is
     shutil.copyfile(project, copy)
     prefs = Preferences.at(scratch / "prefs.ini")
-    began = time.perf_counter()
+    began, began_cpu = time.perf_counter(), time.process_time()
     window = build_window(copy, [], prefs=prefs, data_dir=scratch)
     spy = PaintSpy()
     window.panel.recordings_table.viewport().installEventFilter(spy)
@@ -111,7 +107,8 @@ def probe_window(project: str, audio: str, presses: int = 24) -> dict[str, Any]:
     if not spy.painted:  # the platform did not paint on its own: make it
         window.grab()
     first_paint = time.perf_counter() - began
-    partial(first_paint=first_paint)
+    first_paint_cpu = time.process_time() - began_cpu
+    partial(first_paint=first_paint, first_paint_cpu=first_paint_cpu)
 
     window.activateWindow()
     QTest.qWaitForWindowActive(window, 5000)  # shortcuts reach an active window only
@@ -120,47 +117,56 @@ def probe_window(project: str, audio: str, presses: int = 24) -> dict[str, Any]:
     recording = window.recording.id
     before = len(window.project.labels(recording_id=recording))
     window.labelling.selection.select_at(41.0)  # 40-42 s: after the built labels (0-38 s)
-    times, handled = [], []
+    times, handled, times_cpu, handled_cpu = [], [], [], []
     for index in range(presses):
         key = (Qt.Key.Key_1, Qt.Key.Key_2, Qt.Key.Key_3)[index % 3]
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         QTest.keyClick(window.spectrogram, key)  # the edit, its commit and the counts refresh
         handled.append(time.perf_counter() - start)
+        handled_cpu.append(time.process_time() - start_cpu)
         qapp.processEvents()  # the repaint it asked for
         times.append(time.perf_counter() - start)
+        times_cpu.append(time.process_time() - start_cpu)
         if index % 3 == 2:  # three classes on a clip, then the next clip
             window.labelling.move(1)
             qapp.processEvents()
     made = len(window.project.labels(recording_id=recording)) - before
     if made != presses:
         raise RuntimeError(f"{presses} key presses wrote {made} labels: keys did not arrive")
-    key_press = statistics.median(handled)
-    key_paint = statistics.median(times)
-    partial(key_press=key_press, key_paint=key_paint, labels_made=made, peak_rss_mb=peak_rss_mb())
+    presses_figures = {
+        "key_press": statistics.median(handled),
+        "key_press_cpu": statistics.median(handled_cpu),
+        "key_paint": statistics.median(times),
+        "key_paint_cpu": statistics.median(times_cpu),
+    }
+    partial(**presses_figures, labels_made=made, peak_rss_mb=peak_rss_mb())
 
-    gui: list[float] = []
+    gui: list[tuple[float, float]] = []
     original = window._recordings_added
 
     def timed(result: Any) -> None:
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         original(result)
-        gui.append(time.perf_counter() - start)
+        gui.append((time.perf_counter() - start, time.process_time() - start_cpu))
 
     window._recordings_added = timed  # the job connects to it when it starts
     done: list[bool] = []
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     job = window.add_recordings([Path(audio)])
     job.ended.connect(lambda: done.append(True))
     _wait(qapp, done)
     qapp.processEvents()
     add_total = time.perf_counter() - start
+    add_total_cpu = time.process_time() - start_cpu
     window.close()
     shutil.rmtree(scratch, ignore_errors=True)
     return {
         "first_paint": first_paint,
-        "key_press": key_press,
-        "key_paint": key_paint,
+        "first_paint_cpu": first_paint_cpu,
+        **presses_figures,
         "labels_made": made,
-        "add_gui": gui[0] if gui else None,
+        "add_gui": gui[0][0] if gui else None,
+        "add_gui_cpu": gui[0][1] if gui else None,
         "add_total": add_total,
+        "add_total_cpu": add_total_cpu,
     }

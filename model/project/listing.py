@@ -57,8 +57,12 @@ class ListingMixin(StoreBase):
                 rec_id: from_db(path)
                 for rec_id, path in self._rows("SELECT id, path FROM recordings")
             }
+        ids = sorted({int(i) for i in recording_ids})
+        if len(ids) > _MANY:
+            wanted = set(ids)
+            return {k: v for k, v in self.stored_paths().items() if k in wanted}
         paths: dict[int, str] = {}
-        for rec_id in recording_ids:
+        for rec_id in ids:
             row = self._one("SELECT path FROM recordings WHERE id = ?", (int(rec_id),))
             if row is not None:
                 paths[int(rec_id)] = from_db(row[0])

@@ -83,6 +83,8 @@ def test_exports_write_what_is_shown(qtbot, context: AppContext, tmp_path: Path)
         panel.class_combo.setCurrentIndex(panel.class_combo.findText("wren"))
         written = panel.export_csv(tmp_path / "wren.csv")
         assert written == tmp_path / "wren.csv"
+        with qtbot.waitSignal(panel.export_job.finished, timeout=10_000):
+            pass  # the detections are listed and written by a background job
         rows = list(csv.DictReader(written.open()))
         assert {r["class"] for r in rows} == {"wren"} and len(rows) == 24 + 3
         events = list(csv.DictReader((tmp_path / "wren_detections.csv").open()))

@@ -9,14 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.activity import (
-    detection_events,
-    export_csv,
-    export_detections_csv,
-    export_png,
-    list_detections,
-    summarise_activity,
-)
+from model.activity import detection_events, export_csv, export_png, summarise_activity
+from model.activity_detections import export_detections_csv, list_detections
 from model.errors import ProjectError
 from model.project import Project
 from tests.model.test_review import Info

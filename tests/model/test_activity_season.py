@@ -3,6 +3,7 @@ every kind of time zone, and reads only the recordings that can have a detection
 
 from __future__ import annotations
 
+import csv
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -10,8 +11,9 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from model.activity import list_detections, summarise_activity
+from model.activity import summarise_activity
 from model.activity_clock import ZoneSteps, to_us
+from model.activity_detections import export_detections_csv, iso_clock, list_detections
 from model.project import Project
 from tests.model.activity_reference import reference_summary
 from tests.model.test_review import Info
@@ -91,6 +93,42 @@ def test_agrees_with_the_reference(season: Project, zone, limit: float) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "zone", [None, LONDON, NEW_YORK, KATHMANDU, timezone(-timedelta(seconds=3725))]
+)
+def test_detections_csv_is_every_listed_detection_as_datetime_writes_it(
+    season: Project, zone, tmp_path: Path
+) -> None:
+    """The CSV is written from columns (no datetime per row): each row must still be what the
+    listed detection gives, clock times as ``isoformat`` writes them (fractions of a second,
+    offsets with seconds, daylight saving, recordings without a start time)."""
+    got = summarise_activity(season, 0.5, zone=zone)
+    names = {c.id: c.name for c in season.classes()}
+    files = {r.id: r.stored_path for r in season.recordings()}
+    want = [
+        [files[d.recording_id], names[d.class_id], f"{d.start:.3f}", f"{d.end:.3f}",
+         f"{d.peak_score:.4f}", d.clock_start.isoformat() if d.clock_start else ""]
+        for d in list_detections(season, got)
+    ]  # fmt: skip
+    assert any("." in row[5] for row in want) and any(not row[5] for row in want)
+    with export_detections_csv(got, tmp_path / "d.csv", season).open(newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["file", "class", "start_s", "end_s", "peak_score", "clock_start"]
+    assert rows[1:] == want
+
+
+def test_iso_clock_writes_what_isoformat_writes() -> None:
+    moments = [
+        datetime(2024, 6, 1, 22, 59, 59, 500_000, tzinfo=UTC),
+        datetime(1999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-9, minutes=-30))),
+        datetime(2024, 1, 1, 0, 0, 0, 1, tzinfo=timezone(timedelta(hours=5, seconds=7))),
+        datetime(2024, 3, 31, 1, 0, tzinfo=LONDON),
+    ]
+    utc = np.array([to_us(m) for m in moments], np.int64)
+    offsets = np.array([m.utcoffset() // timedelta(microseconds=1) for m in moments], np.int64)
+    assert iso_clock(utc, offsets) == [m.isoformat() for m in moments]
+
+
 def test_only_recordings_that_reach_the_threshold_are_read(season: Project, monkeypatch) -> None:
     wren = season.classes()[0].id
     asked: list[list[int]] = []
@@ -166,3 +204,28 @@ def test_float32_scores_meet_float64_thresholds_exactly() -> None:
         [True, False, False],
     ]
     assert float32_limits(limits).dtype == np.float32
+
+
+def test_a_cancelled_detections_export_leaves_the_file_that_was_there(
+    season: Project, tmp_path: Path
+) -> None:
+    from model.activity_detections import ROWS_PER_WRITE
+    from model.jobs import Cancelled, Reporter
+
+    got = summarise_activity(season, 0.5)
+    target = tmp_path / "d.csv"
+    target.write_text("the export of last week\n")
+    seen: list[str] = []
+
+    def progress(p) -> None:
+        seen.append(p.message)
+        if p.message == "writing detections":
+            reporter.cancel()  # the next step raises
+
+    reporter = Reporter(progress)
+    assert got.count < ROWS_PER_WRITE  # one block: the cancel lands after the write, at rename
+    with pytest.raises(Cancelled):
+        export_detections_csv(got, target, season, reporter)
+    assert "listing detections" in seen
+    assert target.read_text() == "the export of last week\n"
+    assert list(tmp_path.iterdir()) == [target]

@@ -51,6 +51,28 @@ def test_columns_in_id_order_and_only_the_new_ones(project: Project, tmp_path: P
     assert project.recording_count() == 3 and project.first_recording_id() == ids[0]
 
 
+def test_paths_of_many_recordings_come_from_one_pass(
+    project: Project, tmp_path: Path, monkeypatch
+) -> None:
+    """Past a few hundred ids one read of every path beats a lookup per id; same answer."""
+    from model.project import listing
+
+    ids = _three(project, tmp_path)
+    wanted = [ids[2], 99, ids[0], ids[2]]
+    one_by_one = project.stored_paths(wanted)
+    monkeypatch.setattr(listing, "_MANY", 1)
+    statements: list[str] = []
+    project.conn.set_trace_callback(statements.append)
+    try:
+        assert project.stored_paths(wanted) == one_by_one == {
+            ids[0]: "site/r1.wav",
+            ids[2]: "site/r3.wav",
+        }
+    finally:
+        project.conn.set_trace_callback(None)
+    assert statements == ["SELECT id, path FROM recordings"]
+
+
 def test_counts_for_all_or_some_recordings(project: Project, tmp_path: Path) -> None:
     a, b, c = _three(project, tmp_path)
     tit = project.add_class("tit").id
