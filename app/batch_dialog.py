@@ -314,7 +314,8 @@ class BatchDialog(QDialog):
         project = self.context.project
         if self.predictor is None or project is None:
             return
-        durations = {r.id: r.duration for r in project.recordings()}
+        columns = project.recording_columns()  # no Recording object per recording
+        durations = dict(zip(columns.ids.tolist(), columns.durations.tolist(), strict=True))
         dialog = ProjectScoringProgress(self.predictor, durations, self)
         dialog.scoring_ended.connect(lambda: setattr(self, "progress_dialog", None))
         self.progress_dialog = dialog

@@ -46,7 +46,10 @@ class JobQueue(QObject):
         return list(self._batch)
 
     def add(self, items: list[Any], front: bool = False) -> None:
-        fresh = [i for i in dict.fromkeys(self._accept(list(items))) if i not in self.waiting]
+        """Queues ``items`` not waiting already (a set: a season's 100,000 recordings asked
+        for twice must not compare every pair)."""
+        waiting = set(self.waiting)
+        fresh = [i for i in dict.fromkeys(self._accept(list(items))) if i not in waiting]
         self.waiting = fresh + self.waiting if front else self.waiting + fresh
         if self.job is None and self.waiting:
             self._next()

@@ -369,8 +369,8 @@ class ProjectPanel(QWidget):
     def ask_delete_class(self) -> None:
         if (cls := self._current_class()) is None or self.project is None:
             return
-        n = len(self.project.labels(class_id=cls.id))
-        boxes = len(self.project.boxes(class_id=cls.id))
+        n = self.project.label_total(cls.id)  # counted by the class index, not listed
+        boxes = self.project.box_total(cls.id)
         also = f" and {boxes} box(es)" if boxes else ""
         question = (
             f'Delete the class "{cls.name}" and its {n} label(s){also}?\n'

@@ -67,7 +67,10 @@ class PredictController(QObject):
         project = self.context.project
         if project is None:
             return
-        ids = [r.id for r in project.recordings()] if recording_ids is None else list(recording_ids)
+        if recording_ids is None:  # the id column: no Recording object per recording
+            ids = project.recording_columns().ids.tolist()
+        else:
+            ids = list(recording_ids)
         visible = self._visible_id()
         if visible in ids:
             ids.remove(visible)
@@ -131,7 +134,8 @@ class PredictController(QObject):
         active = project.active_model()
         if active is None or active.id != self._running_model:
             return ids
-        return [i for i in ids if i not in self.queue.running]
+        running = set(self.queue.running)  # not the list: 100,000 ids against 100,000
+        return [i for i in ids if i not in running]
 
     def _start(self, batch: list[int]) -> Job | None:
         project = self.context.project

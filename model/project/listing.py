@@ -96,8 +96,17 @@ class ListingMixin(StoreBase):
         return None if row is None or row[0] is None else int(row[0])
 
     # ----------------------------------------------------------------- counts
-    def label_total(self) -> int:
-        row = self._one("SELECT count(*) FROM labels")
+    def label_total(self, class_id: int | None = None) -> int:
+        """Clip labels in the project (of one class: the ``labels_class`` index counts them)."""
+        if class_id is None:
+            row = self._one("SELECT count(*) FROM labels")
+        else:
+            row = self._one("SELECT count(*) FROM labels WHERE class_id = ?", (class_id,))
+        return int(row[0]) if row else 0
+
+    def box_total(self, class_id: int) -> int:
+        """Time-frequency boxes of one class (the ``boxes_class`` index counts them)."""
+        row = self._one("SELECT count(*) FROM boxes WHERE class_id = ?", (class_id,))
         return int(row[0]) if row else 0
 
     def label_counts(self, recording_ids: Iterable[int] | None = None) -> dict[int, int]:

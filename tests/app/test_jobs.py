@@ -19,6 +19,53 @@ def test_thread_job_signals_progress_and_result(qtbot) -> None:
     assert runner.wait_all()
 
 
+class Counted:
+    """A request that counts how often it is compared with another: a queue that looks new
+    requests up in a list compares each with every one waiting (a season's 100,000
+    recordings asked twice: 10^10 comparisons, a frozen window)."""
+
+    comparisons = 0
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __hash__(self) -> int:
+        return hash(self.n)
+
+    def __eq__(self, other: object) -> bool:
+        Counted.comparisons += 1
+        return isinstance(other, Counted) and self.n == other.n
+
+
+def test_queue_requests_cost_the_same_however_many_wait(qtbot) -> None:
+    import threading
+
+    from app.job_queue import JobQueue
+
+    runner, gate = JobRunner(), threading.Event()
+    batches: list[list[Counted]] = []
+
+    def start(batch: list[Counted]):
+        batches.append(batch)
+        return runner.run_thread("hold", lambda reporter: gate.wait(10))
+
+    queue = JobQueue(start)
+    n = 3000
+    try:
+        queue.add([Counted(i) for i in range(n)])  # runs at once
+        Counted.comparisons = 0
+        queue.add([Counted(i) for i in range(n, 2 * n)])  # waits
+        queue.add([Counted(i) for i in range(n, 2 * n)], front=True)  # all waiting already
+        queue.add([Counted(i) for i in range(2 * n, 3 * n)])
+        assert [c.n for c in queue.waiting] == list(range(n, 3 * n))
+        assert Counted.comparisons <= 2 * n  # one per request found waiting, not one per pair
+    finally:
+        gate.set()
+    qtbot.waitUntil(lambda: len(batches) == 2 and queue.job is None, timeout=10_000)
+    assert [c.n for c in batches[1]] == list(range(n, 3 * n))
+    assert runner.wait_all()
+
+
 def test_thread_job_cancel(qtbot) -> None:
     runner = JobRunner()
     job = runner.run_thread("spin", job_targets.until_cancelled)

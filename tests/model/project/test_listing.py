@@ -64,10 +64,14 @@ def test_paths_of_many_recordings_come_from_one_pass(
     statements: list[str] = []
     project.conn.set_trace_callback(statements.append)
     try:
-        assert project.stored_paths(wanted) == one_by_one == {
-            ids[0]: "site/r1.wav",
-            ids[2]: "site/r3.wav",
-        }
+        assert (
+            project.stored_paths(wanted)
+            == one_by_one
+            == {
+                ids[0]: "site/r1.wav",
+                ids[2]: "site/r3.wav",
+            }
+        )
     finally:
         project.conn.set_trace_callback(None)
     assert statements == ["SELECT id, path FROM recordings"]
@@ -88,6 +92,15 @@ def test_counts_for_all_or_some_recordings(project: Project, tmp_path: Path) -> 
     assert project.scored_window_counts([a, b]) == {b: 7}
     assert project.counts() == {a: (3, 0), b: (0, 7), c: (1, 0)}
     assert project.label_total() == 4
+    wren = project.add_class("wren").id
+    project.put_label(b, 0, 2, wren, "present")
+    project.add_box(b, 3.0, 4.0, 1000.0, 2000.0, wren, "present")
+    assert (project.label_total(tit), project.label_total(wren), project.box_total(wren)) == (
+        4,
+        1,
+        1,
+    )
+    assert project.box_total(tit) == 0 and project.label_total(999) == 0
     project.set_active_model(None)
     assert project.scored_window_counts() == {} and project.scored_window_counts([b]) == {}
 
