@@ -51,6 +51,24 @@ def test_columns_in_id_order_and_only_the_new_ones(project: Project, tmp_path: P
     assert project.recording_count() == 3 and project.first_recording_id() == ids[0]
 
 
+def test_path_texts_are_what_normpath_gives_whatever_is_stored(
+    project: Project, tmp_path: Path
+) -> None:
+    """Plain relative paths are joined by concatenation; anything else still goes through
+    ``normpath`` (a file written by hand or by an older version)."""
+    ids = _three(project, tmp_path)
+    with project.transaction() as conn:
+        for rec_id, stored in zip(
+            ids, ("./site/r1.wav", "site//deeper/../r2.wav", "site/.hidden/r3.wav"), strict=True
+        ):
+            conn.execute("UPDATE recordings SET path = ? WHERE id = ?", (stored, rec_id))
+    assert project.recording_path_texts() == {
+        str(tmp_path / "site" / "r1.wav"),
+        str(tmp_path / "site" / "r2.wav"),
+        str(tmp_path / "site" / ".hidden" / "r3.wav"),
+    }
+
+
 def test_paths_of_many_recordings_come_from_one_pass(
     project: Project, tmp_path: Path, monkeypatch
 ) -> None:
