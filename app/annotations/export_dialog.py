@@ -191,8 +191,7 @@ class ExportDialog(QDialog):
             f"{EXPORT_FORMATS[self.fmt]} hold one recording each." if single else ""
         )
         if self.per_recording:
-            recordings = self.project.recordings()
-            stem = recordings[0].path.stem if recordings else "recording"
+            stem = self._example_stem()
             text = (
                 f"Writes one file per recording (such as {stem}{PER_RECORDING_SUFFIX[self.fmt]}) "
                 f"into {self.folder()}."
@@ -207,12 +206,19 @@ class ExportDialog(QDialog):
         )
         self.export_button.setEnabled(ready)
 
+    def _example_stem(self) -> str:
+        """The first recording's name, for the example file name. Read alone: this runs on
+        every change in the dialog, and listing a season's recordings takes seconds."""
+        first = self.project.first_recording_id()
+        stored = None if first is None else self.project.stored_paths([first]).get(first)
+        return Path(stored).stem if stored else "recording"
+
     def existing_targets(self) -> list[Path]:
         """Files the export would overwrite (per recording: those named after a recording)."""
         if not self.per_recording:
             return [self.target()] if self.target().exists() else []
         suffix = PER_RECORDING_SUFFIX[self.fmt]
-        names = {r.path.stem + suffix for r in self.project.recordings()}
+        names = {Path(stored).stem + suffix for stored in self.project.stored_paths().values()}
         return [self.folder() / n for n in sorted(names) if (self.folder() / n).is_file()]
 
     # ----------------------------------------------------------------- export

@@ -278,6 +278,29 @@ def test_export_labels_to_raven_per_recording(qtbot, context, xmls, tmp_path) ->
     box.close()
 
 
+def test_export_dialog_never_lists_every_recording(
+    qtbot, context, xmls, tmp_path, monkeypatch
+) -> None:
+    """Each change in the dialog names an example file; at 100,000 recordings, building every
+    Recording for it froze the dialog for seconds per click."""
+    project = context.project
+    _import_songs(qtbot, context, xmls)
+    first = project.recordings()[0]
+    (tmp_path / f"{first.path.stem}.Table.1.selections.txt").write_text("old")
+
+    def refuse() -> None:
+        raise AssertionError("listed every recording")
+
+    monkeypatch.setattr(project, "recordings", refuse)
+    dialog = ExportDialog(context)
+    qtbot.addWidget(dialog)
+    dialog.folder_edit.setText(str(tmp_path))
+    dialog.clips_box.setChecked(not dialog.clips_box.isChecked())
+    dialog.clips_box.setChecked(not dialog.clips_box.isChecked())
+    assert f"such as {first.path.stem}.Table.1.selections.txt" in dialog.target_label.text()
+    assert dialog.existing_targets() == [tmp_path / f"{first.path.stem}.Table.1.selections.txt"]
+
+
 def test_export_one_table_and_audacity(qtbot, context, xmls, tmp_path, monkeypatch) -> None:
     project = context.project
     _import_songs(qtbot, context, xmls)
