@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from scale.common import Code, Row, Settings, figure, run_probe
+from scale.common import Code, Row, Settings, figure, partial, run_probe
 from scale.projects import all_projects, ordered
 
 TITLE = "aggregates"
@@ -49,7 +49,7 @@ def rows(codes: list[Code], settings: Settings) -> list[Row]:
             figures, notes = {}, []
             for label, result in results[key].items():
                 figures[label] = figure(result, field, settings.timeout)
-                if result is not None and check:
+                if result is not None and check in result:
                     notes.append(f"{label} {result[check]:,}")
             size = projects["after" if "after" in projects else next(iter(projects))][key]
             label = f"{key:,} recordings" if isinstance(key, int) else str(key)
@@ -69,6 +69,7 @@ class _Clock:
     def __exit__(self, *exc: object) -> None:
         self.out[self.name] = time.perf_counter() - self.wall
         self.out[f"{self.name}_cpu"] = time.process_time() - self.cpu
+        partial(**self.out)  # kept if a later step runs past the probe's time limit
 
 
 def probe_all(project: str) -> dict[str, Any]:
@@ -92,6 +93,7 @@ def probe_all(project: str) -> dict[str, Any]:
         # Before: a list of every detection; after: counts (the list is made for exports).
         listed = getattr(activity, "detections", None)
         out["detections"] = len(listed) if listed is not None else activity.count
+        partial(**out)
 
         with tempfile.TemporaryDirectory() as scratch:
             target = Path(scratch) / "detections.csv"
@@ -99,6 +101,7 @@ def probe_all(project: str) -> dict[str, Any]:
                 export_detections_csv(activity, target, opened)
             with target.open("rb") as handle:
                 out["exported"] = sum(1 for _ in handle) - 1
+            partial(**out)
 
         for order in ("score", "uncertainty"):
             with _Clock(out, f"queue_{order}"):
