@@ -171,7 +171,7 @@ class ListingMixin(StoreBase):
     def counts(self) -> dict[int, tuple[int, int]]:
         """recording id -> (labels, scored windows of the active model), for every recording."""
         labels, scored = self.label_counts(), self.scored_window_counts()
-        return {
-            int(rec_id): (labels.get(int(rec_id), 0), scored.get(int(rec_id), 0))
-            for rec_id in self.recording_columns().ids
+        return {  # tolist: Python ints at once, not a numpy scalar converted three times
+            rec_id: (labels.get(rec_id, 0), scored.get(rec_id, 0))
+            for rec_id in self.recording_columns().ids.tolist()
         }
