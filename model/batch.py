@@ -21,7 +21,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,10 +33,13 @@ from model.batch_outputs import assign_outputs as assign_outputs
 from model.batch_outputs import atomic_write as atomic_write
 from model.batch_outputs import write_detections as write_detections
 from model.batch_outputs import write_errors as write_errors
+from model.batch_progress import Live
+from model.batch_progress import Throughput as Throughput
 from model.clips.geometry import DEFAULT_CLIP_SECONDS
 from model.clips.settings import ClipSettings
 from model.errors import SonotagError
-from model.jobs import Cancelled, Reporter
+from model.jobs import Reporter
+from model.ml.scoring.engine import FileJob, FileResult, ScoringEngine
 
 # Re-exported (``X as X``): the CLI and the tests use these through ``model.batch``.
 from model.pathtext import resolved
@@ -150,55 +153,6 @@ class BatchState:
         self._log.close()
 
 
-class Throughput:
-    """clips/s and an ETA from audio seconds done so far in this run (not file counts)."""
-
-    def __init__(self, audio_total_s: float) -> None:
-        self.audio_total_s = audio_total_s
-        self.audio_done_s = 0.0
-        self.clips = 0
-        self.started: float | None = None
-
-    def start(self) -> None:
-        if self.started is None:
-            self.started = time.monotonic()
-
-    def figures(self, extra_audio_s: float = 0.0, extra_clips: int = 0) -> dict[str, Any]:
-        elapsed = time.monotonic() - self.started if self.started is not None else 0.0
-        audio = self.audio_done_s + extra_audio_s
-        clips = self.clips + extra_clips
-        rate = audio / elapsed if elapsed > 0 and audio > 0 else None
-        return {
-            "clips_per_s": clips / elapsed if elapsed > 0 and clips > 0 else None,
-            "eta_s": max(0.0, self.audio_total_s - audio) / rate if rate else None,
-            "audio_done_s": round(audio, 3),
-            "audio_total_s": round(self.audio_total_s, 3),
-        }
-
-
-class _FileReporter(Reporter):
-    """Hands ``Scorer.score_file``'s per-chunk reports (clips of this file) to the batch."""
-
-    def __init__(self, outer: Reporter, on_fraction: Callable[[float], None]) -> None:
-        super().__init__()
-        self.outer = outer
-        self.on_fraction = on_fraction
-
-    @property
-    def cancelled(self) -> bool:
-        return self.outer.cancelled
-
-    def check(self) -> None:
-        self.outer.check()
-
-    def update(
-        self, done: float, total: float | None = None, message: str = "", **data: Any
-    ) -> None:
-        self.check()
-        if total:
-            self.on_fraction(min(1.0, done / total))
-
-
 def batch_predict_job(
     reporter: Reporter,
     model_path: str,
@@ -250,6 +204,7 @@ def batch_predict_job(
         "detections": run.detections,
         "clips": run.meter.clips,
         "clips_per_s": run.meter.figures()["clips_per_s"],
+        "engine": run.engine_text,
         "seconds": round(time.monotonic() - run.started, 3),
         "errors_file": str(errors_file),
         "state_file": str(run.state.path),
@@ -279,6 +234,8 @@ class _Run:
     detections: int = 0
     meter: Throughput = field(default_factory=lambda: Throughput(0.0))
     started: float = field(default_factory=time.monotonic)
+    engine_text: str = ""
+    bundle: Any = None
 
     def fail(self, item: BatchFile, cause: str) -> None:
         self.failed.append((item.key, cause))
@@ -319,64 +276,67 @@ class _Run:
         return todo
 
     def score(self, todo: list[BatchFile]) -> None:
-        from model.clips import window_starts
-        from model.ml.bundle import load_bundle
-        from model.ml.predict import Scorer
-
+        """Scores ``todo`` through one ``ScoringEngine``: files overlap in the pipeline (the
+        next file is read while this one's last batch is embedded, short files share
+        batches), and each is written and logged the moment its last window is scored."""
         if todo:
-            # The backbone is built before the first file: a model that cannot run (no
-            # weights offline) fails the job once rather than every file.
-            self.reporter.update(self.processed, self.total, "loading the model", stage="loading")
-            scorer = Scorer(load_bundle(self.model_path), allow_download=self.allow_download)
-            if not scorer.fine_tuned:
-                scorer.extractor.load(self.reporter)
-                scorer.extractor.warm_up(scorer.settings)
+            engine = self._engine()
             self.meter.start()
-        for item in todo:
-            clips = len(window_starts(item.duration, self.clip_seconds, self.hop))
-            label = f"{item.path.name} ({self.processed + 1} of {self.total})"
-
-            def report(
-                fraction: float, item: BatchFile = item, clips: int = clips, label: str = label
-            ) -> None:
-                figures = self.meter.figures(fraction * item.duration, int(fraction * clips))
-                self.reporter.update(
-                    self.processed,
-                    self.total,
-                    label,
-                    stage="scoring",
-                    file=item.key,
-                    failed=len(self.failed),
-                    **figures,
-                )
-
-            report(0.0)
-            try:
-                starts, scores = scorer.score_file(
-                    item.path, self.hop, _FileReporter(self.reporter, report)
-                )
-                target, bundle = self.out / item.output, scorer.bundle
-                count = write_detections(
-                    target, self.fmt, item.path, starts, scores, bundle, self.threshold
-                )
-            except Cancelled:
-                raise
-            except SonotagError as exc:
-                self.fail(item, exc.cause)
-            except Exception as exc:  # noqa: BLE001 - one odd file must not end a night's batch
-                self.fail(item, f"unexpected error ({type(exc).__name__}: {exc})")
-            else:
-                self.state.record(item, self.key, "done", detections=count, clips=len(starts))
-                self.done.append(item.key)
-                self.detections += count
-                self.meter.clips += len(starts)
-                self.processed += 1
-            self.meter.audio_done_s += item.duration
+            live = Live(self, engine.description)
+            jobs = (FileJob(item.path, key=item) for item in todo)
+            for result in engine.score(jobs, self.reporter, live.advance):
+                live.finished(result.job.key)
+                self._write(result)
+                self.meter.audio_done_s += result.job.key.duration
         self.reporter.update(
             self.total,
             self.total,
             f"{len(self.done)} scored, {len(self.skipped)} already done, {len(self.failed)} failed",
             stage="done",
             failed=len(self.failed),
+            engine=self.engine_text,
             **self.meter.figures(),
         )
+
+    def _engine(self) -> ScoringEngine:
+        """The model, built before the first file: a model that cannot run (no weights
+        offline) fails the job once rather than every file."""
+        from model.ml.bundle import load_bundle
+        from model.ml.scoring import engine_for
+
+        self.reporter.update(self.processed, self.total, "loading the model", stage="loading")
+        self.bundle = load_bundle(self.model_path)
+        engine = engine_for(self.bundle, hop=self.hop, allow_download=self.allow_download)
+        engine.load(self.reporter)
+        self.engine_text = engine.description
+        self.reporter.update(
+            self.processed,
+            self.total,
+            f"scoring on {engine.description}",
+            stage="loading",
+            engine=engine.description,
+        )
+        return engine
+
+    def _write(self, result: FileResult) -> None:
+        item: BatchFile = result.job.key
+        try:
+            if result.error is not None:
+                raise SonotagError(item.path, result.error)
+            count = write_detections(
+                self.out / item.output,
+                self.fmt,
+                item.path,
+                result.starts,
+                result.scores,
+                self.bundle,
+                self.threshold,
+            )
+        except SonotagError as exc:
+            self.fail(item, exc.cause)
+            return
+        self.state.record(item, self.key, "done", detections=count, clips=len(result.starts))
+        self.done.append(item.key)
+        self.detections += count
+        self.meter.clips += len(result.starts)
+        self.processed += 1

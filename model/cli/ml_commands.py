@@ -326,6 +326,8 @@ def format_batch_summary(result: dict[str, Any], threshold: float) -> str:
         f"{len(result.get('warnings', []))} file(s) scored with warnings (damaged; see below)",
         f"tables in {result['out_dir']}",
     ]
+    if result.get("engine"):
+        lines.insert(1, f"engine: {result['engine']}")
     return "\n".join(lines)
 
 

@@ -5,7 +5,12 @@ filterbank -> dB against a *fixed* reference (a full-scale sine is 0 dB) -> clip
 [db_floor, db_ceiling] -> bilinear resize to image_size -> 256-entry colour lookup table. Nothing
 depends on the clip's own loudness, so a quiet clip looks quiet, and identical samples give
 identical bytes. Everything that can be computed once per settings (window, filterbank, resize
-matrices, colour table) is cached, so a clip costs about 1.5 ms on one core.
+matrices, colour table) is cached, so a clip costs about 2 ms on one core, most of it the FFTs.
+
+Intermediate arrays are reused in place rather than copied between steps, and the fixed
+matrices come from ``model.clips.filters`` (NumPy), not from SciPy's signal and image modules or
+librosa, whose imports cost seconds before the first image. The colour table is read from
+matplotlib once and kept in the user's cache folder, so scoring does not import matplotlib.
 
 The STFT is framed by hand around ``scipy.fft.rfft`` instead of calling ``librosa.stft``: same
 numbers (a test holds them to librosa's), a third of the time per clip, since librosa re-validates
@@ -20,6 +25,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from model.clips import filters
 from model.clips.settings import ClipSettings
 
 #: Shape of every image made with the default settings (height, width, RGB).
@@ -37,17 +43,8 @@ def _mel_filterbank(settings: ClipSettings) -> np.ndarray:
     level whatever the band's width (librosa's default area normalisation would shift every band
     by a different, width-dependent amount).
     """
-    import librosa
-
-    fb = librosa.filters.mel(
-        sr=settings.sample_rate,
-        n_fft=settings.n_fft,
-        n_mels=settings.n_mels,
-        fmin=settings.fmin,
-        fmax=settings.fmax,
-        htk=False,
-        norm=None,
-        dtype=np.float32,
+    fb = filters.mel_filterbank(
+        settings.sample_rate, settings.n_fft, settings.n_mels, settings.fmin, settings.fmax
     )
     fb.setflags(write=False)
     return fb
@@ -56,9 +53,7 @@ def _mel_filterbank(settings: ClipSettings) -> np.ndarray:
 @lru_cache(maxsize=16)
 def _window(n_fft: int) -> np.ndarray:
     """Periodic Hann window, float32, as librosa.stft uses."""
-    from scipy.signal import get_window
-
-    window = get_window("hann", n_fft, fftbins=True).astype(np.float32)
+    window = filters.hann(n_fft).astype(np.float32)
     window.setflags(write=False)
     return window
 
@@ -77,14 +72,7 @@ def _resize_matrix(n_in: int, n_out: int, flip: bool) -> np.ndarray | None:
     """
     if n_in == n_out and not flip:
         return None
-    from scipy import ndimage
-
-    eye = np.eye(n_in, dtype=np.float64)
-    matrix = ndimage.zoom(
-        eye, (n_out / n_in, 1.0), order=1, mode="nearest", grid_mode=True, prefilter=False
-    )
-    if matrix.shape != (n_out, n_in):  # zoom rounds the output size; never expected to drift
-        raise RuntimeError(f"resize matrix came out {matrix.shape}, expected {(n_out, n_in)}")
+    matrix = filters.linear_resize(n_in, n_out)
     if flip:
         matrix = matrix[:, ::-1]
     matrix = np.ascontiguousarray(matrix, dtype=np.float32)
@@ -94,15 +82,11 @@ def _resize_matrix(n_in: int, n_out: int, flip: bool) -> np.ndarray | None:
 
 @lru_cache(maxsize=16)
 def colour_lut(colormap: str) -> np.ndarray:
-    """(256, 3) uint8 RGB table of a matplotlib colour map; index 0 is the dB floor."""
-    from matplotlib import colormaps
+    """(256, 3) uint8 RGB table of a matplotlib colour map; index 0 is the dB floor. Kept on
+    disk after the first use (``model.clips.lut_cache``): matplotlib takes a second to import."""
+    from model.clips.lut_cache import cached_lut
 
-    try:
-        cmap = colormaps[colormap]
-    except KeyError:
-        raise ValueError(f"unknown colour map {colormap!r} (clip setting 'colormap')") from None
-    rgba = cmap(np.linspace(0.0, 1.0, 256))
-    lut = np.ascontiguousarray(np.rint(rgba[:, :3] * 255.0).astype(np.uint8))
+    lut = cached_lut(colormap)
     lut.setflags(write=False)
     return lut
 
@@ -118,12 +102,16 @@ def mel_db(samples: np.ndarray, settings: ClipSettings) -> np.ndarray:
     n_fft, hop = settings.n_fft, settings.hop_length
     padded = np.pad(x, n_fft // 2)  # centred frames, zeros beyond the clip (librosa "constant")
     frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft)[::hop]
-    spectrum = scipy.fft.rfft(frames * _window(n_fft), axis=1)  # (frames, bins) complex64
-    power = np.square(spectrum.real) + np.square(spectrum.imag)
+    windowed = frames * _window(n_fft)
+    spectrum = scipy.fft.rfft(windowed, axis=1, overwrite_x=True)  # (frames, bins) complex64
+    power = np.square(spectrum.real)
+    power += np.square(spectrum.imag)
     mel = _mel_filterbank(settings) @ power.T
-    db = 10.0 * np.log10(np.maximum(mel, _AMIN, dtype=np.float32))
+    np.maximum(mel, np.float32(_AMIN), out=mel)
+    db = np.log10(mel, out=mel)
+    db *= np.float32(10.0)
     db -= np.float32(10.0 * np.log10(_reference_power(n_fft)))
-    return db.astype(np.float32, copy=False)
+    return db
 
 
 def clip_image(samples: np.ndarray, settings: ClipSettings) -> np.ndarray:
@@ -133,17 +121,17 @@ def clip_image(samples: np.ndarray, settings: ClipSettings) -> np.ndarray:
     shorter input (the end of a recording) is padded with silence at the end. Image row 0 is the
     highest frequency, so the picture reads like a spectrogram.
     """
-    db = mel_db(samples, settings)
+    level = mel_db(samples, settings)
     size = settings.image_size
-    level = (db - np.float32(settings.db_floor)) / np.float32(
-        settings.db_ceiling - settings.db_floor
-    )
+    level -= np.float32(settings.db_floor)
+    level /= np.float32(settings.db_ceiling - settings.db_floor)
     level = _resize_matrix(level.shape[0], size, True) @ level  # also flips: low at the bottom
     columns = _resize_matrix(level.shape[1], size, False)
     if columns is not None:
         level = level @ columns.T
     np.clip(level, 0.0, 1.0, out=level)
-    index = np.rint(level * np.float32(255.0)).astype(np.uint8)
+    level *= np.float32(255.0)
+    index = np.rint(level, out=level).astype(np.uint8)
     return np.take(colour_lut(settings.colormap), index, axis=0)
 
 

@@ -153,7 +153,11 @@ _NETWORKS: dict[tuple[str, str], tuple[Any, Any]] = {}
 
 
 class FeatureExtractor:
-    """Runs the backbone batch by batch; built lazily so cached projects never load it."""
+    """The Keras engine: runs the backbone batch by batch; built lazily so cached projects
+    never load it. ``model.ml.engine.openvino_engine.OpenVinoResNet50`` is its OpenVINO twin
+    (same methods); ``model.ml.engine.choose`` says which one runs."""
+
+    engine = "keras"
 
     def __init__(
         self,
@@ -173,10 +177,15 @@ class FeatureExtractor:
         self._network: Any = None
         self._step: Any = None
         self.images_embedded = 0  # counts backbone work; tests assert the cache avoids it
+        self._done: list[tuple[Any, np.ndarray]] = []
 
     @property
     def cache_key(self) -> str:
         return cache_key(self.spec, self.precision)
+
+    @property
+    def description(self) -> str:
+        return self.device.description
 
     @property
     def network(self) -> Any:
@@ -224,3 +233,11 @@ class FeatureExtractor:
             out[begin : begin + len(batch)] = step(batch).numpy()
         self.images_embedded += count
         return out
+
+    def submit(self, images: np.ndarray, tag: Any) -> None:
+        """The pipeline's interface (``OpenVinoResNet50.submit``): Keras simply runs it now."""
+        self._done.append((tag, self.embed(images)))
+
+    def collect(self, wait: bool = False) -> list[tuple[Any, np.ndarray]]:
+        done, self._done = self._done, []
+        return done

@@ -16,7 +16,6 @@ import sys
 import tempfile
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -46,15 +45,37 @@ MAX_MODEL_BYTES = 4 * 1024**3  # a fine-tuned ResNet50 is about 100 MB
 __all__ = ["FORMAT", "FORMAT_VERSION", "KIND_FINE_TUNED", "KIND_HEAD", "Bundle", "SUFFIX"]
 
 
-@dataclass
 class Bundle:
-    path: Path
-    manifest: dict[str, Any]
-    model: Any  # keras.Model
-    info: Manifest = field(init=False, repr=False)
+    """A loaded model file. Scoring features needs only ``head`` (NumPy, no TensorFlow);
+    ``model``, the Keras network, is loaded on first use (fine-tuned models, retraining)."""
 
-    def __post_init__(self) -> None:
-        self.info = validate_manifest(self.manifest, self.path)
+    def __init__(
+        self, path: Path, manifest: dict[str, Any], model: Any = None, head: Any = None
+    ) -> None:
+        self.path = Path(path)
+        self.manifest = manifest
+        self.info: Manifest = validate_manifest(manifest, self.path)
+        self._model = model
+        self._head = head
+
+    @property
+    def model(self) -> Any:
+        """The Keras model (``keras.Model``); loading it imports TensorFlow."""
+        if self._model is None:
+            self._model = _load_keras(self.path, self.manifest)
+            _check_shapes(self.path, self.kind, self.manifest, self.class_names, self._model)
+        return self._model
+
+    @property
+    def head(self) -> Any:
+        """features (N, dim) -> scores (N, classes): in NumPy where the head is one Sonotag
+        trains, else through Keras. Only for head bundles (fine-tuned ones take images)."""
+        if self._head is None:
+            model = self.model
+            from model.ml.head import predict_scores
+
+            self._head = lambda features: predict_scores(model, features)
+        return self._head
 
     @property
     def kind(self) -> str:
@@ -255,8 +276,32 @@ def _copy_member(archive: zipfile.ZipFile, name: str, target: Path) -> None:
 
 
 def load_bundle(path: str | Path) -> Bundle:
+    """Reads and checks a model file. A head bundle's head is read in NumPy (no TensorFlow);
+    a fine-tuned bundle's Keras network is loaded now, since scoring needs it."""
     path = Path(path)
     manifest = read_manifest(path)
+    if manifest["kind"] == KIND_FINE_TUNED:
+        return Bundle(path, manifest, _load_keras(path, manifest))
+    from model.ml.numpy_head import read_head
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo(HEAD_FILE)
+            if info.file_size > MAX_MODEL_BYTES:
+                raise ValueError(f"{HEAD_FILE} unpacks to more than {MAX_MODEL_BYTES} bytes")
+            head = read_head(archive.read(info))
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError, TypeError) as exc:
+        raise ModelBundleError(path, f"the model inside the file cannot be read ({exc})") from exc
+    bundle = Bundle(path, manifest, head=head)
+    if head is None:  # a head this Sonotag cannot apply in NumPy: Keras it is
+        bundle.model  # noqa: B018 - loads and checks it now, not half-way through scoring
+    else:
+        shapes = ((None, head.input_dim), (None, head.output_dim))
+        _check_shapes(path, bundle.kind, manifest, bundle.class_names, shapes)
+    return bundle
+
+
+def _load_keras(path: Path, manifest: dict[str, Any]) -> Any:
     inner = FULL_FILE if manifest["kind"] == KIND_FINE_TUNED else HEAD_FILE
     import keras
 
@@ -268,27 +313,36 @@ def load_bundle(path: str | Path) -> Bundle:
             model = keras.saving.load_model(target, compile=False, safe_mode=True)
     except (KeyError, zipfile.BadZipFile, OSError, ValueError, TypeError) as exc:
         raise ModelBundleError(path, f"the model inside the file cannot be read ({exc})") from exc
-    bundle = Bundle(path, manifest, model)
-    _check_shapes(bundle)
-    return bundle
+    _check_shapes(path, manifest["kind"], manifest, _class_names(manifest), model)
+    return model
 
 
-def _check_shapes(bundle: Bundle) -> None:
-    """The network must take what its kind is fed and give one score per listed class."""
-    outputs = bundle.model.output_shape[-1]
-    if outputs != len(bundle.class_names):
+def _class_names(manifest: dict[str, Any]) -> list[str]:
+    return [c["name"] for c in manifest["classes"]]
+
+
+def _check_shapes(
+    path: Path, kind: str, manifest: dict[str, Any], class_names: Sequence[str], model: Any
+) -> None:
+    """The network must take what its kind is fed and give one score per listed class.
+    ``model``: a Keras model, or (input shape, output shape) of a NumPy head."""
+    input_shape, output_shape = (
+        model if isinstance(model, tuple) else (model.input_shape, model.output_shape)
+    )
+    outputs = output_shape[-1]
+    if outputs != len(class_names):
         raise ModelBundleError(
-            bundle.path,
+            path,
             f"the model file's manifest is invalid: field 'classes' lists "
-            f"{len(bundle.class_names)} classes but the model gives {outputs} scores",
+            f"{len(class_names)} classes but the model gives {outputs} scores",
         )
-    dim = bundle.manifest["backbone"].get("dim") or FEATURES
-    expected = INPUT_SHAPE if bundle.kind == KIND_FINE_TUNED else (int(dim),)
-    given = tuple(bundle.model.input_shape[1:])
+    dim = manifest["backbone"].get("dim") or FEATURES
+    expected = INPUT_SHAPE if kind == KIND_FINE_TUNED else (int(dim),)
+    given = tuple(input_shape[1:])
     if given != tuple(expected):
         raise ModelBundleError(
-            bundle.path,
-            f"the model file is damaged: a {bundle.kind!r} model takes inputs of shape "
+            path,
+            f"the model file is damaged: a {kind!r} model takes inputs of shape "
             f"{tuple(expected)}, this one {given}",
         )
 

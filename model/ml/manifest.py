@@ -73,6 +73,8 @@ class ManifestBackbone(_Part):
     seed: StrictInt = Field(default=0, ge=0)
     weights_hash: StrictStr = ""
     precision: Literal["float32", "mixed_bfloat16"] = "float32"
+    #: What computed the training features ("keras" for bundles from before engines).
+    engine: Literal["keras", "openvino", "litert"] | None = None
     key: StrictStr | None = None
 
     @field_validator("weights_hash")

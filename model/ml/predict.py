@@ -2,7 +2,8 @@
 
 Inside a project the windows' backbone features come from the feature cache (so a new head
 re-scores an hour of audio in well under a second) and the scores are stored in the project.
-Outside a project (``sonotag predict``) files are scored straight from their audio.
+Outside a project (``sonotag predict``) files are scored straight from their audio by the
+``model.ml.scoring`` engine.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from model.jobs import Reporter
 from model.ml.backbones import Backbone, from_manifest
 from model.ml.bundle import KIND_FINE_TUNED, Bundle, check_compatible, load_bundle
 from model.ml.features import FeatureSource, clip_settings_of
-from model.ml.head import predict_scores
 from model.project.records import Recording
 
 DEFAULT_HOP = DEFAULT_HOP_SECONDS  # outside projects (``sonotag predict``)
@@ -51,7 +51,10 @@ class Scorer:
         return self.bundle.kind == KIND_FINE_TUNED
 
     def scores_from_features(self, features: np.ndarray) -> np.ndarray:
-        return predict_scores(self.bundle.model, features)
+        """The head in NumPy (``model.ml.numpy_head``): no TensorFlow for scoring."""
+        if len(features) == 0:
+            return np.empty((0, len(self.bundle.class_names)), np.float32)
+        return np.asarray(self.bundle.head(features), np.float32)
 
     def scores_from_inputs(
         self, inputs: np.ndarray, reporter: Reporter | None = None
@@ -63,46 +66,6 @@ class Scorer:
         from model.ml.finetune import predict_images
 
         return predict_images(self.bundle.model, images, self.extractor.batch_size, reporter)
-
-    def score_file(
-        self,
-        path: str | Path,
-        hop: float = DEFAULT_HOP,
-        reporter: Reporter | None = None,
-        chunk: int = 64,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """(window starts, scores[windows, classes]) for an audio file outside any project."""
-        from model.audio import AudioFile
-
-        audio = AudioFile(path)
-        try:
-            starts = window_starts(audio.info.duration, self.settings.clip_seconds, hop)
-            starts = usable_windows(audio, starts, self.settings.clip_seconds)
-            parts = []
-            for begin in range(0, len(starts), chunk):
-                inputs = self.extractor.inputs(audio, starts[begin : begin + chunk], self.settings)
-                parts.append(self.scores_from_inputs(inputs, reporter))
-                if reporter is not None:
-                    reporter.update(
-                        min(begin + chunk, len(starts)), len(starts), f"scoring {Path(path).name}"
-                    )
-        finally:
-            audio.close()
-        return starts, np.concatenate(parts)
-
-
-def usable_windows(audio: Any, starts: np.ndarray, clip_seconds: float) -> np.ndarray:
-    """The window starts that touch no NaN/infinite sample (``AudioFile.damage``): such a
-    window is left out rather than scored as the silence it reads as."""
-    from model.errors import AudioError
-
-    damage = audio.damage()
-    if not damage:
-        return starts
-    kept = np.asarray(starts)[damage.usable(starts, clip_seconds)]
-    if len(kept) == 0:
-        raise AudioError(audio.path, f"nothing left to score: {damage.describe()}")
-    return kept
 
 
 def _project_windows(recording: Recording, clip_seconds: float, hop: float) -> np.ndarray:

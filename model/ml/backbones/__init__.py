@@ -124,14 +124,15 @@ def create(
     batch_size: int | None = None,
     allow_download: bool = True,
     seed: int = 0,
+    engine: str | None = None,
 ) -> Backbone:
-    """A backbone for one job. It is not loaded yet: cached features never need it."""
+    """A backbone for one job. It is not loaded yet: cached features never need it.
+    ``engine`` (ResNet50 only) overrides ``model.ml.engine.choose``: fine-tuning needs Keras."""
     cls = _class(name)
+    extra: dict[str, Any] = {} if cls is BirdNetV24 else {"engine": engine}
     if cls is ResNet50Untrained:
-        return ResNet50Untrained(
-            precision=precision, batch_size=batch_size, allow_download=allow_download, seed=seed
-        )
-    return cls(precision=precision, batch_size=batch_size, allow_download=allow_download)
+        extra["seed"] = seed
+    return cls(precision=precision, batch_size=batch_size, allow_download=allow_download, **extra)
 
 
 def name_of_manifest(entry: dict[str, Any]) -> str:
@@ -143,17 +144,33 @@ def name_of_manifest(entry: dict[str, Any]) -> str:
 
 
 def from_manifest(
-    entry: dict[str, Any], *, batch_size: int | None = None, allow_download: bool = True
+    entry: dict[str, Any],
+    *,
+    batch_size: int | None = None,
+    allow_download: bool = True,
+    engine: str | None = None,
 ) -> Backbone:
-    """The backbone a bundle was trained on, refusing other weights when it is loaded."""
+    """The backbone a bundle was trained on, refusing other weights when it is loaded. It
+    runs on this computer's engine and precision, whichever the bundle's features came from:
+    the engines' features agree closely enough for its head (a test holds them to it)."""
     name = name_of_manifest(entry)
     cls = _class(name)
     if cls is ResNet50Untrained:
         return ResNet50Untrained(
-            batch_size=batch_size, allow_download=allow_download, seed=int(entry.get("seed", 0))
+            batch_size=batch_size,
+            allow_download=allow_download,
+            seed=int(entry.get("seed", 0)),
+            engine=engine,
+        )
+    if cls is BirdNetV24:
+        return cls(
+            batch_size=batch_size,
+            allow_download=allow_download,
+            weights_hash=str(entry.get("weights_hash") or "") or None,
         )
     return cls(
         batch_size=batch_size,
         allow_download=allow_download,
         weights_hash=str(entry.get("weights_hash") or "") or None,
+        engine=engine,
     )

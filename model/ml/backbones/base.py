@@ -66,10 +66,14 @@ class Backbone(ABC):
     window_seconds: float | None = None
     window_placement: str = "the 2-s clip itself"
 
+    #: What runs the network ("openvino", "keras", "litert"), shown with every figure.
+    engine: str = ""
+
     def __init__(self, *, batch_size: int | None = None, allow_download: bool = True) -> None:
         self.batch_size = batch_size or self.default_batch_size
         self.allow_download = allow_download
         self.images_embedded = 0  # counts backbone work; tests assert the cache avoids it
+        self._done: list[tuple[Any, np.ndarray]] = []
 
     default_batch_size = 32
 
@@ -118,6 +122,17 @@ class Backbone(ABC):
 
     input_dtype = "float32"
 
+    def submit(self, inputs: np.ndarray, tag: Any) -> None:
+        """Starts embedding a batch; ``collect`` hands back (tag, features) once done. Engines
+        that can run batches in flight (OpenVINO) return at once while their requests are free,
+        so the caller draws the next inputs meanwhile; this default simply runs it now."""
+        self._done.append((tag, self.embed(inputs)))
+
+    def collect(self, wait: bool = False) -> list[tuple[Any, np.ndarray]]:
+        """The batches finished so far, in any order; ``wait``: all submitted ones."""
+        done, self._done = self._done, []
+        return done
+
     def describe(self, settings: ClipSettings | None = None) -> dict[str, Any]:
         """The manifest entry: enough to rebuild this backbone and to tell users what it is."""
         return {
@@ -130,8 +145,7 @@ class Backbone(ABC):
             "licence_notice": self.licence_notice,
             "flagged": self.flagged,
             "sample_rate": self.sample_rate or (settings.sample_rate if settings else None),
-            "window_seconds": self.window_seconds
-            or (settings.clip_seconds if settings else None),
+            "window_seconds": self.window_seconds or (settings.clip_seconds if settings else None),
             "window_placement": self.window_placement,
             "cache_key": self.cache_key,
         }

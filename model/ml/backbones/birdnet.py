@@ -143,6 +143,9 @@ class BirdNetV24(Backbone):
         "zeros only past the ends of the recording)"
     )
     default_batch_size = 16
+    # LiteRT, not OpenVINO: OpenVINO 2026.4's TFLite reader cannot convert this model (its
+    # spectrogram layer uses RFFT2D, which that reader does not translate; measured).
+    engine = "litert"
 
     def __init__(
         self,

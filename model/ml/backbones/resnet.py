@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from model.audio import AudioFile
     from model.clips import ClipSettings
     from model.ml.backbone import BackboneSpec, FeatureExtractor
+    from model.ml.engine.openvino_engine import OpenVinoResNet50
 
 
 class _CancelOnly:
@@ -56,25 +57,37 @@ class ResNet50Backbone(Backbone):
         precision: str | None = None,
         batch_size: int | None = None,
         allow_download: bool = True,
+        engine: str | None = None,
     ) -> None:
         super().__init__(batch_size=batch_size, allow_download=allow_download)
         self.spec = spec
         self._precision = precision
-        self._extractor: FeatureExtractor | None = None
+        self._engine = engine
+        self._extractor: FeatureExtractor | OpenVinoResNet50 | None = None
 
     @property
-    def extractor(self) -> FeatureExtractor:
-        """Built on first use: it asks TensorFlow which device and precision to use."""
+    def extractor(self) -> FeatureExtractor | OpenVinoResNet50:
+        """The engine, chosen on first use (``model.ml.engine.choose``): OpenVINO on a CPU,
+        Keras on a GPU or where OpenVINO is missing. Keras asks TensorFlow for the device."""
         if self._extractor is None:
-            from model.ml.backbone import FeatureExtractor
+            from model.ml.engine import OPENVINO, choose
 
-            self._extractor = FeatureExtractor(
+            if choose(self._engine) == OPENVINO:
+                from model.ml.engine.openvino_engine import OpenVinoResNet50 as engine_class
+            else:
+                from model.ml.backbone import FeatureExtractor as engine_class  # type: ignore
+
+            self._extractor = engine_class(
                 self.spec,
                 precision=self._precision,
                 batch_size=self.batch_size,
                 allow_download=self.allow_download,
             )
         return self._extractor
+
+    @property
+    def engine(self) -> str:
+        return self.extractor.engine
 
     @property
     def precision(self) -> str:
@@ -86,11 +99,7 @@ class ResNet50Backbone(Backbone):
 
     @property
     def device(self) -> Runtime:
-        return Runtime(self.extractor.device.description)
-
-    @property
-    def network(self) -> Any:
-        return self.extractor.network
+        return Runtime(self.extractor.description)
 
     def inputs(
         self,
@@ -117,6 +126,13 @@ class ResNet50Backbone(Backbone):
         self.images_embedded = self.extractor.images_embedded
         return out
 
+    def submit(self, inputs: np.ndarray, tag: Any) -> None:
+        self.extractor.submit(inputs, tag)
+        self.images_embedded = self.extractor.images_embedded
+
+    def collect(self, wait: bool = False) -> list[tuple[Any, np.ndarray]]:
+        return self.extractor.collect(wait)
+
     def describe(self, settings: ClipSettings | None = None) -> dict[str, Any]:
         # The older manifest keys (weights, seed, weights_hash, architecture, key) stay, so a
         # bundle still opens in a Sonotag from before backbones became a choice.
@@ -124,6 +140,7 @@ class ResNet50Backbone(Backbone):
             **self.spec.to_dict(),
             **super().describe(settings),
             "precision": self.precision,
+            "engine": self.engine,
         }
 
 
@@ -140,6 +157,7 @@ class ResNet50ImageNet(ResNet50Backbone):
         batch_size: int | None = None,
         allow_download: bool = True,
         weights_hash: str | None = None,
+        engine: str | None = None,
     ) -> None:
         from model.ml.backbone import BackboneSpec
 
@@ -147,7 +165,11 @@ class ResNet50ImageNet(ResNet50Backbone):
         if weights_hash:  # from a bundle: build_network refuses it if it is not ours
             spec = BackboneSpec(spec.weights, 0, weights_hash)
         super().__init__(
-            spec, precision=precision, batch_size=batch_size, allow_download=allow_download
+            spec,
+            precision=precision,
+            batch_size=batch_size,
+            allow_download=allow_download,
+            engine=engine,
         )
 
     @classmethod
@@ -177,6 +199,7 @@ class ResNet50Untrained(ResNet50Backbone):
         batch_size: int | None = None,
         allow_download: bool = True,
         seed: int = 0,
+        engine: str | None = None,
     ) -> None:
         from model.ml.backbone import BackboneSpec
 
@@ -185,6 +208,7 @@ class ResNet50Untrained(ResNet50Backbone):
             precision=precision,
             batch_size=batch_size,
             allow_download=allow_download,
+            engine=engine,
         )
 
     @classmethod

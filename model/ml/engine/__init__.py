@@ -1,0 +1,59 @@
+"""Which inference engine runs a frozen backbone: OpenVINO on CPUs, Keras on GPUs and for training.
+
+Chosen by measurement (``bench/bench_pipeline.py``; issue 13): on the 2-core development CPUs,
+ResNet50 through OpenVINO ran 1.7-2.6x TensorFlow's rate in the same precision, and it starts
+without TensorFlow's 5-s import. Keras stays the engine wherever weights change (fine-tuning),
+on NVIDIA GPUs (TensorFlow's CUDA build is what the ``gpu`` extra installs) and wherever
+OpenVINO is not installed. ``SONOTAG_ENGINE=keras`` or ``=openvino`` overrides the choice,
+e.g. to reproduce features computed elsewhere.
+
+Features of the two engines agree to 1e-6 in float32 and to about 0.5 % in bfloat16 (each
+engine rounds differently), so the feature cache keys bfloat16 features by engine, and a head
+trained on one engine's features scores the other's correctly (``tests/model/ml/test_engine.py``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from model.errors import SonotagError
+
+KERAS = "keras"
+OPENVINO = "openvino"
+ENGINES = (KERAS, OPENVINO)
+ENGINE_ENV = "SONOTAG_ENGINE"
+
+
+def cuda_gpu_present() -> bool:
+    """An NVIDIA GPU TensorFlow could use: the CUDA wheels of the ``gpu`` extra and a driver.
+    Checked without importing TensorFlow (that alone costs seconds)."""
+    if sys.platform not in ("linux", "win32"):
+        return False
+    if importlib.util.find_spec("nvidia") is None:
+        return False
+    return Path("/proc/driver/nvidia/version").exists() or shutil.which("nvidia-smi") is not None
+
+
+def openvino_available() -> bool:
+    from model.ml.engine.openvino_runtime import available
+
+    return available()
+
+
+def choose(requested: str | None = None) -> str:
+    """The engine for frozen-backbone features: ``requested``, else ``SONOTAG_ENGINE``, else
+    OpenVINO on a CPU where it is installed, else Keras."""
+    wanted = (requested or os.environ.get(ENGINE_ENV, "")).strip().lower()
+    if wanted and wanted not in ENGINES:
+        raise SonotagError(None, f"unknown engine {wanted!r} ({ENGINE_ENV}); use keras or openvino")
+    if wanted == OPENVINO and not openvino_available():
+        raise SonotagError(None, "the OpenVINO engine was asked for but openvino is not installed")
+    if wanted:
+        return wanted
+    if openvino_available() and not cuda_gpu_present():
+        return OPENVINO
+    return KERAS
