@@ -45,6 +45,8 @@ def describe_progress(progress: Progress, unit: str = "Files") -> str:
         speed = f"{rate:.1f} clips/s · " if rate else ""
         if data.get("stage") == "scoring":
             lines.append(speed + time_left(data.get("eta_s")))
+    if data.get("engine") and data.get("stage") in ("loading", "scoring", "done"):
+        lines.append(f"Engine: {data['engine']}")
     return "\n".join(lines)
 
 
@@ -97,6 +99,7 @@ class ProjectScoringProgress(QProgressDialog):
         self.meter.start()
         self.current: int | None = None
         self.rate: float | None = None
+        self.engine = ""
         self._jobs: set[int] = set()
         self._finished = False
         self.canceled.connect(predictor.cancel)
@@ -118,6 +121,8 @@ class ProjectScoringProgress(QProgressDialog):
             self.current = int(data["recording_id"])
         if data.get("clips_per_s"):
             self.rate = float(data["clips_per_s"])
+        if data.get("device"):  # the backbone's engine, e.g. "CPU (OpenVINO, bfloat16, ...)"
+            self.engine = str(data["device"])
         partial = 0.0
         if data.get("stage") == "features" and progress.fraction is not None and self.current:
             partial = progress.fraction * self.durations.get(self.current, 0.0)
@@ -137,7 +142,12 @@ class ProjectScoringProgress(QProgressDialog):
             len(self.scored),
             len(self.durations),
             "",
-            {"stage": "scoring", "clips_per_s": self.rate, "eta_s": figures["eta_s"]},
+            {
+                "stage": "scoring",
+                "clips_per_s": self.rate,
+                "eta_s": figures["eta_s"],
+                "engine": self.engine,
+            },
         )
         self.setLabelText("Scoring the project\n" + describe_progress(progress, "Recordings"))
 

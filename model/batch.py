@@ -282,12 +282,13 @@ class _Run:
         if todo:
             engine = self._engine()
             self.meter.start()
-            live = Live(self, engine.description)
+            live = Live(self, engine.description, todo)
+            live.report()
             jobs = (FileJob(item.path, key=item) for item in todo)
             for result in engine.score(jobs, self.reporter, live.advance):
-                live.finished(result.job.key)
                 self._write(result)
                 self.meter.audio_done_s += result.job.key.duration
+                live.finished(result.job.key)
         self.reporter.update(
             self.total,
             self.total,

@@ -50,9 +50,11 @@ class Live:
 
     EVERY_S = 0.25
 
-    def __init__(self, run: Any, engine: str) -> None:
+    def __init__(self, run: Any, engine: str, todo: list[BatchFile]) -> None:
         self.run = run
         self.engine = engine
+        self.todo = todo
+        self.next = 0  # results handed out so far: todo[next] is the first unfinished file
         self.fractions: dict[str, tuple[BatchFile, float]] = {}
         self.last = 0.0
 
@@ -65,8 +67,11 @@ class Live:
             self.report()
 
     def finished(self, item: BatchFile) -> None:
+        """After ``item``'s result is written: the next file's line."""
         self.fractions.pop(item.key, None)
-        self.report()
+        self.next += 1
+        if self.next < len(self.todo):
+            self.report()
 
     def report(self) -> None:
         run = self.run
@@ -75,18 +80,13 @@ class Live:
             int(f * len(window_starts(item.duration, run.clip_seconds, run.hop)))
             for item, f in self.fractions.values()
         )
-        first = next(iter(self.fractions.values()), None)
-        label = (
-            f"{first[0].path.name} ({run.processed + 1} of {run.total})"
-            if first
-            else f"{run.processed} of {run.total}"
-        )
+        current = self.todo[min(self.next, len(self.todo) - 1)]
         run.reporter.update(
             run.processed,
             run.total,
-            label,
+            f"{current.path.name} ({run.processed + 1} of {run.total})",
             stage="scoring",
-            file=first[0].key if first else None,
+            file=current.key,
             failed=len(run.failed),
             engine=self.engine,
             **run.meter.figures(audio, clips),

@@ -8,6 +8,16 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Compiled networks and colour tables go to a folder of this test run, not the user's cache
+# (worker processes inherit it).
+if "SONOTAG_CACHE_DIR" not in os.environ:
+    import atexit
+    import shutil
+    import tempfile
+
+    _CACHE = tempfile.mkdtemp(prefix="sonotag-test-cache-")
+    os.environ["SONOTAG_CACHE_DIR"] = _CACHE
+    atexit.register(shutil.rmtree, _CACHE, True)
 
 REPO = Path(__file__).resolve().parents[1]
 #: Real recordings committed with the tests (sources and licences in tests/data/SOURCES.md), so a

@@ -108,6 +108,13 @@ def summary_html(record: ModelRecord) -> str:
         f"{escape(str(training.get('device', '?')))}: {steps}; {training.get('examples', '?')} "
         f"clips{', fine-tuned' if training.get('fine_tune') else ''}.</p>"
     )
+    backbone = manifest.get("backbone") or {}
+    if backbone.get("engine"):
+        precision = "bfloat16" if backbone.get("precision") == "mixed_bfloat16" else "float32"
+        parts.append(
+            f"<p>Training features computed by {escape(str(backbone['engine']))} in "
+            f"{precision}; scoring uses this computer's engine.</p>"
+        )
     versions = manifest.get("versions") or {}
     if versions:
         text = ", ".join(f"{escape(k)} {escape(str(v))}" for k, v in versions.items())

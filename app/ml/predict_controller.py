@@ -181,7 +181,8 @@ class PredictController(QObject):
 
     def _on_finished(self, result: dict[str, Any]) -> None:
         skipped = result.get("skipped") or []
-        text = f"Scored {len(result.get('scored', []))} recording(s)."
+        engine = f" on {result['engine']}" if result.get("engine") else ""
+        text = f"Scored {len(result.get('scored', []))} recording(s){engine}."
         if skipped:
             text += f" Skipped {len(skipped)} that could not be read: " + "; ".join(skipped[:3])
         self.message.emit(text)

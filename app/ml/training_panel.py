@@ -301,6 +301,8 @@ class TrainingPanel(QWidget):
             f"{format_seconds(result.get('seconds'))} on "
             f"{result.get('device', 'an unknown device')}: {steps}. It is now the active model."
         )
+        if result.get("backbone_device"):
+            text += f" Backbone features: {result['backbone_device']}."
         if untrained:
             text += " Flagged: untrained backbone, testing only."
         if left_out:

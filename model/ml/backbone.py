@@ -185,7 +185,9 @@ class FeatureExtractor:
 
     @property
     def description(self) -> str:
-        return self.device.description
+        """The device and engine, e.g. "GPU (NVIDIA H100; Keras)"."""
+        text = self.device.description
+        return f"{text[:-1]}; Keras)" if text.endswith(")") else f"{text} (Keras)"
 
     @property
     def network(self) -> Any:

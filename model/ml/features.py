@@ -25,6 +25,7 @@ from model.clips import ClipSettings
 from model.errors import AudioError, ProjectError
 from model.jobs import Reporter
 from model.ml.backbones import Backbone
+from model.ml.scoring.prefetch import Prefetch
 from model.project.feature_cache import FeatureStore
 from model.project.records import Recording
 from model.project.segments import as_stored
@@ -126,26 +127,44 @@ class FeatureSource:
         self.extractor.load(reporter)
         pending: list[tuple[int, np.ndarray, np.ndarray]] = []  # (request, positions, images)
         unreadable = 0
+        inputs = Prefetch(self._inputs(requests, todo, reporter), depth=4)
         try:
-            for i, missing in todo:
-                recording, starts = requests[i]
-                try:
-                    for positions, images in self._images(recording, starts, missing, reporter):
-                        pending.append((i, positions, images))
-                        if sum(len(p) for _, p, _ in pending) >= self.chunk:
-                            self._flush(pending, requests, results, reporter, progress)
-                except AudioError as exc:
-                    self.stats.missing_recordings.append(f"{recording.path.name}: {exc.cause}")
+            for i, positions, images, error in inputs:
+                if error is not None:
+                    recording = requests[i][0]
+                    self.stats.missing_recordings.append(f"{recording.path.name}: {error.cause}")
                     results[i] = None
                     pending = [item for item in pending if item[0] != i]
-                    progress.advance(len(missing))
-                    unreadable += len(missing)
+                    progress.advance(len(positions))
+                    unreadable += len(positions)
+                    continue
+                pending.append((i, positions, images))
+                if sum(len(p) for _, p, _ in pending) >= self.chunk:
+                    self._flush(pending, requests, results, reporter, progress)
             self._flush(pending, requests, results, reporter, progress)
         finally:
+            inputs.close()
             self._writes.flush()  # cancelled or failed: what was computed is kept
         self.stats.computed += total - unreadable
         self.stats.seconds += time.monotonic() - began
         return results
+
+    def _inputs(
+        self,
+        requests: Sequence[tuple[Recording, np.ndarray]],
+        todo: list[tuple[int, np.ndarray]],
+        reporter: Reporter | None,
+    ) -> Iterator[tuple[int, np.ndarray, np.ndarray | None, AudioError | None]]:
+        """(request, positions, inputs, None) piece by piece, or (request, its missing
+        positions, None, error) for a recording that cannot be read. Runs in the prefetch
+        thread: the next inputs are drawn while the backbone embeds the last ones."""
+        for i, missing in todo:
+            recording, starts = requests[i]
+            try:
+                for positions, images in self._images(recording, starts, missing, reporter):
+                    yield i, positions, images, None
+            except AudioError as exc:
+                yield i, missing, None, exc
 
     def _images(
         self,

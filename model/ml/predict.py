@@ -50,6 +50,14 @@ class Scorer:
     def fine_tuned(self) -> bool:
         return self.bundle.kind == KIND_FINE_TUNED
 
+    @property
+    def engine_text(self) -> str:
+        """What computes the scores, for people: the backbone's engine (a fine-tuned model
+        runs whole in Keras)."""
+        if self.fine_tuned:
+            return "Keras (fine-tuned network)"
+        return self.extractor.device.description
+
     def scores_from_features(self, features: np.ndarray) -> np.ndarray:
         """The head in NumPy (``model.ml.numpy_head``): no TensorFlow for scoring."""
         if len(features) == 0:
@@ -266,6 +274,7 @@ def predict_job(
         order = [by_id[i] for i in dict.fromkeys(wanted) if i in by_id]
         reporter.update(0, len(order), f"loading model {record.name}", stage="loading")
         scorer = Scorer(load_bundle(record.file), allow_download=allow_download)
+        engine = scorer.engine_text
         source = FeatureSource(project, scorer.settings, scorer.extractor)
         scored: list[int] = []
         skipped: list[str] = []
@@ -277,6 +286,7 @@ def predict_job(
                 f"scoring {recording.path.name} ({number + 1} of {len(order)})",
                 stage="scoring",
                 recording_id=recording.id,
+                engine=engine,
             )
             result = score_recordings(
                 project, scorer, record.id, [recording], hop=hop, reporter=reporter, source=source
@@ -300,6 +310,7 @@ def predict_job(
             "windows": windows,
             "skipped": skipped,
             "hop": hop,
+            "engine": engine,
         }
     finally:
         project.close()

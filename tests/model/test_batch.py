@@ -81,17 +81,19 @@ def recordings(tmp_path: Path, real_data: Path) -> Path:
 
 @pytest.fixture
 def scored_files(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every file the scorer is asked to score, in order (the real scoring still runs)."""
-    from model.ml.predict import Scorer
+    """Every file the scoring engine scored, in order (the real scoring runs). The pipeline
+    reads the next files ahead, so a file counts once its scores come out."""
+    from model.ml.scoring import ScoringEngine
 
     calls: list[str] = []
-    original = Scorer.score_file
+    original = ScoringEngine.score
 
-    def counting(self: Scorer, path: str | Path, *args: object, **kwargs: object) -> object:
-        calls.append(str(Path(path)))
-        return original(self, path, *args, **kwargs)
+    def counting(self: ScoringEngine, *args: object, **kwargs: object) -> object:
+        for result in original(self, *args, **kwargs):
+            calls.append(str(Path(result.job.path)))
+            yield result
 
-    monkeypatch.setattr(Scorer, "score_file", counting)
+    monkeypatch.setattr(ScoringEngine, "score", counting)
     return calls
 
 

@@ -41,6 +41,33 @@ def load_weights(spec: BackboneSpec, reporter: Reporter | None, allow_download: 
     return resnet50_layers.read_keras_h5(weights.ensure_weights(reporter, download=allow_download))
 
 
+class _Runner:
+    """A compiled network and its inference requests, shared by every engine object of the
+    process that runs the same network (as Keras' networks are in ``model.ml.backbone``):
+    each compiled copy holds the weights and its requests' buffers, a few hundred MB."""
+
+    def __init__(self, compiled: Any) -> None:
+        import openvino as ov
+
+        self.compiled = compiled
+        requests = int(compiled.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS"))
+        self.queue = ov.AsyncInferQueue(compiled, max(1, requests))
+        self.queue.set_callback(self._finished)
+        self.done: collections.deque[tuple[Any, np.ndarray]] = collections.deque()
+        self.errors: list[BaseException] = []
+        self.lock = threading.RLock()
+
+    def _finished(self, request: Any, tag: Any) -> None:
+        try:
+            self.done.append((tag, np.array(request.get_output_tensor(0).data, np.float32)))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            self.errors.append(exc)
+
+
+_RUNNERS: dict[tuple[str, str], _Runner] = {}
+_RUNNERS_LOCK = threading.Lock()
+
+
 class OpenVinoResNet50:
     """Same duties as ``model.ml.backbone.FeatureExtractor`` (the Keras engine)."""
 
@@ -64,11 +91,8 @@ class OpenVinoResNet50:
         self.batch_size = batch_size
         self.allow_download = allow_download
         self.images_embedded = 0
-        self._compiled: Any = None
-        self._queue: Any = None
-        self._done: collections.deque[tuple[Any, np.ndarray]] = collections.deque()
-        self._error: list[BaseException] = []
-        self._lock = threading.Lock()
+        self._runner: _Runner | None = None
+        self._mine: collections.deque[tuple[Any, np.ndarray]] = collections.deque()
 
     @property
     def cache_key(self) -> str:
@@ -84,49 +108,56 @@ class OpenVinoResNet50:
 
     @property
     def requests(self) -> int:
-        self.load()
-        return len(self._queue)
+        return len(self._load().queue)
 
     def load(self, reporter: Reporter | None = None) -> None:
-        if self._compiled is not None:
-            return
-        import openvino as ov
+        self._load(reporter)
 
-        from model.ml.engine.openvino_resnet import build_model
+    def _load(self, reporter: Reporter | None = None) -> _Runner:
+        if self._runner is not None:
+            return self._runner
+        key = (f"{self.spec.key}-g{GRAPH_VERSION}", self.ov_precision)
+        with _RUNNERS_LOCK:
+            if key not in _RUNNERS:
+                if not self.spec.is_untrained:  # weights present (or fetched) before any cache
+                    load_weights_check(self.spec, reporter, self.allow_download)
+                from model.ml.engine.openvino_resnet import build_model
 
-        key = f"{self.spec.key}-g{GRAPH_VERSION}"
+                def build() -> Any:
+                    return build_model(load_weights(self.spec, reporter, self.allow_download))
 
-        def build() -> Any:
-            return build_model(load_weights(self.spec, reporter, self.allow_download))
-
-        if not self.spec.is_untrained:  # weights must be present (or come) before any cache
-            load_weights_check(self.spec, reporter, self.allow_download)
-        self._compiled = runtime.compile_network(key, build, self.ov_precision)
-        requests = int(self._compiled.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS"))
-        self._queue = ov.AsyncInferQueue(self._compiled, max(1, requests))
-        self._queue.set_callback(self._finished)
-
-    def _finished(self, request: Any, tag: Any) -> None:
-        try:
-            self._done.append((tag, np.array(request.get_output_tensor(0).data, np.float32)))
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
-            self._error.append(exc)
+                compiled = runtime.compile_network(key[0], build, self.ov_precision)
+                _RUNNERS.clear()  # one backbone in memory at a time, as with Keras
+                _RUNNERS[key] = _Runner(compiled)
+            self._runner = _RUNNERS[key]
+        return self._runner
 
     def submit(self, images: np.ndarray, tag: Any) -> None:
         """Starts ``images`` (uint8 (n, 224, 224, 3)); waits only while every request is busy."""
-        self.load()
-        self._queue.start_async({0: np.ascontiguousarray(images, np.uint8)}, tag)
+        runner = self._load()
+        runner.queue.start_async({0: np.ascontiguousarray(images, np.uint8)}, (id(self), tag))
         self.images_embedded += len(images)
 
     def collect(self, wait: bool = False) -> list[tuple[Any, np.ndarray]]:
-        """Finished batches (tag, features) so far; ``wait`` first waits for all in flight."""
-        if wait and self._queue is not None:
-            self._queue.wait_all()
-        if self._error:
-            raise self._error.pop()
-        out = []
-        while self._done:
-            out.append(self._done.popleft())
+        """This object's finished batches (tag, features) so far; ``wait`` first waits for
+        every batch in flight."""
+        runner = self._runner
+        if runner is None:
+            return []
+        if wait:
+            runner.queue.wait_all()
+        if runner.errors:
+            raise runner.errors.pop()
+        others = []
+        while runner.done:
+            (owner, tag), features = runner.done.popleft()
+            if owner == id(self):
+                self._mine.append((tag, features))
+            else:
+                others.append(((owner, tag), features))
+        runner.done.extend(others)  # another engine object's batches stay for it
+        out = list(self._mine)
+        self._mine.clear()
         return out
 
     def embed(self, images: np.ndarray, reporter: Reporter | None = None) -> np.ndarray:
@@ -136,14 +167,14 @@ class OpenVinoResNet50:
         out = np.empty((count, FEATURES), np.float32)
         if count == 0:
             return out
-        with self._lock:  # one caller at a time owns the requests
-            self.load()
-            self.collect(wait=True)  # nothing of an earlier caller is left over
+        runner = self._load()
+        with runner.lock:  # one caller at a time owns the requests
+            self.collect(wait=True)  # nothing of an earlier call is left over
             for begin in range(0, count, self.batch_size):
                 if reporter is not None:
                     reporter.check()
-                self.submit(images[begin : begin + self.batch_size], begin)
-            for begin, features in self.collect(wait=True):
+                self.submit(images[begin : begin + self.batch_size], ("embed", begin))
+            for (_, begin), features in self.collect(wait=True):
                 out[begin : begin + len(features)] = features
         return out
 

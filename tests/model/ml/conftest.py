@@ -50,3 +50,5 @@ def no_backbone(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr("model.ml.backbone.build_network", refuse)
     monkeypatch.setattr("model.ml.backbone.FeatureExtractor.embed", refuse)
+    monkeypatch.setattr("model.ml.engine.openvino_engine.OpenVinoResNet50.embed", refuse)
+    monkeypatch.setattr("model.ml.engine.openvino_engine.OpenVinoResNet50.submit", refuse)

