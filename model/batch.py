@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# Re-exported (``X as X``): the CLI and the tests use these through ``model.batch``.
 from model.batch_outputs import ERRORS_FILE as ERRORS_FILE
 from model.batch_outputs import FORMATS as FORMATS
 from model.batch_outputs import STATE_FILE as STATE_FILE
@@ -40,8 +41,6 @@ from model.clips.settings import ClipSettings
 from model.errors import SonotagError
 from model.jobs import Reporter
 from model.ml.scoring.engine import FileJob, FileResult, ScoringEngine
-
-# Re-exported (``X as X``): the CLI and the tests use these through ``model.batch``.
 from model.pathtext import resolved
 
 STATE_VERSION = 1
