@@ -44,16 +44,27 @@ def openvino_available() -> bool:
     return available()
 
 
+def openvino_usable() -> str | None:
+    """None when OpenVINO can run on this CPU, else why not (not installed, a broken install,
+    no CPU plugin for this processor): then Keras is the engine, so the choice is settled
+    before any feature-cache key is read (the key names the engine's rounding)."""
+    from model.ml.engine.openvino_runtime import unusable_reason
+
+    return unusable_reason()
+
+
 def choose(requested: str | None = None) -> str:
     """The engine for frozen-backbone features: ``requested``, else ``SONOTAG_ENGINE``, else
-    OpenVINO on a CPU where it is installed, else Keras."""
+    OpenVINO on a CPU where it runs, else Keras (the fallback: GPUs, no or broken OpenVINO)."""
     wanted = (requested or os.environ.get(ENGINE_ENV, "")).strip().lower()
     if wanted and wanted not in ENGINES:
         raise SonotagError(None, f"unknown engine {wanted!r} ({ENGINE_ENV}); use keras or openvino")
-    if wanted == OPENVINO and not openvino_available():
-        raise SonotagError(None, "the OpenVINO engine was asked for but openvino is not installed")
+    if wanted == OPENVINO:
+        reason = openvino_usable()
+        if reason is not None:
+            raise SonotagError(None, f"the OpenVINO engine was asked for but {reason}")
     if wanted:
         return wanted
-    if openvino_available() and not cuda_gpu_present():
+    if not cuda_gpu_present() and openvino_usable() is None:
         return OPENVINO
     return KERAS

@@ -45,6 +45,21 @@ def cache_root() -> Path:
 
 
 @cache
+def unusable_reason() -> str | None:
+    """None when OpenVINO imports and offers its CPU plugin here; else the cause in words.
+    Asked once per process (importing OpenVINO takes a fraction of a second)."""
+    if not available():
+        return "openvino is not installed"
+    try:
+        devices = core().available_devices
+    except (ImportError, RuntimeError, OSError) as exc:
+        return f"OpenVINO does not start on this computer ({exc})"
+    if "CPU" not in devices:
+        return f"OpenVINO offers no CPU plugin for this processor (devices: {devices or 'none'})"
+    return None
+
+
+@cache
 def core() -> Any:
     import openvino as ov
 
@@ -122,4 +137,8 @@ def compile_network(key: str, build: Callable[[], Any], precision: str) -> Any:
         try:
             return core().compile_model(str(xml) if xml else build(), "CPU", config)
         except RuntimeError as exc:
-            raise ModelBundleError(None, f"OpenVINO cannot compile {key}: {exc}") from exc
+            raise ModelBundleError(
+                None,
+                f"OpenVINO cannot compile {key} on this CPU ({exc}); set SONOTAG_ENGINE=keras "
+                "to run the backbone through TensorFlow instead",
+            ) from exc

@@ -3,6 +3,7 @@ closely enough for a head trained on either engine's features to score the other
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -181,10 +182,31 @@ def test_engine_choice(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engines, "cuda_gpu_present", lambda: True)
     assert engines.choose() == engines.KERAS  # TensorFlow's CUDA build runs GPUs
     monkeypatch.setattr(engines, "cuda_gpu_present", lambda: False)
-    monkeypatch.setattr(engines, "openvino_available", lambda: False)
-    assert engines.choose() == engines.KERAS
-    with pytest.raises(SonotagError, match="openvino is not installed"):
-        engines.choose("openvino")
+    for reason in ("openvino is not installed", "OpenVINO offers no CPU plugin for this"):
+        monkeypatch.setattr(engines, "openvino_usable", lambda reason=reason: reason)
+        assert engines.choose() == engines.KERAS  # the fallback, decided before any cache key
+        with pytest.raises(SonotagError, match=f"asked for but {reason}"):
+            engines.choose("openvino")
+
+
+def test_an_unusable_openvino_install_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    from model.ml.engine import openvino_runtime
+
+    class NoCpu:
+        available_devices = ["GPU"]
+
+    class Broken:
+        @property
+        def available_devices(self) -> list[str]:
+            raise RuntimeError("libopenvino_intel_cpu_plugin.so: cannot open shared object")
+
+    for core, cause in ((NoCpu(), "no CPU plugin"), (Broken(), "does not start.*cannot open")):
+        openvino_runtime.unusable_reason.cache_clear()
+        monkeypatch.setattr(openvino_runtime, "core", lambda core=core: core)
+        assert re.search(cause, openvino_runtime.unusable_reason() or "")
+    openvino_runtime.unusable_reason.cache_clear()
+    monkeypatch.undo()
+    assert openvino_runtime.unusable_reason() is None  # this machine runs it
 
 
 def test_backbone_says_which_engine_runs_it(monkeypatch: pytest.MonkeyPatch) -> None:
