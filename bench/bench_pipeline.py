@@ -101,8 +101,12 @@ def make_model(path: Path, backbone: str) -> Path:
     return save_bundle(path, head, manifest)
 
 
+CPU_SECONDS: dict[str, float] = {}  # CPU time (user + system) of the last child, by its wall
+
+
 def run_measured(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
-    """(wall s, peak RSS MB, output) of a child process."""
+    """(wall s, peak RSS MB, output) of a child process; its CPU seconds go to ``CPU_SECONDS``
+    under "last" (on a shared machine, wall time grows with the load, CPU time hardly)."""
     started = time.perf_counter()
     child = subprocess.Popen(
         args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=REPO
@@ -110,6 +114,7 @@ def run_measured(args: list[str], env: dict[str, str] | None = None) -> tuple[fl
     output = child.stdout.read() if child.stdout else ""
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - started
+    CPU_SECONDS["last"] = usage.ru_utime + usage.ru_stime
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode not in (0, 1):
         raise RuntimeError(f"{' '.join(args)} failed:\n{output}")
@@ -124,6 +129,7 @@ def predict(model: Path, inputs: list[Path], out: Path, hop: float = 1.0) -> dic
     if not found:
         raise RuntimeError(f"no figures in the predict output:\n{output}")
     return {
+        "cpu": CPU_SECONDS["last"],
         "wall": wall,
         "rss": rss,
         "clips": int(found.group(1)),
@@ -147,6 +153,20 @@ while time.perf_counter() - started < {seconds}:
     count += 32
 engine.collect(wait=True)
 print(count / (time.perf_counter() - started), engine.requests, engine.description)
+"""
+
+KERAS_REFERENCE = """
+import sys, time, numpy as np
+sys.path.insert(0, {repo!r})
+from model.ml.backbone import BackboneSpec, FeatureExtractor
+engine = FeatureExtractor(BackboneSpec.untrained(), batch_size=32)
+images = np.random.default_rng(0).integers(0, 256, (32, 224, 224, 3), dtype=np.uint8)
+engine.embed(images)
+count, started = 0, time.perf_counter()
+while time.perf_counter() - started < {seconds}:
+    engine.embed(images)
+    count += 32
+print(count / (time.perf_counter() - started), engine.description.replace(" ", "_"))
 """
 
 IMAGES = """
@@ -201,7 +221,9 @@ def main() -> None:
     ap.add_argument("--file-seconds", type=float, default=20.0)
     ap.add_argument("--reference-seconds", type=float, default=20.0)
     ap.add_argument("--long-hours", type=float, default=0.0)
-    ap.add_argument("--long-hop", type=float, default=2.0)
+    # Memory does not grow with the number of windows (scores are a few bytes each), so a long
+    # hop keeps a day-long file to minutes of backbone time on a 2-core machine.
+    ap.add_argument("--long-hop", type=float, default=60.0)
     ap.add_argument("--no-birdnet", action="store_true")
     args = ap.parse_args()
     print(f"CPU: {cpu_text()}")
@@ -219,6 +241,8 @@ def run(tmp: Path, args: argparse.Namespace) -> None:
     predict(model, [one], tmp / "warm")  # fills the compiled-network cache
 
     ref = [reference_rate(args.reference_seconds)]
+    keras_out = python(KERAS_REFERENCE.format(repo=str(REPO), seconds=args.reference_seconds))
+    keras_rate, keras_text = keras_out[2].strip().splitlines()[-1].split()
     images = float(python(IMAGES.format(repo=str(REPO), path=str(long)))[2])
     on_long = predict(model, [long], tmp / "out-long")
     on_folder = predict(model, [folder], tmp / "out-folder")
@@ -232,6 +256,11 @@ def run(tmp: Path, args: argparse.Namespace) -> None:
         f"{reference:.1f} clips/s (before {ref[0][0]:.1f}, after {ref[1][0]:.1f})"
     )
     print(
+        f"Keras (TensorFlow) engine, same backbone, batch 32, {keras_text.replace('_', ' ')}: "
+        f"{float(keras_rate):.1f} clips/s; OpenVINO / Keras = {reference / float(keras_rate):.2f}x "
+        "(why OpenVINO is the CPU engine)"
+    )
+    print(
         f"clip images alone, 1 thread: {images:.0f} clips/s = {images / reference:.1f}x "
         "the reference"
     )
@@ -241,11 +270,14 @@ def run(tmp: Path, args: argparse.Namespace) -> None:
     ):
         print(
             f"predict, {label}, hop 1 s: {fig['clips']} clips at {fig['rate']:.1f} clips/s = "
-            f"{fig['rate'] / reference:.2f}x the reference; whole command {fig['wall']:.1f} s; "
+            f"{fig['rate'] / reference:.2f}x the reference; whole command {fig['wall']:.1f} s "
+            f"({fig['cpu']:.1f} s CPU); "
             f"peak RSS {fig['rss']:.0f} MB"
         )
     print(
-        f"start-up, predict on one 5-s file (3 windows), whole command: {start['wall']:.2f} s; "
+        f"start-up, predict on one 5-s file ({start['clips']} windows), whole command: "
+        f"{start['wall']:.2f} s "
+        f"({start['cpu']:.2f} s CPU; target < 3 s); "
         f"peak RSS {start['rss']:.0f} MB"
     )
     if not args.no_birdnet:

@@ -6,7 +6,8 @@
 # Steps: --version; info on a real recording; the GUI started headless (Qt offscreen) on a
 # fresh user profile, so it copies and opens the demo project, then quits by itself; the GUI on
 # an X server (Xvfb) to check the bundled xcb plugin, with a screenshot and a Ctrl+Q quit; a
-# one-epoch training run to check TensorFlow/Keras inside the bundle (SONOTAG_SMOKE_ML=0 skips).
+# one-epoch training run to check TensorFlow/Keras inside the bundle, then that model scoring
+# the recording through OpenVINO (SONOTAG_SMOKE_ML=0 skips both).
 # Prints one PASS/FAIL line per step and the start-up times; exit status 1 if any step failed.
 # Screenshots and logs go to packaging/build/smoke/ (or $SONOTAG_SMOKE_OUT).
 set -uo pipefail
@@ -142,6 +143,18 @@ if [ "${SONOTAG_SMOKE_ML:-1}" != 0 ]; then
     pass "train (TensorFlow, 1 epoch, $(since "$start") s): $(grep -m1 '^model ' "$OUT/train.out" | cut -c1-60)..."
   else
     fail "train: $(tail -3 "$OUT/train.err")"
+  fi
+  # 6. The OpenVINO engine inside the bundle (its CPU plugin is loaded by path at run time):
+  # the model just trained scores the recording with OpenVINO asked for by name, so a missing
+  # plugin fails here instead of falling back to TensorFlow unnoticed.
+  model=$(grep -m1 '^model ' "$OUT/train.out" | sed 's/^model .*): //')
+  start=$(now)
+  if [ -f "$model" ] && SONOTAG_ENGINE=openvino "$EXE" predict "$model" "$RECORDING" \
+      --out "$profile/predict" >"$OUT/predict.out" 2>"$OUT/predict.err" &&
+      grep -q '^engine: CPU (OpenVINO' "$OUT/predict.out"; then
+    pass "predict (OpenVINO, $(since "$start") s): $(grep -m1 '^engine: ' "$OUT/predict.out")"
+  else
+    fail "predict with OpenVINO (model '$model'): $(tail -3 "$OUT/predict.err") $(tail -2 "$OUT/predict.out")"
   fi
 fi
 
