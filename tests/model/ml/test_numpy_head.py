@@ -82,3 +82,35 @@ def test_predict_runs_without_tensorflow(tmp_path: Path, real_data: Path) -> Non
     )
     assert "LOADED [] 0" in done.stdout, done.stdout + done.stderr
     assert "engine: CPU (OpenVINO" in done.stdout
+
+
+def test_project_scoring_runs_without_tensorflow(tmp_path: Path) -> None:
+    """GUI scoring's job (``predict_job``, run in the worker): features through the CPU engine,
+    the head in NumPy, scores stored; TensorFlow and Keras are never imported."""
+    from model.ml.bundle import read_manifest
+    from model.project import Project
+    from tests.model.test_batch import CLASSES, make_head_bundle, write_wav
+
+    path = tmp_path / "p.sonotag"
+    with Project.create(path) as project:
+        for index, name in enumerate(CLASSES):
+            project.add_class(name, "#ff0000", str(index + 1))
+        project.add_recording(write_wav(tmp_path / "night.wav", 6.0, 1))
+        bundle = make_head_bundle(tmp_path / "head.sonotag-model")
+        project.add_model("m1", bundle, read_manifest(bundle), {}, activate=True)
+    code = (
+        "import sys\n"
+        "from model.jobs import run_inline\n"
+        "from model.ml.predict import predict_job\n"
+        f"result = run_inline(predict_job, {str(path)!r}, hop=1.0)\n"
+        "loaded = sorted(m for m in ('tensorflow', 'keras') if m in sys.modules)\n"
+        "print('LOADED', loaded, result['windows'], result['engine'])\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO), "SONOTAG_ENGINE": "openvino"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=REPO
+    )
+    assert "LOADED [] 5 CPU (OpenVINO" in done.stdout, done.stdout + done.stderr
+    with Project.open(path) as project:
+        model = project.active_model()
+        assert model is not None and len(project.scored_recordings(model.id)) == 1
