@@ -55,7 +55,7 @@ def unusable_reason() -> str | None:
     except (ImportError, RuntimeError, OSError) as exc:
         return f"OpenVINO does not start on this computer ({exc})"
     if "CPU" not in devices:
-        return f"OpenVINO offers no CPU plugin for this processor (devices: {devices or 'none'})"
+        return f"OpenVINO has no CPU plugin here (devices: {devices or 'none'})"
     return None
 
 

@@ -182,7 +182,7 @@ def test_engine_choice(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engines, "cuda_gpu_present", lambda: True)
     assert engines.choose() == engines.KERAS  # TensorFlow's CUDA build runs GPUs
     monkeypatch.setattr(engines, "cuda_gpu_present", lambda: False)
-    for reason in ("openvino is not installed", "OpenVINO offers no CPU plugin for this"):
+    for reason in ("openvino is not installed", "OpenVINO has no CPU plugin here"):
         monkeypatch.setattr(engines, "openvino_usable", lambda reason=reason: reason)
         assert engines.choose() == engines.KERAS  # the fallback, decided before any cache key
         with pytest.raises(SonotagError, match=f"asked for but {reason}"):
