@@ -79,7 +79,10 @@ def make_model(path: Path, backbone: str) -> Path:
     from model.clips import ClipSettings
     from model.ml.backbones import create
     from model.ml.bundle import KIND_HEAD, make_manifest, save_bundle
-    from model.ml.head import build_linear_head
+    try:  # its own module since the backbones work; model.ml.head before
+        from model.ml.linear_head import build_linear_head
+    except ModuleNotFoundError:
+        from model.ml.head import build_linear_head  # type: ignore[no-redef]
 
     chosen = create(backbone)
     dim = chosen.dim

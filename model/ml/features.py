@@ -25,6 +25,7 @@ from model.clips import ClipSettings
 from model.errors import AudioError, ProjectError
 from model.jobs import Reporter
 from model.ml.backbones import Backbone
+from model.ml.engine import blas_one_thread
 from model.ml.scoring.prefetch import Prefetch
 from model.project.feature_cache import FeatureStore
 from model.project.records import Recording
@@ -127,24 +128,25 @@ class FeatureSource:
         self.extractor.load(reporter)
         pending: list[tuple[int, np.ndarray, np.ndarray]] = []  # (request, positions, images)
         unreadable = 0
-        inputs = Prefetch(self._inputs(requests, todo, reporter), depth=4)
-        try:
-            for i, positions, images, error in inputs:
-                if error is not None:
-                    recording = requests[i][0]
-                    self.stats.missing_recordings.append(f"{recording.path.name}: {error.cause}")
-                    results[i] = None
-                    pending = [item for item in pending if item[0] != i]
-                    progress.advance(len(positions))
-                    unreadable += len(positions)
-                    continue
-                pending.append((i, positions, images))
-                if sum(len(p) for _, p, _ in pending) >= self.chunk:
-                    self._flush(pending, requests, results, reporter, progress)
-            self._flush(pending, requests, results, reporter, progress)
-        finally:
-            inputs.close()
-            self._writes.flush()  # cancelled or failed: what was computed is kept
+        with blas_one_thread():  # see there: BLAS threads fought the engine for the cores
+            inputs = Prefetch(self._inputs(requests, todo, reporter), depth=4)
+            try:
+                for i, positions, images, error in inputs:
+                    if error is not None:
+                        name = requests[i][0].path.name
+                        self.stats.missing_recordings.append(f"{name}: {error.cause}")
+                        results[i] = None
+                        pending = [item for item in pending if item[0] != i]
+                        progress.advance(len(positions))
+                        unreadable += len(positions)
+                        continue
+                    pending.append((i, positions, images))
+                    if sum(len(p) for _, p, _ in pending) >= self.chunk:
+                        self._flush(pending, requests, results, reporter, progress)
+                self._flush(pending, requests, results, reporter, progress)
+            finally:
+                inputs.close()
+                self._writes.flush()  # cancelled or failed: what was computed is kept
         self.stats.computed += total - unreadable
         self.stats.seconds += time.monotonic() - began
         return results

@@ -18,6 +18,8 @@ import importlib.util
 import os
 import shutil
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from model.errors import SonotagError
@@ -68,3 +70,19 @@ def choose(requested: str | None = None) -> str:
     if not cuda_gpu_present() and openvino_usable() is None:
         return OPENVINO
     return KERAS
+
+
+@contextmanager
+def blas_one_thread() -> Iterator[None]:
+    """NumPy's BLAS held to one thread while a pipeline draws clip images beside the engine.
+
+    Measured (issue 13): scoring a file on 2 cores, the producer thread's small matrix
+    products each woke OpenBLAS's second thread, which then fought the engine's own threads
+    for the cores: the producer ran at a tenth of its standalone rate and the backbone waited
+    for it (2.4 against 5.0 clips/s end to end with one BLAS thread, same load). The products
+    of one clip are too small to gain from threads; the engines keep their own thread pools.
+    Process-wide (as BLAS's setting is) and restored on exit."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield

@@ -33,6 +33,7 @@ import numpy as np
 
 from model.errors import AudioError, SonotagError
 from model.jobs import Reporter
+from model.ml.engine import blas_one_thread
 from model.ml.scoring.prefetch import Prefetch
 from model.ml.scoring.stages import Backbone, FileFailed, FileStart, Piece, produce
 
@@ -124,7 +125,10 @@ class ScoringEngine:
         started = time.monotonic()
         run = _Run(self, reporter, progress)
         source = produce(jobs, self.backbone, self.settings, self.hop, self.batch_size, reporter)
-        with Prefetch(source, depth=QUEUE_PIECES, name="sonotag-scoring-inputs") as items:
+        with (
+            blas_one_thread(),
+            Prefetch(source, depth=QUEUE_PIECES, name="sonotag-scoring-inputs") as items,
+        ):
             try:
                 for item in items:
                     yield from run.take(item)

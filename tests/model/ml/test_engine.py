@@ -120,7 +120,10 @@ def test_bfloat16_features_are_close_and_cached_apart(
 def test_a_head_trained_on_one_engine_scores_the_others_features(
     keras_f32: FeatureExtractor, clip_images_of_two_sounds: tuple[np.ndarray, np.ndarray]
 ) -> None:
-    from model.ml.head import fit_linear
+    from model.ml.head import HeadConfig
+    from tests.model.ml.test_numpy_head import linear_head_module
+
+    fit_linear = linear_head_module().fit_linear
     from model.ml.metrics import average_precision
 
     images, labels = clip_images_of_two_sounds
@@ -129,7 +132,7 @@ def test_a_head_trained_on_one_engine_scores_the_others_features(
     by_engine = {"keras": keras_f32.embed(images), "openvino": ov.embed(images)}
     targets = labels[:, None]
     for trained_on, scored_on in (("keras", "openvino"), ("openvino", "keras")):
-        head = fit_linear(by_engine[trained_on][train], targets[train]).model
+        head = fit_linear(by_engine[trained_on][train], targets[train], HeadConfig()).model
         own = np.asarray(head(by_engine[trained_on][test]))
         other = np.asarray(head(by_engine[scored_on][test]))
         assert np.abs(own - other).max() < 0.05, (trained_on, scored_on)

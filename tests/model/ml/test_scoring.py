@@ -181,3 +181,29 @@ def test_prefetch_hands_over_errors_and_closes_the_generator() -> None:
     with Prefetch(endless(), depth=2) as items:
         assert next(items) == 1
     assert closed[-1] == "endless"
+
+
+def blas_threads() -> set[int]:
+    from threadpoolctl import threadpool_info
+
+    return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+
+
+def test_clip_images_are_drawn_with_one_blas_thread_beside_the_engine(tmp_path: Path) -> None:
+    """NumPy's BLAS threads fought the engine's for the cores (the producer ran at a tenth
+    of its rate): while scoring, BLAS has one thread; afterwards its own count again."""
+    from threadpoolctl import threadpool_limits
+
+    seen: list[set[int]] = []
+
+    class Watching(Traced):
+        def inputs(self, audio: Any, starts: np.ndarray, settings: Any, reporter: Any = None):
+            seen.append(blas_threads())
+            return super().inputs(audio, starts, settings, reporter)
+
+    path = write(tmp_path / "a.wav", 12.0, 0.5)
+    with threadpool_limits(limits=2, user_api="blas"):  # as on a 2-core machine
+        before = blas_threads()
+        list(engine(Watching()).score([FileJob(path)]))
+        assert seen and all(threads == {1} for threads in seen)
+        assert blas_threads() == before == {2}
