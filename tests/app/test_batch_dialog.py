@@ -115,11 +115,23 @@ def test_runs_the_folder_lists_the_bad_file_and_skips_finished_files_next_time(
     close_box(dialog)
 
 
+@pytest.fixture
+def long_card(tmp_path: Path) -> Path:
+    """Files of more windows than a batch (39 at hop 1 s, batches of 32): the scoring engine
+    fills batches across files, so three 3-s files finish together in one batch and there is
+    no moment between them to cancel in."""
+    folder = tmp_path / "long_card"
+    for index in range(3):
+        write_wav(folder / f"2023040{index}_050000.WAV", 40.0, index)
+    (folder / "broken.wav").write_bytes(b"")
+    return folder
+
+
 def test_cancel_keeps_finished_files_and_a_second_run_goes_on(
-    qtbot, dialog: BatchDialog, bundle: Path, card: Path
+    qtbot, dialog: BatchDialog, bundle: Path, long_card: Path
 ) -> None:
     dialog.add_model_file(bundle)
-    dialog.set_folder(card)
+    dialog.set_folder(long_card)
     job = dialog.run()
     assert job is not None
     progress_dialog = dialog.progress_dialog
