@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
         from model.cli import backbone_commands
 
         backbone_commands.register(commands)
+        from model.cli import explore_command
+
+        explore_command.register(commands)
     return parser
 
 

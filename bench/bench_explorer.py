@@ -1,0 +1,157 @@
+"""Clip explorer: time and memory of the map for 10k and 100k clips from cached embeddings.
+
+Builds a project of 1-h recordings (hop 1 s: 3,599 windows each, registered without audio
+files, which this path never reads) and fills its feature cache with synthetic 2048-d
+ResNet-like vectors (30 sound types, ReLU'd, as float16 like the cache stores), then runs the
+explorer's own job (``model.explore.job.build_map``) in a fresh process per size:
+
+- warm-up: numba compiles UMAP's layout code once per process (a tiny map, timed apart);
+- fit: read every clip's vector from the cache, PCA, UMAP, HDBSCAN, save (target < 60 s for
+  100k clips on 2 cores);
+- reopen: read the saved map back and check it against the project (what opening the panel
+  costs);
+- extend: one more hour of recording placed with UMAP's ``transform``;
+- find similar: exact cosine query for the 50 nearest clips (median of 200; target < 100 ms).
+
+Peak memory is the process's maximum resident set (it includes Python, NumPy, numba, sklearn).
+
+    .venv/bin/python bench/bench_explorer.py [--sizes 10000,100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+HOUR_WINDOWS = 3599  # 1-h recording, 2-s clips, hop 1 s
+TYPES = 30
+DIM = 2048
+
+
+def cpu_model() -> str:
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
+    except OSError:
+        return "?"
+    return next((ln.split(":", 1)[1].strip() for ln in out.splitlines() if "Model name" in ln), "?")
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def add_recordings(project, store, count: int, first: int, rng, prototypes) -> None:
+    duration = 3600.0
+    for index in range(first, first + count):
+        info = SimpleNamespace(sample_rate=22050, channels=1, frames=int(duration * 22050),
+                               duration=duration)  # fmt: skip
+        rec = project.add_recording(Path(f"rec{index}.wav"), info=info, fingerprint=f"f{index}")
+        starts = np.arange(HOUR_WINDOWS, dtype=np.float64)
+        kinds = rng.integers(0, TYPES, HOUR_WINDOWS)
+        noise = rng.normal(0, 1, (HOUR_WINDOWS, DIM)).astype(np.float32)
+        store.put(rec, starts, np.maximum(0, prototypes[kinds] + noise).astype(np.float16))
+
+
+def one(size: int) -> dict[str, float]:
+    from model.explore.job import build_map, saved_map
+    from model.explore.projection import fit_layout
+    from model.explore.similar import similar
+    from model.jobs import Reporter
+    from model.ml import backbones
+    from model.project import Project
+    from model.project.feature_cache import FeatureStore
+
+    rng = np.random.default_rng(0)
+    prototypes = rng.normal(0, 1.2, (TYPES, DIM)).astype(np.float32)
+    name = backbones.UNTRAINED
+    out: dict[str, float] = {"clips": 0}
+    with tempfile.TemporaryDirectory(prefix="sonotag-bench-") as tmp:
+        path = Path(tmp) / "bench.sonotag"
+        began = time.perf_counter()
+        with Project.create(path) as project:
+            key = backbones.create(name).cache_key
+            from model.ml.features import clip_settings_of
+
+            store = FeatureStore.for_project(project, key, clip_settings_of(project).fingerprint())
+            hours = max(1, round(size / HOUR_WINDOWS))
+            add_recordings(project, store, hours, 0, rng, prototypes)
+        out["build_s"] = time.perf_counter() - began
+        began = time.perf_counter()
+        fit_layout(rng.normal(size=(300, 16)).astype(np.float32))
+        out["warmup_s"] = time.perf_counter() - began
+        base_mb = peak_mb()
+        with Project.open(path) as project:
+            began, cpu = time.perf_counter(), time.process_time()
+            clip_map, summary = build_map(project, name, Reporter())
+            out["fit_s"] = time.perf_counter() - began
+            out["fit_cpu_s"] = time.process_time() - cpu
+            out["clips"] = len(clip_map)
+            out["clusters"] = summary["clusters"]
+            out["peak_mb"] = peak_mb()
+            out["before_fit_mb"] = base_mb
+            began = time.perf_counter()
+            again, lacking = saved_map(project, name)
+            out["reopen_s"] = time.perf_counter() - began
+            assert again is not None and lacking == 0
+            store = FeatureStore.for_project(project, key, clip_settings_of(project).fingerprint())
+            add_recordings(project, store, 1, hours, rng, prototypes)
+            began = time.perf_counter()
+            extended, summary = build_map(project, name, Reporter())
+            out["extend_s"] = time.perf_counter() - began
+            out["extend_mode"] = summary["mode"]
+            out["placed"] = summary["placed"]
+        queries = rng.integers(0, len(extended), 200)
+        times = []
+        for row in queries:
+            began = time.perf_counter()
+            similar(extended.vectors, [int(row)], 50)
+            times.append(time.perf_counter() - began)
+        out["query_ms"] = float(np.median(times) * 1000)
+        out["query_max_ms"] = float(np.max(times) * 1000)
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(one(args.one)))
+        return 0
+    print(f"CPU: {cpu_model()}, {os.cpu_count()} CPUs")
+    print("clips    warm-up  fit (cpu)        peak MB  reopen  extend (+3599 clips)  "
+          "query median/max  clusters")  # fmt: skip
+    for size in (int(s) for s in args.sizes.split(",")):
+        run = subprocess.run(
+            [sys.executable, __file__, "--one", str(size)], capture_output=True, text=True
+        )
+        if run.returncode != 0:
+            print(f"{size}: failed\n{run.stderr[-2000:]}")
+            continue
+        r = json.loads(run.stdout.strip().splitlines()[-1])
+        print(
+            f"{int(r['clips']):<8} {r['warmup_s']:6.1f} s  {r['fit_s']:6.1f} s "
+            f"({r['fit_cpu_s']:5.0f} s)"
+            f"  {r['peak_mb']:7.0f}  {r['reopen_s']:5.2f} s  {r['extend_s']:6.1f} s "
+            f"({r['extend_mode']}, {int(r['placed'])})   {r['query_ms']:6.1f} / "
+            f"{r['query_max_ms']:5.1f} ms     {int(r['clusters'])}",
+            flush=True,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
