@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QDockWidget, QMenu, QWidget
 from app.activity_panel import ActivityPanel
 from app.annotations.actions import export_action, import_annotations_action
 from app.batch_dialog import install_batch_menu
+from app.explorer.panel import ExplorerPanel
 from app.ml.wiring import MlUi, build_ml_ui
 from app.review_panel import ReviewPanel
 
@@ -32,6 +33,7 @@ class Panels:
     thresholds_dock: QDockWidget
     review: ReviewPanel
     activity: ActivityPanel
+    explorer: ExplorerPanel
 
 
 def _dock(window: MainWindow, title: str, name: str, widget: QWidget) -> QDockWidget:
@@ -67,17 +69,27 @@ def install_panels(window: MainWindow, file_menu: QMenu, view_menu: QMenu) -> Pa
         parent=window,
     )
     activity = ActivityPanel(context, window)
+    explorer = ExplorerPanel(
+        context,
+        on_show=lambda rec, s, e: show_clip(window, rec, s, e),
+        on_play=lambda rec, s, e: play_clip(window, rec, s, e),
+        review=review,
+        parent=window,
+    )
+    window.labelling.selection.changed.connect(explorer.set_main_clip)
     # Side panels become tabs beside the project panel, so opening one never widens the window
     # (laptops are 1366 px wide); the activity plots want width, so they go under the view.
     for dock in (training_dock, models_dock, thresholds_dock, review):
         window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
         window.tabifyDockWidget(window.dock, dock)
     window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, activity)
+    # The map wants room: beside the spectrogram, on the right.
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, explorer)
     # The left column runs the full height; the activity plots sit under the spectrogram only.
     window.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
     window.dock.raise_()
-    docks = (training_dock, models_dock, thresholds_dock, review, activity)
-    for key, dock in zip(("F6", "F7", "F8", "F9", "F10"), docks, strict=True):
+    docks = (training_dock, models_dock, thresholds_dock, review, activity, explorer)
+    for key, dock in zip(("F6", "F7", "F8", "F9", "F10", "F11"), docks, strict=True):
         # Hidden until asked for (View menu); the window's saved state brings them back as
         # the user left them. Showing one also brings its tab to the front.
         dock.hide()
@@ -102,7 +114,7 @@ def install_panels(window: MainWindow, file_menu: QMenu, view_menu: QMenu) -> Pa
     export.setShortcut("Ctrl+E")
     export.triggered.connect(lambda: export_action(context, window))
     install_batch_menu(window, file_menu, ml.predictor)
-    return Panels(ml, training_dock, models_dock, thresholds_dock, review, activity)
+    return Panels(ml, training_dock, models_dock, thresholds_dock, review, activity, explorer)
 
 
 def sheet_rows(panels: Panels) -> list[tuple[str, str, str]]:
@@ -123,6 +135,7 @@ def sheet_rows(panels: Panels) -> list[tuple[str, str, str]]:
         panels.thresholds_dock,
         panels.review,
         panels.activity,
+        panels.explorer,
     ):
         action = dock.toggleViewAction()
         rows.append(

@@ -12,7 +12,7 @@ stay free for the rest of the app.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from html import escape
 from typing import Any
@@ -94,6 +94,7 @@ class ReviewPanel(QDockWidget):
         self._job: Any = None
         self._job_project = ""
         self._dropped = ""  # what happened to a queue dropped by the last project change
+        self._score_name = "score"  # what a queue item's number is: score, or similarity
 
         body = QWidget(self)
         layout = QVBoxLayout(body)
@@ -260,6 +261,7 @@ class ReviewPanel(QDockWidget):
         if project is None or class_id is None or self._job is not None:
             return
         self.clip_label.setText("Reading scores…")
+        self._score_name = "score"
         job = self.context.run_thread(
             "Building the review queue",
             build_queue_job,
@@ -299,6 +301,26 @@ class ReviewPanel(QDockWidget):
             )
         self._step()
         self.widget().setFocus()
+
+    def review_items(
+        self, class_id: int, items: Sequence[ReviewItem], title: str, score_name: str = "score"
+    ) -> bool:
+        """Starts a review of a queue made elsewhere (the explorer's selection or its "find
+        similar" ranking): same keys, decisions are labels of ``class_id`` as always."""
+        index = self.class_combo.findData(class_id)
+        if index < 0 or self.context.undo_stack is None:
+            return False
+        self.class_combo.setCurrentIndex(index)
+        self._score_name = score_name
+        self.show()
+        self.raise_()
+        self.session = ReviewSession(self.context.undo_stack, class_id, items)
+        self._recordings.clear()
+        self.session_started.emit(self.session)
+        self.context.status.emit(f"Review: {title}")
+        self._step()
+        self.widget().setFocus()
+        return True
 
     # ----------------------------------------------------------------- steps
     def decide(self, decision: Decision | str) -> None:
@@ -370,7 +392,7 @@ class ReviewPanel(QDockWidget):
         earlier = f" — {_PAST[decision]} before" if decision is not None else ""
         self.clip_label.setText(
             f"<b>{name}</b> {item.start:.1f}–{item.end:.1f} s{when}<br>"
-            f"score {item.score:.2f}{earlier}{self._boxes_text(item)}"
+            f"{self._score_name} {item.score:.2f}{earlier}{self._boxes_text(item)}"
         )
 
     def _boxes_text(self, item: ReviewItem) -> str:

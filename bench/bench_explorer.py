@@ -13,9 +13,14 @@ explorer's own job (``model.explore.job.build_map``) in a fresh process per size
 - extend: one more hour of recording placed with UMAP's ``transform``;
 - find similar: exact cosine query for the 50 nearest clips (median of 200; target < 100 ms).
 
-Peak memory is the process's maximum resident set (it includes Python, NumPy, numba, sklearn).
+Peak memory is the process's maximum resident set (it includes Python, NumPy, numba, sklearn
+and TensorFlow, which the job imports to name the backbone's feature cache).
+
+``--gui N`` times the Explorer's map view instead, with N points (offscreen Qt): colouring and
+handing the points to pyqtgraph, and full repaints while panning and zooming (median, worst).
 
     .venv/bin/python bench/bench_explorer.py [--sizes 10000,100000]
+    QT_QPA_PLATFORM=offscreen .venv/bin/python bench/bench_explorer.py --gui 100000
 """
 
 from __future__ import annotations
@@ -123,11 +128,76 @@ def one(size: int) -> dict[str, float]:
     return out
 
 
+def gui(size: int) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])
+    from app.explorer.colours import by_category, by_label
+    from app.explorer.map_view import MapView
+
+    rng = np.random.default_rng(0)
+    centres = rng.normal(0, 8, (TYPES, 2))
+    kinds = rng.integers(0, TYPES, size)
+    coords = (centres[kinds] + rng.normal(0, 0.8, (size, 2))).astype(np.float32)
+    codes = rng.choice([0, 0, 0, 0, 1, 2, 3], size).astype(np.uint8)
+    view = MapView()
+    view.resize(1000, 700)
+    view.show()
+    app.processEvents()
+    times = {}
+    for name, colouring in (
+        ("label", by_label(codes, "#1f77b4", "wren")),
+        ("cluster", by_category(kinds.astype(np.int64), {}, "cluster")),
+    ):
+        began = time.perf_counter()
+        view.set_points(coords, colouring.index, colouring.palette, None, colouring.under_all)
+        app.processEvents()
+        times[f"colour by {name}"] = time.perf_counter() - began
+        if name == "label":  # a bulk label of 500 clips: only the labelled layers change
+            codes[rng.choice(np.flatnonzero(codes == 0), 500, replace=False)] = 3
+            again = by_label(codes, "#1f77b4", "wren")
+            began = time.perf_counter()
+            view.set_points(coords, again.index, again.palette, None, again.under_all)
+            app.processEvents()
+            times["after labelling 500 clips"] = time.perf_counter() - began
+    frames = []
+    for step in range(40):
+        view.box.translateBy(x=0.3 * (1 if step < 20 else -1))
+        if step % 10 == 9:
+            view.box.scaleBy((0.8, 0.8))
+        began = time.perf_counter()
+        view.grab()
+        frames.append(time.perf_counter() - began)
+    print(f"CPU: {cpu_model()}, {os.cpu_count()} CPUs; map view with {size} points")
+    for name, seconds in times.items():
+        print(f"  {name}: {seconds * 1000:.0f} ms")
+    print(
+        f"  repaint while panning/zooming: median {np.median(frames) * 1000:.0f} ms, "
+        f"worst {max(frames) * 1000:.0f} ms ({len(frames)} frames)"
+    )
+    began = time.perf_counter()
+    for _ in range(20):
+        view.nearest(float(coords[0, 0]), float(coords[0, 1]))
+    print(f"  nearest point under the mouse: {(time.perf_counter() - began) / 20 * 1000:.2f} ms")
+    began = time.perf_counter()
+    from app.explorer.map_view import inside
+
+    lasso = np.c_[np.cos(np.linspace(0, 6.28, 60)) * 6, np.sin(np.linspace(0, 6.28, 60)) * 6]
+    picked = inside(coords, lasso)
+    print(f"  lasso of 60 vertices: {(time.perf_counter() - began) * 1000:.0f} ms "
+          f"({int(picked.sum())} points inside)")  # fmt: skip
+    view.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--gui", type=int, help="time the map view with this many points")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.gui:
+        gui(args.gui)
+        return 0
     if args.one:
         print(json.dumps(one(args.one)))
         return 0

@@ -1,0 +1,218 @@
+"""The Explorer panel on a saved map of real recordings: lasso -> one undoable bulk label,
+gallery ticks, click -> main view, find similar -> review queue, every colouring."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.context import AppContext
+from app.explorer.colours import ColourBy
+from app.explorer.panel import ExplorerPanel
+from app.review_panel import ReviewPanel
+from model.explore.grid import project_grid
+from model.explore.job import folder_for
+from model.explore.store import ClipMap, save_map
+from model.explore.table import PRESENT, label_codes
+from model.project import LabelState, Project
+
+BACKBONE = "resnet50-untrained"
+
+
+def write_map(project: Project) -> ClipMap:
+    """A saved map of every clip, laid out by recording (each recording its own blob), so a
+    rectangle picks exactly one recording's clips; vectors point the same way per recording."""
+    grid = project_grid(project)
+    rng = np.random.default_rng(1)
+    ids = np.unique(grid.recording_ids)
+    which = np.searchsorted(ids, grid.recording_ids)
+    coords = np.c_[which * 10.0, np.zeros(len(grid))] + rng.normal(0, 0.5, (len(grid), 2))
+    directions = rng.normal(size=(len(ids), 8))
+    vectors = directions[which] + rng.normal(0, 0.05, (len(grid), 8))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    clip_map = ClipMap(
+        grid.recording_ids, grid.starts, coords.astype(np.float32),
+        which.astype(np.int32), vectors.astype(np.float32), grid.clip_seconds,
+        {"fingerprints": {str(r.id): r.fingerprint for r in project.recordings()},
+         "method": "umap", "pca_components": 8, "pca_variance": 0.9},
+    )  # fmt: skip
+    save_map(folder_for(project, BACKBONE), clip_map)
+    return clip_map
+
+
+@pytest.fixture
+def project(tmp_path: Path, real_data: Path) -> Project:
+    with Project.create(tmp_path / "p.sonotag") as proj:
+        for name in ("XC46092.wav", "XC663885.wav"):
+            shutil.copyfile(real_data / "pykanto-raw/STORM-PETREL" / name, tmp_path / name)
+            proj.add_recording(tmp_path / name)
+        shutil.copyfile(
+            real_data / "pykanto-raw/BENGALESE_FINCH/bird_3/348.wav", tmp_path / "f.wav"
+        )
+        proj.add_recording(tmp_path / "f.wav")
+        proj.add_class("storm-petrel")
+        proj.set_meta("explore_backbone", BACKBONE)
+        yield proj
+
+
+@pytest.fixture
+def context(qtbot, project: Project) -> AppContext:
+    ctx = AppContext()
+    ctx.set_project(project)
+    yield ctx
+    ctx.jobs.wait_all()
+    for job in ctx.jobs.running():
+        job.quit()
+    ctx.set_project(None)
+
+
+class Calls:
+    def __init__(self) -> None:
+        self.shown: list[tuple[int, float, float]] = []
+
+    def show(self, recording, start: float, end: float) -> None:
+        self.shown.append((recording.id, start, end))
+
+
+def open_panel(qtbot, context: AppContext, calls: Calls) -> tuple[ExplorerPanel, ReviewPanel]:
+    review = ReviewPanel(context)
+    panel = ExplorerPanel(context, on_show=calls.show, review=review)
+    qtbot.addWidget(review)
+    qtbot.addWidget(panel)
+    panel.resize(1100, 640)
+    panel.show()
+    qtbot.waitUntil(lambda: panel.map is not None, timeout=10_000)
+    return panel, review
+
+
+def rectangle(x0: float, x1: float) -> np.ndarray:
+    return np.array([[x0, -5], [x1, -5], [x1, 5], [x0, 5]], float)
+
+
+def test_saved_map_opens_with_every_clip(qtbot, context: AppContext, project: Project) -> None:
+    clip_map = write_map(project)
+    panel, _ = open_panel(qtbot, context, Calls())
+    assert len(panel.map) == len(clip_map)
+    assert panel.view.point_count() == len(clip_map)
+    assert "clusters" in panel.tools.status.text()
+    for mode in ColourBy:  # every colouring draws every point
+        panel.top.colour_by.setCurrentIndex(panel.top.colour_by.findData(mode))
+        assert panel.view.point_count() == len(clip_map)
+        assert panel.legend.text()
+
+
+def test_lasso_labels_the_ticked_clips_in_one_undo_step(
+    qtbot, context: AppContext, project: Project
+) -> None:
+    clip_map = write_map(project)
+    panel, _ = open_panel(qtbot, context, Calls())
+    first = int(clip_map.recording_ids.min())
+    panel.view.box.dragged.emit(rectangle(-4, 4), False)  # the first recording's blob
+    rows = np.flatnonzero(panel.selection)
+    assert set(clip_map.recording_ids[rows].tolist()) == {first}
+    assert len(rows) == int((clip_map.recording_ids == first).sum())
+    assert panel.gallery.count() == len(rows)
+    # Untick one cell: it is left out of the label.
+    item = panel.gallery.item(0)
+    from PySide6.QtCore import Qt
+
+    item.setCheckState(Qt.CheckState.Unchecked)
+    assert "1 unticked" in panel.actions_row.count.text()
+    panel.actions_row.present.click()
+    codes = label_codes(project, clip_map.grid, [panel.class_id])[:, 0]
+    labelled = np.flatnonzero(codes == PRESENT)
+    assert set(labelled.tolist()) >= set(rows[1:].tolist())
+    assert len(project.labels()) == len(rows) - 1
+    assert (panel.codes == PRESENT).sum() == len(labelled)  # the map follows at once
+    context.undo_stack.undo()
+    assert project.labels() == []
+    assert (panel.codes == PRESENT).sum() == 0
+
+
+def test_shift_adds_and_click_shows_the_clip(qtbot, context: AppContext, project: Project) -> None:
+    clip_map = write_map(project)
+    calls = Calls()
+    panel, _ = open_panel(qtbot, context, calls)
+    panel.view.box.dragged.emit(rectangle(-4, 4), False)
+    before = int(panel.selection.sum())
+    panel.view.box.dragged.emit(rectangle(6, 14), True)
+    assert int(panel.selection.sum()) > before
+    row = int(np.flatnonzero(clip_map.recording_ids == clip_map.recording_ids.max())[3])
+    panel.view.clip_clicked.emit(row, False)
+    assert np.flatnonzero(panel.selection).tolist() == [row]
+    rid, start = int(clip_map.recording_ids[row]), float(clip_map.starts[row])
+    assert calls.shown[-1] == (rid, start, round(start + clip_map.clip_seconds, 3))
+
+
+def test_find_similar_becomes_a_review_queue(qtbot, context: AppContext, project: Project) -> None:
+    clip_map = write_map(project)
+    panel, review = open_panel(qtbot, context, Calls())
+    target = int(clip_map.recording_ids.min())
+    row = int(np.flatnonzero(clip_map.recording_ids == target)[0])
+    panel.view.clip_clicked.emit(row, False)
+    panel.actions_row.k.setValue(5)
+    panel.actions_row.similar.click()
+    session = review.session
+    assert session is not None and len(session) == 5
+    assert all(item.recording_id == target for item in session.items)  # its own recording
+    assert "similarity" in review.clip_label.text()
+    scores = [item.score for item in session.items]
+    assert scores == sorted(scores, reverse=True)
+    review.decide("accept")  # A: an ordinary label of the panel's class
+    first = session.items[0]
+    label = project.label_at(first.recording_id, first.start, first.end, panel.class_id)
+    assert label is not None and label.state is LabelState.PRESENT
+
+
+def test_no_map_says_how_to_make_one(qtbot, context: AppContext, project: Project) -> None:
+    review = ReviewPanel(context)
+    panel = ExplorerPanel(context, review=review)
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitUntil(lambda: "Compute map" in panel.tools.status.text(), timeout=10_000)
+    assert panel.map is None and panel.top.compute.isEnabled()
+    assert not panel.actions_row.present.isEnabled()
+
+
+def test_gallery_and_hover_get_pictures(qtbot, context: AppContext, project: Project) -> None:
+    clip_map = write_map(project)
+    panel, _ = open_panel(qtbot, context, Calls())
+    panel.view.box.dragged.emit(rectangle(16, 24), False)  # the finch recording's clips
+    rows = panel.gallery.rows()
+    assert rows
+    qtbot.waitUntil(lambda: all(r in panel.pictures for r in rows), timeout=30_000)
+    assert all(isinstance(panel.pictures[r], np.ndarray) for r in rows)
+    assert panel.pictures[rows[0]].shape == (112, 112, 3)
+    panel.view.clip_hovered.emit(rows[0])  # already made: shown at once
+    assert panel.preview.pixmap() is not None and not panel.preview.pixmap().isNull()
+    assert len(clip_map) > len(rows)
+
+
+def test_main_window_has_the_explorer_on_f11(qtbot, prefs, fake_output, project: Project) -> None:
+    from tests.app.conftest import make_window
+
+    write_map(project)
+    path = project.path
+    project.close()
+    window = make_window(qtbot, prefs, fake_output)
+    window.open_project(path)
+    explorer = window.panels.explorer
+    toggle = explorer.toggleViewAction()
+    assert toggle.shortcut().toString() == "F11"
+    assert ("View", "F11", "show / hide the Explorer panel") in window.shortcut_rows()
+    toggle.trigger()
+    qtbot.waitUntil(lambda: explorer.map is not None, timeout=10_000)
+    row = int(np.flatnonzero(explorer.map.recording_ids == explorer.map.recording_ids.max())[2])
+    explorer.view.clip_clicked.emit(row, False)
+    assert window.recording.id == int(explorer.map.recording_ids[row])
+    clip = window.labelling.selection.clip
+    assert clip is not None and abs(clip.start - float(explorer.map.starts[row])) < 1e-6
+    # The clip selected in the main view is ringed on the map.
+    moved = window.labelling.selection.move(1)
+    ringed = explorer.map.index_of(window.recording.id, moved.start)
+    assert ringed is not None and ringed != row
+    assert len(explorer.view.current.data) == 1
+    assert explorer.view.current.data[0]["x"] == pytest.approx(explorer.map.coords[ringed, 0])
