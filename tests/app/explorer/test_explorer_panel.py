@@ -216,3 +216,20 @@ def test_main_window_has_the_explorer_on_f11(qtbot, prefs, fake_output, project:
     assert ringed is not None and ringed != row
     assert len(explorer.view.current.data) == 1
     assert explorer.view.current.data[0]["x"] == pytest.approx(explorer.map.coords[ringed, 0])
+
+
+def test_compute_runs_in_the_worker_and_reloads(qtbot, context: AppContext, project: Project):
+    """Compute map with every clip already mapped: the worker process finds nothing to do
+    (no backbone, no UMAP) and the panel reads the map again; progress bar and Cancel follow."""
+    write_map(project)
+    panel, _ = open_panel(qtbot, context, Calls())
+    loaded = []
+    panel.top.compute.click()
+    assert not panel.top.compute.isEnabled() and panel.top.cancel.isEnabled()
+    job = panel._compute_job
+    job.finished.connect(loaded.append)
+    qtbot.waitUntil(lambda: panel._compute_job is None, timeout=120_000)
+    assert loaded and loaded[0]["summary"]["mode"] == "unchanged"
+    assert panel.top.compute.isEnabled() and not panel.top.cancel.isEnabled()
+    qtbot.waitUntil(lambda: panel._open_job is None and panel.map is not None, timeout=10_000)
+    context.jobs.shutdown()
