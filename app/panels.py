@@ -75,8 +75,13 @@ def install_panels(window: MainWindow, file_menu: QMenu, view_menu: QMenu) -> Pa
         on_play=lambda rec, s, e: play_clip(window, rec, s, e),
         review=review,
         parent=window,
+        listed=window.panel.visible_recording_ids,
     )
     window.labelling.selection.changed.connect(explorer.set_main_clip)
+    listing = window.panel.recordings_proxy
+    for signal in (listing.rowsInserted, listing.rowsRemoved, listing.modelReset,
+                   listing.layoutChanged):  # fmt: skip
+        signal.connect(lambda *_args: explorer.listing_changed())
     # Side panels become tabs beside the project panel, so opening one never widens the window
     # (laptops are 1366 px wide); the activity plots want width, so they go under the view.
     for dock in (training_dock, models_dock, thresholds_dock, review):

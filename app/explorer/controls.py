@@ -17,7 +17,11 @@ from PySide6.QtWidgets import (
 from app.explorer.colours import ColourBy
 from app.explorer.map_view import Tool
 
-SCOPES = (("all", "All recordings"), ("shown", "Recording shown"))
+SCOPES = (
+    ("all", "All recordings"),
+    ("listed", "Recordings listed"),  # those the project panel's filter lets through
+    ("shown", "Recording shown"),
+)
 TOOL_TEXT = {
     Tool.LASSO: ("Lasso", "Drag a loop around clips to select them (Shift adds)"),
     Tool.RECTANGLE: ("Rectangle", "Drag a rectangle over clips to select them (Shift adds)"),
@@ -42,6 +46,10 @@ class TopRow(QWidget):
         self.scope = QComboBox()
         for key, text in SCOPES:
             self.scope.addItem(text, key)
+        self.scope.setToolTip(
+            "Map every recording, only those the project list shows (type words in its filter: "
+            "a site, a date, a folder), or only the recording on screen"
+        )
         self.compute = QPushButton("Compute map")
         self.compute.setToolTip(
             "Embed clips not on the map yet (features cached by training or scoring are "

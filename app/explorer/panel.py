@@ -42,12 +42,14 @@ class ExplorerPanel(QDockWidget):
         on_play: ClipCallback | None = None,
         review: Any = None,
         parent: QWidget | None = None,
+        listed: Callable[[], list[int]] | None = None,
     ) -> None:
         super().__init__("Explorer", parent)
         self.setObjectName("explorer-dock")
         self.context = context
         self.on_show, self.on_play = on_show, on_play
         self.review = review  # ReviewPanel: where selections and similar clips are reviewed
+        self.listed = listed  # ids of the recordings the project panel lists (its filter)
         self.main_clip: Any = None  # the clip selected in the main view (ringed on the map)
         self.map: ClipMap | None = None
         self.extra: dict[str, Any] = {}
@@ -285,10 +287,18 @@ class ExplorerPanel(QDockWidget):
         if clip_map is None:
             return np.zeros(0, bool)
         recording = self.context.recording
-        if self.top.scope.currentData() == "shown":
+        scope = self.top.scope.currentData()
+        if scope == "shown":
             rid = recording.id if recording is not None else -1
             return clip_map.recording_ids == rid
+        if scope == "listed" and self.listed is not None:
+            return np.isin(clip_map.recording_ids, np.asarray(self.listed(), np.int64))
         return np.ones(len(clip_map), bool)
+
+    def listing_changed(self) -> None:
+        """The project panel's filter changed what it lists."""
+        if self.top.scope.currentData() == "listed":
+            self._scope_changed()
 
     def colouring(self) -> Colouring | None:
         clip_map = self.map
@@ -338,6 +348,9 @@ class ExplorerPanel(QDockWidget):
         self._update_controls()
 
     def _scope_changed(self) -> None:
+        shown = self.visible()
+        if len(self.selection) == len(shown) and (self.selection & ~shown).any():
+            self.act.select(self.selection & shown)  # never label clips one cannot see
         self.recolour()
         self.act.follow_main_view()
 

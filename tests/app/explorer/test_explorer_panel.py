@@ -216,6 +216,16 @@ def test_main_window_has_the_explorer_on_f11(qtbot, prefs, fake_output, project:
     assert ringed is not None and ringed != row
     assert len(explorer.view.current.data) == 1
     assert explorer.view.current.data[0]["x"] == pytest.approx(explorer.map.coords[ringed, 0])
+    # "Recordings listed": the project list's filter decides which clips the map shows.
+    explorer.view.box.dragged.emit(rectangle(-100, 100), False)
+    assert explorer.selection.all()
+    explorer.top.scope.setCurrentIndex(explorer.top.scope.findData("listed"))
+    window.panel.apply_filter("XC663885")
+    listed = explorer.visible()
+    only = next(r.id for r in window.project.recordings() if r.path.name == "XC663885.wav")
+    assert set(explorer.map.recording_ids[listed].tolist()) == {only}
+    assert explorer.view.point_count() == int(listed.sum())
+    assert np.array_equal(explorer.selection, listed)  # hidden clips left the selection
 
 
 def test_compute_runs_in_the_worker_and_reloads(qtbot, context: AppContext, project: Project):
