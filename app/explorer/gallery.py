@@ -45,7 +45,8 @@ class Gallery(QListWidget):
         self.setMovement(QListView.Movement.Static)
         self.setUniformItemSizes(True)
         self.setSpacing(4)
-        self.setWordWrap(True)
+        self.setWordWrap(False)  # wrapping elided whole lines to dots
+        self.setTextElideMode(Qt.TextElideMode.ElideLeft)  # file names end in what differs
         self.setGridSize(QSize(CELL + 12, CELL + 34))
         self._items: dict[int, QListWidgetItem] = {}
         self._blank = placeholder()

@@ -82,8 +82,7 @@ class SelectionActions:
     def caption(self, row: int) -> str:
         recording, start, _ = self.clip(row)
         stem = display(recording.path.stem) if recording is not None else "?"
-        short = stem if len(stem) <= 14 else "…" + stem[-13:]  # file names end in what differs
-        return f"{start:.1f} s\n{short}"
+        return f"{start:.1f} s\n{stem}"
 
     def follow_main_view(self) -> None:
         """Rings the clip selected in the main view, if it is on the map."""
