@@ -88,6 +88,15 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="10 and 1,000 recordings only")
     parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=None)
     parser.add_argument("--sections", default=",".join(SECTIONS))
+    numbers = lambda s: [int(x) for x in s.split(",")]  # noqa: E731
+    parser.add_argument("--ml-clips", type=numbers, help="labelled clips to retrain on")
+    parser.add_argument("--ml-recordings", type=numbers, help="one-hour recordings to re-score")
+    parser.add_argument(
+        "--ml-rows", default="cache,retrain,examples,rescore", help="rows of section ml"
+    )
+    parser.add_argument(
+        "--before-max-clips", type=int, help='largest retrain given to "before" (~29 KB/clip)'
+    )
     parser.add_argument("--before", default=BEFORE, help='git revision, or "none"')
     parser.add_argument(
         "--work", type=Path, default=Path(tempfile.gettempdir()) / "sonotag-bench-scale"
@@ -104,7 +113,11 @@ def main() -> int:
 
     sizes = args.sizes or ([10, 1000] if args.quick else [10, 1000, 10_000, 100_000])
     timeout = args.timeout or (60.0 if args.quick else 600.0)
-    settings = Settings(args.quick, args.work, args.rebuild, timeout, sizes)
+    settings = Settings(
+        args.quick, args.work, args.rebuild, timeout, sizes,
+        args.ml_clips, args.ml_recordings, args.before_max_clips,
+        tuple(args.ml_rows.split(",")),
+    )  # fmt: skip
     codes = [Code("after", REPO)]
     if args.before != "none":
         codes.insert(0, Code("before", unpack(args.before, args.work)))

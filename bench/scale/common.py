@@ -41,6 +41,12 @@ class Settings:
     rebuild: bool
     timeout: float  # seconds a single probe may take before it is stopped
     sizes: list[int] = field(default_factory=list)
+    # section "ml": labelled clips to retrain on, one-hour recordings to re-score, and the
+    # largest retrain the "before" tree is given (it needs ~29 KB of memory per clip)
+    ml_clips: list[int] | None = None
+    ml_recordings: list[int] | None = None
+    before_max_clips: int | None = None
+    ml_rows: tuple[str, ...] = ("cache", "retrain", "examples", "rescore")
 
 
 @dataclass

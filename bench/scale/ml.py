@@ -258,37 +258,55 @@ def _ensure(code: Code, settings: Settings, name: str, probe: str, **kwargs: Any
 
 def _sizes(settings: Settings) -> dict[str, list[Any]]:
     if settings.quick:
-        return {"hours": [0.25], "retrain": [1000], "examples": [2000], "rescore": [3]}
-    return {
-        "hours": [1.0],
-        "retrain": [1000, 10_000, 100_000, 300_000],
-        "examples": [10_000, 20_000, 40_000],
-        "rescore": [3, 28, 84],
-    }
+        sizes = {"hours": [0.25], "retrain": [1000], "examples": [2000], "rescore": [3]}
+    else:
+        sizes = {
+            "hours": [1.0],
+            "retrain": [1000, 10_000, 100_000, 300_000],
+            "examples": [10_000, 20_000, 40_000],
+            "rescore": [3, 28, 84],
+        }
+    if settings.ml_clips:
+        sizes["retrain"] = settings.ml_clips
+    if settings.ml_recordings:
+        sizes["rescore"] = settings.ml_recordings
+    return sizes
 
 
 def rows(codes: list[Code], settings: Settings) -> list[Row]:
     sizes = _sizes(settings)
+    wanted = settings.ml_rows
     out: list[Row] = []
-    for hours in sizes["hours"]:
+    if "cache" in wanted:
+        out += _cache_rows(codes, settings, sizes["hours"])
+    if "retrain" in wanted:
+        out += _timed_rows(codes, settings, "retrain", sizes["retrain"], "head retrain, cached")
+    if "examples" in wanted:
+        for labels in sizes["examples"]:
+            figures = {}
+            for code in codes:
+                r = run_probe(code, "ml", "build_examples", settings.timeout, labels=labels)
+                figures[code.label] = seconds(None if r is None else r["seconds"], settings.timeout)
+            out.append(Row("build_examples, one recording", f"{labels:,} labels", figures))
+    if "rescore" in wanted:
+        out += _timed_rows(codes, settings, "rescore", sizes["rescore"], "sonotag train + re-score")
+    return out
+
+
+def _cache_rows(codes: list[Code], settings: Settings, hours: list[float]) -> list[Row]:
+    out = []
+    for length in hours:
         figures: dict[str, str] = {}
         for code in codes:
             folder = str(settings.work / code.label / "ml-size")
-            r = run_probe(code, "ml", "cache_size", settings.timeout, folder=folder, hours=hours)
+            r = run_probe(code, "ml", "cache_size", settings.timeout, folder=folder, hours=length)
+            figures[code.label] = seconds(None, settings.timeout)
             if r is not None:
                 per_clip = r["bytes"] / r["clips"]
                 figures[code.label] = (
                     f"{per_clip / 1024:.2f} KB/clip, {per_clip * 3599 / 1e6:.1f} MB/audio h"
                 )
-        out.append(Row("feature cache size (hop 1 s)", f"{hours:g} h", figures))
-    out += _timed_rows(codes, settings, "retrain", sizes["retrain"], "head retrain, cached")
-    for labels in sizes["examples"]:
-        figures = {}
-        for code in codes:
-            r = run_probe(code, "ml", "build_examples", settings.timeout, labels=labels)
-            figures[code.label] = seconds(None if r is None else r["seconds"], settings.timeout)
-        out.append(Row("build_examples, one recording", f"{labels:,} labels", figures))
-    out += _timed_rows(codes, settings, "rescore", sizes["rescore"], "sonotag train + re-score")
+        out.append(Row("feature cache size (hop 1 s)", f"{length:g} h", figures))
     return out
 
 
@@ -299,6 +317,10 @@ def _timed_rows(
     for size in sizes:
         figures, notes = {}, []
         for code in codes:
+            limit = settings.before_max_clips
+            if kind == "retrain" and code.label == "before" and limit and size > limit:
+                figures[code.label] = "not run (--before-max-clips)"
+                continue
             if kind == "retrain":
                 built = _ensure(code, settings, f"retrain{size}", "build_retrain", clips=size)
                 r = run_probe(code, "ml", "retrain", settings.timeout, project=built["path"])
