@@ -110,12 +110,20 @@ def probe_main(target: str, code_root: str, kwargs_json: str) -> None:
     module = importlib.import_module(f"scale.{section}")
     result = getattr(module, f"probe_{probe}")(**json.loads(kwargs_json))
     result.setdefault("peak_rss_mb", peak_rss_mb())
+    result.setdefault("cpu_s", cpu_seconds())
     print(RESULT_TAG + json.dumps(result), flush=True)
 
 
 def partial(**figures: Any) -> None:
     """A probe's figures so far: kept if the probe is stopped before it finishes."""
     print(PARTIAL_TAG + json.dumps(figures), flush=True)
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process, all threads, user and system: on a shared machine it varies
+    far less than wall time (``os.times`` works on every platform)."""
+    times = os.times()
+    return times.user + times.system
 
 
 def peak_rss_mb() -> float:
