@@ -330,7 +330,10 @@ def _timed_rows(
             if r is None:
                 figures[code.label] = seconds(None, settings.timeout)
                 continue
-            figures[code.label] = f"{seconds(r['seconds'])}, peak {megabytes(r.get('peak_rss_mb'))}"
+            figures[code.label] = (
+                f"{seconds(r['seconds'])} (CPU {seconds(r.get('cpu_s'))}), "
+                f"peak {megabytes(r.get('peak_rss_mb'))}"
+            )
             if r.get("map") is not None:
                 notes.append(f"{code.label} mAP {r['map']:.2f}, {r['epochs']} epochs")
         label = f"{size:,} clips" if kind == "retrain" else f"{size * 3599:,} windows"
