@@ -203,6 +203,7 @@ def probe_retrain(project: str) -> dict[str, Any]:
         "seconds": time.perf_counter() - began,
         "map": result["metrics"].get("map"),
         "epochs": result["history"].get("epochs_run"),
+        "timings": result.get("timings"),  # the job's own steps (features, folds, fit, ...)
     }
 
 
@@ -336,6 +337,12 @@ def _timed_rows(
             )
             if r.get("map") is not None:
                 notes.append(f"{code.label} mAP {r['map']:.2f}, {r['epochs']} epochs")
+            steps = r.get("timings") or {}
+            if steps:
+                notes.append(
+                    f"{code.label} steps: "
+                    + ", ".join(f"{k.removesuffix('_s')} {v:.0f} s" for k, v in steps.items())
+                )
         label = f"{size:,} clips" if kind == "retrain" else f"{size * 3599:,} windows"
         out.append(Row(what, label, figures, "; ".join(notes)))
     return out
