@@ -129,7 +129,13 @@ def fit_linear_streaming(
     schedule = keras.optimizers.schedules.CosineDecay(LINEAR_RATE, steps)
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss=_linear_loss(known))
     with _dataset(rows, targets, LINEAR_BATCH, config.seed) as data:
-        model.fit(data, steps_per_epoch=steps, callbacks=[_CancelCheck(reporter)], verbose=0)
+        model.fit(
+            data,
+            steps_per_epoch=steps,
+            callbacks=[_CancelCheck(reporter)],
+            shuffle=False,  # the generator shuffles; Keras would warn that it cannot
+            verbose=0,
+        )
     weights, bias = (np.asarray(w) for w in (dense.kernel, dense.bias))
     final = build_linear_head(weights, bias, mean, variance)
     return FitResult(model=final, seconds=time.monotonic() - started)
@@ -181,6 +187,7 @@ def fit_mlp_streaming(
             epochs=config.epochs,
             steps_per_epoch=math.ceil(epoch / batch),
             callbacks=callbacks,
+            shuffle=False,
             verbose=0,
         )
     return epoch
