@@ -13,7 +13,7 @@ labelled. For each:
 and finally the warm worker is asked to end as the GUI does after a few idle minutes
 (``close_if_idle``), checking that its process is gone.
 
-    .venv/bin/python bench/bench_worker_memory.py [--retrains 10]
+    .venv/bin/python bench/bench_worker_memory.py [--retrains 10] [--case head|backbone|both]
 """
 
 from __future__ import annotations
@@ -127,6 +127,12 @@ def cpu_model() -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--retrains", type=int, default=10)
+    parser.add_argument(
+        "--case",
+        choices=["head", "backbone", "both"],
+        default="both",
+        help="head: features cached, only the head trains; backbone: ResNet50 runs each time",
+    )
     args = parser.parse_args()
     print(f"CPU: {cpu_model()}")
     with tempfile.TemporaryDirectory(prefix="sonotag-bench-") as tmp:
@@ -134,10 +140,13 @@ def main() -> int:
 
         for sub in ("a", "b"):
             (Path(tmp) / sub).mkdir()
-        cases = [
-            ("head only (features cached)", str(build(Path(tmp) / "a", 1.0, 500)), False),
-            ("backbone runs each time", str(make_project(Path(tmp) / "b", recordings=4)), True),
-        ]
+        cases = []
+        if args.case in ("head", "both"):
+            path = str(build(Path(tmp) / "a", 1.0, 500))
+            cases.append(("head only (features cached)", path, False))
+        if args.case in ("backbone", "both"):
+            path = str(make_project(Path(tmp) / "b", recordings=4))
+            cases.append(("backbone runs each time", path, True))
         summary = []
         for label, path, backbone in cases:
             cleared = warm_worker(path, args.retrains, backbone, label)
