@@ -106,3 +106,14 @@ def test_test_data_is_complete_unaltered_and_credited() -> None:
     assert not missing, f"not in tests/data/SOURCES.md: {missing}"
     size = sum((DATA / name).stat().st_size for name in listed)
     assert size < 12_000_000, f"tests/data holds {size / 1e6:.1f} MB: keep the clone small"
+
+
+def test_citation_file_carries_the_package_version_and_the_method_doi() -> None:
+    """CITATION.cff is what code-hosting sites and reference managers read; a release that
+    bumps pyproject's version without it would be cited under the wrong version."""
+    import tomllib
+
+    version = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    citation = (REPO / "CITATION.cff").read_text(encoding="utf-8")
+    assert re.search(rf"^version: {re.escape(version)}$", citation, re.MULTILINE)
+    assert "doi: 10.1016/j.ecoinf.2022.101909" in citation  # Morales et al. 2022
