@@ -129,7 +129,24 @@ def confirm(parent: QWidget | None, title: str, question: str) -> bool:
 
 
 PROJECT_FILTER = "Sonotag projects (*.sonotag)"
-AUDIO_FILTER = "Audio (*.wav *.WAV *.flac *.FLAC *.ogg *.mp3 *.MP3);;All files (*)"
+
+
+def audio_filter() -> str:
+    """Name filter of the Add recordings dialog: every audio extension Sonotag reads, in
+    lower, upper and title case (Qt's own dialog matches case on Linux and macOS, and
+    recorders write ``.WAV``)."""
+    from model.audio.info import AUDIO_EXTENSIONS
+
+    patterns = []
+    for ext in sorted(AUDIO_EXTENSIONS):
+        for variant in (ext.lower(), ext.upper(), "." + ext[1:].capitalize()):
+            pattern = f"*{variant}"
+            if pattern not in patterns:
+                patterns.append(pattern)
+    return f"Audio ({' '.join(patterns)});;All files (*)"
+
+
+AUDIO_FILTER = audio_filter()
 
 
 def ask_project_path(parent: QWidget | None, *, new: bool) -> Path | None:

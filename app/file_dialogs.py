@@ -18,9 +18,10 @@ import sys
 
 from PySide6.QtCore import QFileInfo
 from PySide6.QtGui import QAbstractFileIconProvider, QIcon
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QFileDialog, QHeaderView, QTreeView, QWidget
 
 IconType = QAbstractFileIconProvider.IconType
+DIALOG_WIDTH, DIALOG_HEIGHT = 900, 560
 
 
 class NameOnlyIcons(QAbstractFileIconProvider):
@@ -49,7 +50,23 @@ def _dialog(parent: QWidget | None, caption: str, directory: str, filters: str =
     dialog = QFileDialog(parent, caption, directory, filters)
     dialog.setOption(QFileDialog.Option.DontUseNativeDialog, not use_native())
     dialog.setIconProvider(_ICONS)
+    if not use_native():
+        _readable_columns(dialog)
     return dialog
+
+
+def _readable_columns(dialog: QFileDialog) -> None:
+    """Qt's own dialog opens at 600 px with a name column cut to a few letters; field file
+    names (``20210415_050630.WAV``, ``XC663885 - European Storm Petrel.mp3``) need room.
+    The details view gets a name column that takes the spare width, the others their text."""
+    dialog.resize(max(dialog.width(), DIALOG_WIDTH), max(dialog.height(), DIALOG_HEIGHT))
+    for view in dialog.findChildren(QTreeView):
+        header = view.header()
+        header.setStretchLastSection(False)
+        header.setMinimumSectionSize(60)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in range(1, header.count()):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
 
 
 def _run(dialog: QFileDialog) -> tuple[list[str], str]:

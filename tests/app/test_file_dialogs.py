@@ -50,3 +50,35 @@ def _listed(dialog) -> int:
 
     views = dialog.findChildren(QTreeView) + dialog.findChildren(QListView)
     return max((v.model().rowCount(v.rootIndex()) for v in views if v.model()), default=0)
+
+
+def test_add_recordings_filter_takes_upper_case_extensions() -> None:
+    from app.dialogs import AUDIO_FILTER
+    from model.audio.info import AUDIO_EXTENSIONS
+
+    first = AUDIO_FILTER.split(";;")[0]
+    for ext in AUDIO_EXTENSIONS:  # AudioMoth writes .WAV; phones and xeno-canto .MP3, .OGG
+        assert f"*{ext.lower()}" in first and f"*{ext.upper()}" in first
+
+
+def test_file_names_are_not_cut_in_the_details_view(qtbot, tmp_path: Path) -> None:
+    from PySide6.QtWidgets import QTreeView
+
+    long_name = "XC663885 - European Storm Petrel - Hydrobates pelagicus.WAV"
+    (tmp_path / long_name).write_bytes(b"RIFF")
+    (tmp_path / "20210415_050630.WAV").write_bytes(b"RIFF")
+    dialog = file_dialogs._dialog(None, "Add recordings", str(tmp_path), "Audio (*.WAV)")
+    qtbot.addWidget(dialog)
+    dialog.setViewMode(dialog.ViewMode.Detail)
+    dialog.show()
+    qtbot.waitUntil(lambda: _listed(dialog) >= 2, timeout=5000)
+    (view,) = [v for v in dialog.findChildren(QTreeView) if v.isVisible()]
+    header = view.header()
+    qtbot.waitUntil(lambda: header.sectionSize(0) > 0)
+    needed = view.fontMetrics().horizontalAdvance(long_name) + 40  # icon and margins
+    assert header.sectionSize(0) >= needed, (header.sectionSize(0), needed)
+    for column in range(1, header.count()):
+        if not header.isSectionHidden(column):
+            title = dialog.findChild(QTreeView).model().headerData(column, header.orientation())
+            assert header.sectionSize(column) >= view.fontMetrics().horizontalAdvance(str(title))
+    dialog.reject()
