@@ -61,6 +61,13 @@ class PredictController(QObject):
     def queued(self) -> list[int]:
         return list(self.queue.waiting)
 
+    def state_of(self, recording_id: int) -> str:
+        """ "scoring" (in the running job), "waiting" (queued) or "" (neither), so a view can
+        say what will happen to a recording without scores."""
+        if recording_id in self.queue.running:
+            return "scoring"
+        return "waiting" if recording_id in self.queue.waiting else ""
+
     # -- requests ----------------------------------------------------------------------------
     def predict(self, recording_ids: Sequence[int] | None = None) -> None:
         """Scores these recordings (None: the whole project), the shown one first."""

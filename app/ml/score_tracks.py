@@ -25,19 +25,22 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QGraphicsSimpleT
 from app.context import AppContext
 from app.ml.detection_bands import DetectionBands
 from app.ml.detections import Detection, detections
+from app.ml.scoring_notice import ScoringNotice
 from app.ml.threshold_controls import ThresholdControls, ThresholdLine
 from model.clips.geometry import ClipGeometry
 from model.errors import SonotagError
 from model.project.records import LabelClass, ModelRecord
 
 if TYPE_CHECKING:
+    from app.ml.predict_controller import PredictController
     from app.spectrogram import SpectrogramView
 
 THRESHOLDS_META = "ml.score_thresholds"
 DEFAULT_THRESHOLD = 0.5
 LANE_PX = 34  # a lane's height while the classes fit in MAX_TRACK_PX
 MIN_LANE_PX = 28  # lanes shrink to this before the plot grows past MAX_TRACK_PX
-MIN_TRACK_PX = 64  # room for the "no model yet" message
+MIN_TRACK_PX = 64  # a plot of one or two lanes
+MESSAGE_TRACK_PX = 30  # no lanes: one line of message (and its button)
 MAX_TRACK_PX = 240  # the lanes' usual share of a laptop screen...
 CAP_TRACK_PX = 336  # ...and what many classes may take (12 lanes of MIN_LANE_PX)
 PAD = 0.1  # empty fraction at the bottom and top of each lane
@@ -46,9 +49,9 @@ NAME_BACKING = QColor(0, 0, 0, 150)
 
 def lanes_px(lanes: int) -> int:
     """Height of the lanes' area: grows with the classes up to a cap, lanes never thinner than
-    MIN_LANE_PX until CAP_TRACK_PX is reached."""
+    MIN_LANE_PX until CAP_TRACK_PX is reached; a line for the message without any."""
     if lanes <= 0:
-        return MIN_TRACK_PX
+        return MESSAGE_TRACK_PX
     if lanes * LANE_PX <= MAX_TRACK_PX:
         return max(lanes * LANE_PX, MIN_TRACK_PX)
     return min(max(MAX_TRACK_PX, lanes * MIN_LANE_PX), CAP_TRACK_PX)
@@ -107,7 +110,8 @@ class ScoreTracks(QObject):
         self._thresholds: dict[int, float] = {}
         self._items: list[Any] = []
         self._lines: dict[int, pg.InfiniteLine] = {}
-        self._message = QGraphicsSimpleTextItem()
+        self.notice = ScoringNotice(context, self)
+        self._message = self.notice.text  # the tests' and tooltips' name for it
         self._names: list[tuple[QGraphicsRectItem, QGraphicsSimpleTextItem]] = []
         self._name_font = QFont()
         self._fitting = False
@@ -135,15 +139,17 @@ class ScoreTracks(QObject):
         axis.setTickFont(QFont(axis.font().family(), 7))
         font = QFont()
         font.setPointSizeF(max(font.pointSizeF() - 1, 7.0))
-        self._message.setParentItem(box)  # pixel coordinates inside the plot area
-        self._message.setFont(font)
+        self.notice.attach(box, font)
         self._name_font = QFont(font)
         box.sigResized.connect(lambda *_: self._fit())
-        self._message.setBrush(QColor("#c8c8c8"))
-        self._message.setZValue(50)
         view.plot_item.addItem(self.bands, ignoreBounds=True)
         self._on_project()
         return self.plot
+
+    def set_predictor(self, predictor: PredictController) -> None:
+        """The scoring queue, so the message says whether the shown recording is being
+        scored, waits, or needs the button."""
+        self.notice.set_predictor(predictor)
 
     # -- data --------------------------------------------------------------------------------
     def _on_project(self) -> None:
@@ -182,8 +188,6 @@ class ScoreTracks(QObject):
                     self.starts = starts
                     self.class_ids = [ids[i] for i in keep]
                     self.scores = scores[:, keep] if len(keep) else np.zeros((len(starts), 0))
-                    if len(starts) == 0:
-                        message = f"Model “{self.model.name}” has not scored this recording yet."
             except SonotagError as exc:
                 self.context.error.emit(str(exc), "")
         self.clip_seconds = (
@@ -197,7 +201,8 @@ class ScoreTracks(QObject):
             if self.model is not None and untrained and self.has_scores()
             else ""
         )
-        self._message.setText(message if recording is not None else "")
+        scored = self.model is not None and len(self.starts) > 0
+        self.notice.set_state(message if recording is not None else "", self.model, scored)
         position = {cid: c.position for cid, c in self._classes.items()}
         self._lanes = sorted(self.class_ids, key=lambda cid: (position.get(cid, 0), cid))
         self.controls.set_classes(
@@ -207,6 +212,9 @@ class ScoreTracks(QObject):
         self._draw()
         self._update_bands()
         self.changed.emit()
+
+    def message(self) -> str:
+        return self._message.text()
 
     def has_scores(self) -> bool:
         return len(self.starts) > 0 and len(self.class_ids) > 0
@@ -319,7 +327,6 @@ class ScoreTracks(QObject):
             self._lines[class_id] = line
             self._names.append(_lane_name(cls.name, colour, box, self._name_font))
         plot.getAxis("left").setTicks([[], []])
-        self._message.setPos(8, 4)
         self._fit()
 
     def lane_names(self) -> list[tuple[str, str]]:

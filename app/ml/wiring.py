@@ -39,6 +39,7 @@ def build_ml_ui(context: AppContext, view: SpectrogramView | None = None) -> MlU
     tracks.setParent(training)
     if view is not None:
         tracks.attach(view)
+    tracks.set_predictor(predictor)
     training.trained.connect(
         lambda result: predictor.after_training(result, training.score_all.isChecked())
     )

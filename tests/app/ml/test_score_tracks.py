@@ -6,13 +6,14 @@ import json
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QMouseEvent
 from PySide6.QtWidgets import QApplication
 
 from app.context import AppContext
 from app.ml.score_tracks import (
     LANE_PX,
+    MESSAGE_TRACK_PX,
     MIN_LANE_PX,
     THRESHOLDS_META,
     ScoreTracks,
@@ -134,6 +135,51 @@ def test_messages_without_model_or_scores_and_refresh_on_new_scores(shown, qtbot
     assert tracks.has_scores()
 
 
+class FakePredictor(QObject):
+    """The scoring queue as the notice sees it: what is running, what waits, a request."""
+
+    busy_changed = Signal(bool)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.states: dict[int, str] = {}
+        self.requests = 0
+
+    def state_of(self, recording_id: int) -> str:
+        return self.states.get(recording_id, "")
+
+    def predict_visible(self) -> None:
+        self.requests += 1
+
+
+def test_an_unscored_recording_offers_a_button_that_scores_it(shown, qtbot) -> None:
+    context, view, tracks, recording, calls = shown
+    predictor = FakePredictor()
+    tracks.set_predictor(predictor)
+    context.set_recording(recording)
+    assert not tracks.notice.button.isVisible()  # no model: nothing to score with
+    model = add_model_record(context.project)
+    context.models_changed.emit()
+    assert tracks.message() == f"Model “{model.name}” has not scored this recording yet."
+    button = tracks.notice.button
+    assert button.isVisibleTo(view)
+    proxy = tracks.notice._proxy
+    assert proxy.pos().x() > tracks._message.boundingRect().width()  # after the words
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert predictor.requests == 1
+    predictor.states[recording.id] = "scoring"
+    predictor.busy_changed.emit(True)
+    assert tracks.message() == f"Scoring this recording with model “{model.name}”…"
+    assert not button.isVisibleTo(view)
+    predictor.states[recording.id] = "waiting"
+    predictor.busy_changed.emit(True)
+    assert "next to be scored" in tracks.message() and not button.isVisibleTo(view)
+    predictor.states.clear()
+    score(context, recording, calls, model)
+    context.predictions_changed.emit(recording.id)
+    assert tracks.message() == "" and not button.isVisibleTo(view)
+
+
 def test_render_tracks_under_the_spectrogram(shown, output_dir) -> None:
     context, view, tracks, recording, calls = shown
     model = add_model_record(context.project, untrained=True)
@@ -183,7 +229,7 @@ def test_lanes_are_tall_enough_names_whole_and_the_banner_fits(shown, qtbot, out
 
 
 def test_lane_area_grows_with_the_classes_up_to_a_cap() -> None:
-    assert lanes_px(0) == lanes_px(1) == 64
+    assert lanes_px(0) == MESSAGE_TRACK_PX < lanes_px(1) == 64  # a message takes one line
     assert lanes_px(4) == 4 * LANE_PX
     assert lanes_px(9) == 9 * MIN_LANE_PX  # past MAX_TRACK_PX: lanes shrink to the minimum
     assert lanes_px(30) == lanes_px(12) == 12 * MIN_LANE_PX  # then the cap holds
