@@ -8,6 +8,7 @@ the PNG and CSV a user saves are exactly the tables shown.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from app import dialogs, file_dialogs
 from app.context import AppContext
 from app.review_panel import colour_icon
 from app.zone_picker import ZoneCombo
-from model.activity import Activity, activity_job, export_csv, export_png
+from model.activity import Activity, activity_job, export_csv, export_png, model_class_ids
 from model.activity_detections import export_detections_job
 from model.errors import SonotagError
 from model.pathtext import display
@@ -103,7 +104,6 @@ class ActivityPanel(QDockWidget):
         )
         self.hour_plot.setXRange(-0.6, 23.6, padding=0)
         self.hour_plot.setMouseEnabled(x=False, y=False)
-        self.hour_legend = self.hour_plot.addLegend(offset=(-10, 10), labelTextColor=_TEXT)
         # Side by side: the panel sits under the spectrogram, where width is cheap and height
         # is the spectrogram's.
         self.date_plot = self.plots.addPlot(
@@ -119,6 +119,13 @@ class ActivityPanel(QDockWidget):
         # Below this the tick labels of the two plots run into each other.
         self.plots.setMinimumHeight(MIN_PLOTS_PX)
         self.plots.hide()  # shown once there is something to plot
+        # The classes' colours, above the plots: a legend inside them covered the bars and was
+        # cut off in a low dock; a line of text wraps instead.
+        self.legend = QLabel("")
+        self.legend.setObjectName("activity-legend")
+        self.legend.setWordWrap(True)
+        self.legend.hide()
+        layout.addWidget(self.legend)
         layout.addWidget(self.plots, 1)
         layout.addStretch()  # takes the room while the plots are hidden: the words stay on top
         self.setWidget(body)
@@ -134,6 +141,7 @@ class ActivityPanel(QDockWidget):
         context.models_changed.connect(self.schedule_refresh)
         context.labels_changed.connect(self._refresh_classes)
         context.clock_changed.connect(self.schedule_refresh)
+        context.models_changed.connect(self._refresh_classes)
         self._on_project_changed(context.project)
 
     # ----------------------------------------------------------------- computing
@@ -170,6 +178,10 @@ class ActivityPanel(QDockWidget):
     def _refresh_classes(self) -> None:
         project = self.context.project
         classes = project.classes() if project is not None else []
+        model = project.active_model() if project is not None else None
+        if model is not None:  # the model's classes: the others can have no detections
+            known = set(model_class_ids(model, classes))
+            classes = [c for c in classes if c.id in known]
         current = self.class_combo.currentData()
         self.class_combo.blockSignals(True)
         self.class_combo.clear()
@@ -246,8 +258,8 @@ class ActivityPanel(QDockWidget):
     def _redraw(self, *_args: object) -> None:
         self.hour_plot.clear()
         self.date_plot.clear()
-        self.hour_legend.clear()
         activity = self.shown()
+        self._show_legend(activity)
         self._export_enabled(activity is not None)
         # Empty axes (dates of 1970, overlapping ticks) would read as data: show words only.
         on_clock = activity is not None and bool(activity.dates or activity.hour_effort.any())
@@ -291,7 +303,6 @@ class ActivityPanel(QDockWidget):
                 pen=None,
             )
             self.hour_plot.addItem(bars)
-            self.hour_legend.addItem(bars, cls.name)
             if len(x_days):
                 series = np.where(recorded, days[i], np.nan)
                 self.date_plot.plot(
@@ -308,6 +319,22 @@ class ActivityPanel(QDockWidget):
         if len(x_days):
             self.date_plot.setXRange(x_days[0] - 43_200, x_days[-1] + 43_200, padding=0)
         self.summary.setText(self._summary_text(activity))
+
+    def _show_legend(self, activity: Activity | None) -> None:
+        on_clock = activity is not None and bool(activity.dates or activity.hour_effort.any())
+        if activity is None or not on_clock:
+            self.legend.hide()
+            return
+        chips = [
+            f'<span style="color:{cls.colour}; font-size:14pt;">■</span>&nbsp;{escape(cls.name)}'
+            for cls in activity.classes
+        ]
+        self.legend.setText("&nbsp;&nbsp;&nbsp; ".join(chips))
+        self.legend.show()
+
+    def legend_names(self) -> list[str]:
+        activity = self.shown()
+        return [c.name for c in activity.classes] if self.legend.isVisible() and activity else []
 
     def _summary_text(self, activity: Activity) -> str:
         text = (

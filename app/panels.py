@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget, QMenu, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QWidget
 
 from app.activity_panel import ActivityPanel
 from app.annotations.actions import export_action, import_annotations_action
@@ -22,6 +22,7 @@ from app.review_panel import ReviewPanel
 
 if TYPE_CHECKING:
     from app.main_window import MainWindow
+    from app.settings import Preferences
     from model.project import Recording
 
 
@@ -102,15 +103,9 @@ def install_panels(window: MainWindow, file_menu: QMenu, view_menu: QMenu) -> Pa
         toggle.setShortcut(key)
         toggle.triggered.connect(lambda checked, d=dock: d.raise_() if checked else None)
         view_menu.addAction(toggle)
-    # The plots under the view take two fifths of the height; the spectrogram keeps the rest.
-    activity.toggleViewAction().triggered.connect(
-        lambda checked: (
-            checked
-            and window.resizeDocks(
-                [activity], [max(260, window.height() * 2 // 5)], Qt.Orientation.Vertical
-            )
-        )
-    )
+    # The plots under the view open at the height they were last given, else a modest one:
+    # the spectrogram is what the window is for.
+    RememberedHeight(window, activity, window.prefs, ACTIVITY_DEFAULT_PX)
 
     import_action = file_menu.addAction("&Import annotations…")
     import_action.setShortcut("Ctrl+I")
@@ -120,6 +115,53 @@ def install_panels(window: MainWindow, file_menu: QMenu, view_menu: QMenu) -> Pa
     export.triggered.connect(lambda: export_action(context, window))
     install_batch_menu(window, file_menu, ml.predictor)
     return Panels(ml, training_dock, models_dock, thresholds_dock, review, activity, explorer)
+
+
+ACTIVITY_DEFAULT_PX = 240
+#: A bottom dock never opens taller than this share of the window unless the user made it so.
+MAX_DEFAULT_SHARE = 1 / 3
+SAVE_DELAY_MS = 400
+
+
+class RememberedHeight(QObject):
+    """Remembers the height the user gives a bottom dock and gives it back each time the dock
+    is shown; the first time, ``default_px`` but at most a third of the window."""
+
+    def __init__(
+        self, window: QMainWindow, dock: QDockWidget, prefs: Preferences, default_px: int
+    ) -> None:
+        super().__init__(dock)
+        self.window, self.dock, self.prefs, self.default_px = window, dock, prefs, default_px
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(SAVE_DELAY_MS)
+        self._timer.timeout.connect(self._save)
+        self._restoring = False
+        dock.installEventFilter(self)
+        dock.toggleViewAction().triggered.connect(lambda checked: checked and self.restore())
+
+    def height(self) -> int:
+        saved = self.prefs.dock_size(self.dock.objectName())
+        if saved is not None:
+            return saved
+        return int(min(self.default_px, self.window.height() * MAX_DEFAULT_SHARE))
+
+    def restore(self) -> None:
+        self._restoring = True
+        try:
+            self.window.resizeDocks([self.dock], [self.height()], Qt.Orientation.Vertical)
+        finally:
+            self._restoring = False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if event.type() == QEvent.Type.Resize and not self._restoring:
+            if self.dock.isVisible() and not self.dock.isFloating() and self.window.isVisible():
+                self._timer.start()
+        return False
+
+    def _save(self) -> None:
+        if self.dock.isVisible() and not self.dock.isFloating() and self.dock.height() > 0:
+            self.prefs.set_dock_size(self.dock.objectName(), self.dock.height())
 
 
 def sheet_rows(panels: Panels) -> list[tuple[str, str, str]]:

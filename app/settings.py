@@ -197,6 +197,14 @@ class Preferences:
         self.qsettings.setValue("window/geometry", geometry)
         self.qsettings.setValue("window/state", state)
 
+    def dock_size(self, name: str) -> int | None:
+        """The size (pixels across the window's docking edge) a dock was last given."""
+        value = int(_to_float(self.qsettings.value(f"docks/{name}"), 0.0))
+        return value if value > 0 else None
+
+    def set_dock_size(self, name: str, pixels: int) -> None:
+        self.qsettings.setValue(f"docks/{name}", int(pixels))
+
     @property
     def last_audio_dir(self) -> Path | None:
         value = self.qsettings.value("paths/last_audio_dir")

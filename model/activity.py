@@ -30,7 +30,7 @@ import numpy as np
 from model.activity_clock import HOUR_US, US, Clocks, day_of
 from model.activity_scan import in_time_order, run_starts
 from model.errors import ProjectError
-from model.project.records import LabelClass, Recording, dt_from_text
+from model.project.records import LabelClass, ModelRecord, Recording, dt_from_text
 from model.review import clip_seconds_of, resolve_model
 
 if TYPE_CHECKING:
@@ -153,6 +153,18 @@ def _clocks(project: Project, model_id: int) -> tuple[Clocks, list[int], int]:
     return Clocks.from_rows(timed), untimed, len(rows)
 
 
+def model_class_ids(model: ModelRecord, classes: Iterable[LabelClass]) -> list[int]:
+    """The project classes a model scores (named in its manifest), in project order; every
+    class for a manifest that names none. A project class the model never learnt has no
+    detections, so listing it would only add an empty row and a legend entry."""
+    named = [c.get("name") for c in model.manifest.get("classes") or [] if isinstance(c, dict)]
+    classes = list(classes)
+    if not named:
+        return [c.id for c in classes]
+    wanted = {str(n).casefold() for n in named if n}
+    return [c.id for c in classes if c.name.casefold() in wanted]
+
+
 def summarise_activity(
     project: Project,
     thresholds: float | Mapping[int, float] = DEFAULT_THRESHOLD,
@@ -171,7 +183,7 @@ def summarise_activity(
     model = resolve_model(project, model_id)
     clip = clip_seconds_of(model)
     all_classes = {c.id: c for c in project.classes()}
-    wanted = list(all_classes) if class_ids is None else list(class_ids)
+    wanted = model_class_ids(model, all_classes.values()) if class_ids is None else list(class_ids)
     missing = [c for c in wanted if c not in all_classes]
     if missing:
         raise ProjectError(project.path, f"has no class number {missing[0]}")

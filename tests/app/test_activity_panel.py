@@ -155,3 +155,34 @@ def test_a_named_zone_is_offered_and_kept_with_the_project(
         with qtbot.waitSignal(panel.summarised, timeout=10_000):
             context.set_project(project)
         assert panel.zone_combo.zone_name() == "Europe/London"
+
+
+def test_the_legend_names_the_models_classes_beside_the_plots_not_over_them(
+    qtbot, context: AppContext, tmp_path: Path, output_dir: Path
+) -> None:
+    panel = open_panel(qtbot, context)
+    with make_phenology_project(tmp_path) as project:
+        owl = project.class_by_name("tawny owl")
+        first = project.active_model()
+        manifest = {"clip_settings": {"clip_seconds": 2}, "classes": [{"name": "tawny owl"}]}
+        for extra in ("wood pigeon", "cuckoo"):
+            project.add_class(extra)  # classes the model never learnt
+        model = project.add_model("owl-only", tmp_path / "owl", manifest, {})
+        for rec in project.recordings():
+            starts, ids, scores = project.predictions(first.id, rec.id)
+            project.put_predictions(
+                model.id, rec.id, starts, [owl.id], scores[:, [ids.index(owl.id)]]
+            )
+        set_project(qtbot, context, panel, project)
+        assert panel.legend_names() == ["tawny owl"]
+        assert [panel.class_combo.itemText(i) for i in range(panel.class_combo.count())] == [
+            "All classes",
+            "tawny owl",
+        ]
+        assert len(bars(panel)) == 1
+        panel.resize(700, 300)  # a low dock
+        qtbot.wait(50)
+        legend, plots = panel.legend.geometry(), panel.plots.geometry()
+        assert legend.bottom() < plots.top()  # above the plots, never over them
+        assert legend.right() <= panel.widget().width()  # wraps instead of being cut off
+        panel.grab().save(str(output_dir / "activity_panel_legend.png"))

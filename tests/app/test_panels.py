@@ -101,3 +101,36 @@ def test_review_keys_do_nothing_while_the_review_tab_is_hidden(qtbot, window) ->
     qtbot.waitUntil(lambda: not review.keys_live())
     review.raise_()
     qtbot.waitUntil(review.keys_live)
+
+
+def test_activity_dock_opens_small_and_comes_back_at_the_height_it_was_given(
+    qtbot, prefs, fake_output, demo_project
+) -> None:
+    from PySide6.QtCore import Qt
+
+    from tests.app.conftest import make_window
+
+    window = make_window(qtbot, prefs, fake_output)
+    window.resize(1366, 768)
+    assert window.open_project(demo_project)
+    dock = window.panels.activity
+    toggle = dock.toggleViewAction()
+    toggle.trigger()
+    qtbot.waitUntil(dock.isVisible)
+    qtbot.wait(50)
+    assert 0 < dock.height() <= window.height() / 3 + 1  # never half the window at first
+    spectrogram = window.spectrogram.height()
+    assert spectrogram > dock.height()
+    window.resizeDocks([dock], [300], Qt.Orientation.Vertical)  # the user drags its edge
+    qtbot.waitUntil(lambda: prefs.dock_size("activity-dock") == dock.height(), timeout=3000)
+    given = dock.height()
+    toggle.trigger()
+    window.resizeDocks([window.dock], [300], Qt.Orientation.Horizontal)  # the layout moves on
+    toggle.trigger()
+    qtbot.waitUntil(lambda: abs(dock.height() - given) <= 2, timeout=3000)
+    window.close()
+    again = make_window(qtbot, prefs, fake_output)
+    assert again.open_project(demo_project)
+    assert again.panels.activity.isVisible()  # the layout comes back as it was left
+    qtbot.waitUntil(lambda: abs(again.panels.activity.height() - given) <= 2, timeout=3000)
+    again.close()

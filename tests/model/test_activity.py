@@ -209,3 +209,22 @@ def test_a_named_zone_bins_with_daylight_saving(tmp_path: Path) -> None:
         }
         fixed = summarise_activity(project, zone=timezone(timedelta(hours=1)))
         assert {h: int(n) for h, n in enumerate(fixed.by_hour[0]) if n} == {6: 2}
+
+
+def test_only_the_classes_the_model_knows_are_summarised(tmp_path: Path) -> None:
+    from model.activity import summarise_activity
+
+    with make_small_project(tmp_path) as project:
+        project.add_class("tawny owl")  # added after the model: it has no scores for it
+        wren = project.class_by_name("wren")
+        first = project.active_model()
+        manifest = {"clip_settings": {"clip_seconds": 2.0}, "classes": [{"name": "Wren"}]}
+        model = project.add_model("wren-only", tmp_path / "m2", manifest, {})
+        for rec in project.recordings():
+            starts, ids, scores = project.predictions(first.id, rec.id)
+            column = ids.index(wren.id)
+            project.put_predictions(model.id, rec.id, starts, [wren.id], scores[:, [column]])
+        assert [c.name for c in summarise_activity(project, model_id=model.id).classes] == ["wren"]
+        # a manifest that names no classes: every project class, as before
+        everything = summarise_activity(project, model_id=first.id).classes
+        assert [c.name for c in everything] == ["wren", "robin", "tawny owl"]
