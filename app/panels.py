@@ -17,6 +17,7 @@ from app.activity_panel import ActivityPanel
 from app.annotations.actions import export_action, import_annotations_action
 from app.batch_dialog import install_batch_menu
 from app.explorer.panel import ExplorerPanel
+from app.labelling.closeup import ClipCloseup
 from app.ml.wiring import MlUi, build_ml_ui
 from app.review_panel import ReviewPanel
 
@@ -35,6 +36,13 @@ class Panels:
     review: ReviewPanel
     activity: ActivityPanel
     explorer: ExplorerPanel
+    closeup_dock: QDockWidget
+
+    @property
+    def closeup(self) -> ClipCloseup:
+        widget = self.closeup_dock.widget()
+        assert isinstance(widget, ClipCloseup)
+        return widget
 
 
 def _dock(window: MainWindow, title: str, name: str, widget: QWidget) -> QDockWidget:
@@ -83,6 +91,10 @@ def install_panels(window: MainWindow, file_menu: QMenu, view_menu: QMenu) -> Pa
     for signal in (listing.rowsInserted, listing.rowsRemoved, listing.modelReset,
                    listing.layoutChanged):  # fmt: skip
         signal.connect(lambda *_args: explorer.listing_changed())
+    closeup = ClipCloseup(window)
+    closeup.attach(window.spectrogram, window.labelling, ml.tracks)
+    closeup_dock = _dock(window, "Clip close-up", "closeup-dock", closeup)
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, closeup_dock)
     # Side panels become tabs beside the project panel, so opening one never widens the window
     # (laptops are 1366 px wide); the activity plots want width, so they go under the view.
     for dock in (training_dock, models_dock, thresholds_dock, review):
@@ -94,8 +106,9 @@ def install_panels(window: MainWindow, file_menu: QMenu, view_menu: QMenu) -> Pa
     # The left column runs the full height; the activity plots sit under the spectrogram only.
     window.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
     window.dock.raise_()
-    docks = (training_dock, models_dock, thresholds_dock, review, activity, explorer)
-    for key, dock in zip(("F6", "F7", "F8", "F9", "F10", "F11"), docks, strict=True):
+    docks = (closeup_dock, training_dock, models_dock, thresholds_dock, review, activity, explorer)
+    keys = ("F5", "F6", "F7", "F8", "F9", "F10", "F11")
+    for key, dock in zip(keys, docks, strict=True):
         # Hidden until asked for (View menu); the window's saved state brings them back as
         # the user left them. Showing one also brings its tab to the front.
         dock.hide()
@@ -114,7 +127,9 @@ def install_panels(window: MainWindow, file_menu: QMenu, view_menu: QMenu) -> Pa
     export.setShortcut("Ctrl+E")
     export.triggered.connect(lambda: export_action(context, window))
     install_batch_menu(window, file_menu, ml.predictor)
-    return Panels(ml, training_dock, models_dock, thresholds_dock, review, activity, explorer)
+    return Panels(
+        ml, training_dock, models_dock, thresholds_dock, review, activity, explorer, closeup_dock
+    )
 
 
 ACTIVITY_DEFAULT_PX = 240
@@ -177,6 +192,7 @@ def sheet_rows(panels: Panels) -> list[tuple[str, str, str]]:
         ("Review", REPLAY_KEY, "play the clip again"),
     ]
     for dock in (
+        panels.closeup_dock,
         panels.training_dock,
         panels.models_dock,
         panels.thresholds_dock,

@@ -34,8 +34,8 @@ from app.labelling.tags import (
     ClipGroup,
     Run,
     describe,
+    fit_tag_text,
     group_by_clip,
-    readable,
     rows_of,
     runs_of,
     tag_text,
@@ -278,12 +278,15 @@ class LabelOverlay(ViewFillingItem):
         left = tag.left() + 3
         if not single:
             left = self._paint_chips(painter, group, tag)
-        full = tag_text(self._name(first.class_id), first.state)  # the chips say the rest
+        name = self._name(first.class_id)  # the chips say the rest
         metrics = painter.fontMetrics()
         room = int(tag.right() - 3 - left)
-        text = metrics.elidedText(full, Qt.TextElideMode.ElideRight, room) if room > 0 else ""
-        if not readable(text, full):
-            text = ""
+        text = fit_tag_text(
+            name,
+            first.state,
+            room,
+            lambda t, r: metrics.elidedText(t, Qt.TextElideMode.ElideRight, int(r)),
+        )
         if text:
             painter.setPen(text_colour)
             painter.drawText(
@@ -292,6 +295,7 @@ class LabelOverlay(ViewFillingItem):
                 text,
             )
         tooltip = describe(group, self._name)
+        full = tag_text(name, first.state)
         self._hits.append(Hit(tag, group.start, group.end, colour, tooltip, text, full))
 
     def _paint_chips(self, painter: QPainter, group: ClipGroup, tag: QRectF) -> float:

@@ -112,11 +112,9 @@ def runs_of(extents: Sequence[tuple[float, float, ClipGroup]]) -> list[Run]:
 
 
 def tag_text(name: str, state: LabelState) -> str:
-    if state is LabelState.UNCERTAIN:
-        return f"? {name}"
-    if state is LabelState.ABSENT:
-        return f"\u2717 {name}"  # a ballot X: "not this"
-    return name
+    """The name with "?" (uncertain) or "✗" (absent: a ballot X, "not this") before it."""
+    glyph = _GLYPHS.get(state)
+    return f"{glyph} {name}" if glyph else name
 
 
 def describe(group: ClipGroup, name_of: Callable[[int], str]) -> str:
@@ -124,6 +122,26 @@ def describe(group: ClipGroup, name_of: Callable[[int], str]) -> str:
     lines = [f"{group.start:.2f}–{group.end:.2f} s"]
     lines += [f"{name_of(la.class_id)}: {la.state.value}" for la in group.labels]
     return "\n".join(lines)
+
+
+_GLYPHS = {LabelState.UNCERTAIN: "?", LabelState.ABSENT: "\u2717"}
+
+
+def fit_tag_text(
+    name: str, state: LabelState, room: float, elide: Callable[[str, float], str]
+) -> str:
+    """What a tag ``room`` pixels wide says: the name with its state mark, shortened to at
+    least three letters of the name; else the state mark alone ("✗" still says "not this",
+    the tag's colour says which class); else nothing."""
+    if room <= 0:
+        return ""
+    full = tag_text(name, state)
+    shown = elide(full, room)
+    glyph = _GLYPHS.get(state, "")
+    prefix = f"{glyph} " if glyph else ""
+    if shown.startswith(prefix) and readable(shown[len(prefix) :], name):
+        return shown
+    return glyph if glyph and elide(glyph, room) == glyph else ""
 
 
 def readable(elided: str, full: str) -> bool:

@@ -8,6 +8,7 @@ from app.labelling.tags import (
     MIN_TAG_PX,
     RUN_GAP_PX,
     describe,
+    fit_tag_text,
     group_by_clip,
     readable,
     rows_of,
@@ -59,3 +60,22 @@ def test_a_shortened_name_must_keep_three_letters() -> None:
     assert not readable("G\u2026", "Great tit")
     assert not readable("\u2026", "Great tit")
     assert not readable("", "Great tit")
+
+
+def _elide(text: str, room: float) -> str:
+    """Monospaced stand-in for QFontMetrics.elidedText: 8 px a character."""
+    if len(text) * 8 <= room:
+        return text
+    keep = int(room // 8) - 1
+    return text[:keep] + "\u2026" if keep > 0 else ""
+
+
+def test_a_narrow_tag_keeps_three_letters_or_just_its_state_mark() -> None:
+    present, absent = LabelState.PRESENT, LabelState.ABSENT
+    assert fit_tag_text("Great tit", present, 200, _elide) == "Great tit"
+    assert fit_tag_text("Great tit", present, 40, _elide) == "Grea\u2026"
+    assert fit_tag_text("Great tit", present, 24, _elide) == ""  # never "G…"
+    assert fit_tag_text("Great tit", absent, 56, _elide) == "\u2717 Grea\u2026"
+    assert fit_tag_text("Great tit", absent, 30, _elide) == "\u2717"  # "✗ G…" says nothing more
+    assert fit_tag_text("Great tit", LabelState.UNCERTAIN, 12, _elide) == "?"
+    assert fit_tag_text("Great tit", absent, 4, _elide) == ""
