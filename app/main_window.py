@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
@@ -40,6 +39,7 @@ from app.panels import sheet_rows as panel_sheet_rows
 from app.playback import PlaybackController, Playhead
 from app.project_file import ProjectFileActions
 from app.project_panel import ProjectPanel
+from app.screen_state import ScreenState
 from app.settings import Preferences
 from app.spectrogram import SpectrogramControls, SpectrogramView
 from app.zone_picker import ask_filename_zone
@@ -47,9 +47,6 @@ from model.errors import AudioError, ProjectError
 from model.ingest import IngestResult
 from model.pathtext import display, recover
 from model.project import Project, Recording, UndoStack
-
-if TYPE_CHECKING:
-    from model.audio import AudioInfo
 
 
 def format_cursor(t: float, f: float, db: float, recording: Recording | None) -> str:
@@ -117,7 +114,18 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(centre)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(SpectrogramControls(self.spectrogram, centre, prefs=self.prefs))
-        layout.addWidget(self.spectrogram, 1)
+        self.screen = ScreenState(
+            self,
+            self.spectrogram,
+            {
+                "new": self.ask_new_project,
+                "open": self.ask_open_project,
+                "add_files": self.ask_add_recordings,
+                "add_folder": self.ask_add_folder,
+            },
+            self.show_shortcuts,
+        )
+        layout.addWidget(self.screen.stack, 1)
         self.setCentralWidget(centre)
 
         self.panel = ProjectPanel(self)
@@ -135,19 +143,13 @@ class MainWindow(QMainWindow):
         self.cursor_label = QLabel("", self)
         self.cursor_label.setObjectName("cursor-readout")
         self.cursor_label.setMinimumWidth(280)
-        # What is wrong with the recording on screen (cut short, NaN samples): stays while it
-        # is shown, unlike passing messages; the full text is in the tooltip.
-        self.recording_warning = QLabel("", self)
-        self.recording_warning.setObjectName("recording-warning")
-        self.recording_warning.setStyleSheet("color: #b35900; font-weight: bold;")
-        self.recording_warning.setMaximumWidth(520)
-        self.recording_warning.hide()
+        self.recording_warning = self.screen.warning
         self._build_menus()
         self.statusBar().addPermanentWidget(self.recording_warning)
         self.statusBar().addPermanentWidget(self.listening.status_label)
         self.statusBar().addPermanentWidget(self.cursor_label)
+        self.statusBar().addPermanentWidget(self.screen.keys_button)
         self.setAcceptDrops(True)
-        self.setWindowTitle("Sonotag")
         self.resize(1280, 800)
         geometry, state = self.prefs.window_state()
         if geometry is not None:
@@ -294,13 +296,16 @@ class MainWindow(QMainWindow):
         self.close_project()
         self.context.set_project(project)
         self.prefs.add_recent_project(project.path)
-        self.setWindowTitle(f"{display(project.path.stem)} — Sonotag")
         self.panel.set_project(project, self.undo)  # first: it shows the active class
         self.labelling.set_project(project, self.undo)
         self.boxes.set_project(project, self.undo)
-        first = project.first_recording_id()
-        if first is not None:
-            self.panel.select_recording(first)
+        self.screen.show(project, None, None)
+        # Back where the user left this project, else the first row of the (A→Z) list.
+        last = self.prefs.last_recording(project.path)
+        if last is None or not self.panel.select_recording(last):
+            first = self.panel.first_listed_recording()
+            if first is not None:
+                self.panel.select_recording(first)
 
     def close_project(self) -> None:
         project = self.project
@@ -309,13 +314,14 @@ class MainWindow(QMainWindow):
         self.boxes.set_project(None, None)
         self.panel.set_project(None, None)
         self.context.set_project(None)
+        self.screen.show(None, None, None)
         if project is not None:
             project.close()
 
     def show_recording(self, rec_id: int | None) -> bool:
         """Shows a recording of the project; a missing or unreadable file is reported."""
         recording = self.project.recording(rec_id) if self.project and rec_id else None
-        info = None
+        info, problem = None, ""
         if recording is not None:
             from model.audio import probe
 
@@ -325,6 +331,7 @@ class MainWindow(QMainWindow):
                 info = probe(recording.path)
             except AudioError as exc:
                 dialogs.report_exception(self, "Cannot open the recording", exc)
+                problem = f"{display(recording.path.name)} could not be opened: {exc.cause}"
                 recording = None
         self.context.set_recording(recording)
         if recording is not None:  # review and other panels switch recordings too
@@ -333,19 +340,10 @@ class MainWindow(QMainWindow):
         self.spectrogram.set_recording(recording.path if recording else None, info)
         self.labelling.set_recording(recording)
         self.boxes.set_recording(recording)
-        self._show_recording_warning(recording, info)
+        self.screen.show(self.project, recording, info, problem)
+        if recording is not None and self.project is not None:
+            self.prefs.set_last_recording(self.project.path, recording.id)
         return recording is not None
-
-    def _show_recording_warning(self, recording: Recording | None, info: AudioInfo | None) -> None:
-        warning = info.warning if recording is not None and info is not None else ""
-        label = self.recording_warning
-        label.setVisible(bool(warning))
-        if not warning:
-            label.clear()
-            return
-        text = f"⚠ {display(recording.path.name)}: {warning}"
-        label.setToolTip(text)
-        label.setText(label.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, 500))
 
     def _on_clock_changed(self) -> None:
         """Start times changed: the list and the time axis show them again."""

@@ -28,10 +28,11 @@ from PySide6.QtWidgets import (
 )
 
 from app import dialogs
+from app.recordings_filter import RecordingsFilter
 from app.recordings_model import (
+    COLUMNS,
     ID_ROLE,
     NAME,
-    RecordingsFilter,
     RecordingsModel,
     format_duration,
 )
@@ -97,9 +98,9 @@ class ProjectPanel(QWidget):
         header = table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setResizeContentsPrecision(0)  # fit the rows on screen, never read them all
-        for column in (1, 2, 3):
+        for column in range(1, len(COLUMNS)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # the order added, until a click
+        header.setSortIndicator(NAME, Qt.SortOrder.AscendingOrder)  # A→Z, as a file browser
         table.setSortingEnabled(True)
         table.selectionModel().selectionChanged.connect(self._on_recording_selection)
 
@@ -192,6 +193,27 @@ class ProjectPanel(QWidget):
     def visible_recording_ids(self) -> list[int]:
         proxy = self.recordings_proxy
         return [proxy.index(row, NAME).data(ID_ROLE) for row in range(proxy.rowCount())]
+
+    def first_listed_recording(self) -> int | None:
+        """The recording of the list's first row, in the order shown."""
+        proxy = self.recordings_proxy
+        return proxy.index(0, NAME).data(ID_ROLE) if proxy.rowCount() else None
+
+    def neighbour_recording(self, rec_id: int, step: int) -> int | None:
+        """The recording ``step`` rows below (negative: above) ``rec_id`` in the list as
+        shown (sorted, filtered), or None past either end; one lookup, however long the list."""
+        row = self.recordings.row_of(rec_id)
+        if row is None:
+            return None
+        index = self.recordings_proxy.mapFromSource(self.recordings.index(row, NAME))
+        if not index.isValid():  # filtered out: start from the top or the bottom
+            rows = self.recordings_proxy.rowCount()
+            target = 0 if step > 0 else rows - 1
+        else:
+            target = index.row() + step
+        if not 0 <= target < self.recordings_proxy.rowCount():
+            return None
+        return self.recordings_proxy.index(target, NAME).data(ID_ROLE)
 
     def current_recording_id(self) -> int | None:
         """The selected row's recording (None when the filter hides it)."""

@@ -17,6 +17,7 @@ from model.spectrogram import COLORMAPS, DB_MAX, DB_MIN, FFT_SIZES, SpectrogramS
 
 SCHEMA_VERSION = 1
 MAX_RECENT = 10
+MAX_REMEMBERED_PROJECTS = 50
 SPEEDS = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
 LANE_MODES = ("auto", "always", "never")
 
@@ -196,6 +197,25 @@ class Preferences:
     def save_window_state(self, geometry: QByteArray, state: QByteArray) -> None:
         self.qsettings.setValue("window/geometry", geometry)
         self.qsettings.setValue("window/state", state)
+
+    def last_recording(self, project: Path) -> int | None:
+        """The recording last shown in ``project`` (to show it again when it is reopened)."""
+        shown = self.qsettings.value("projects/last_recording")
+        if not isinstance(shown, dict):
+            return None
+        value = shown.get(str(project))
+        return int(value) if value is not None and str(value).isdigit() else None
+
+    def set_last_recording(self, project: Path, recording_id: int) -> None:
+        shown = self.qsettings.value("projects/last_recording")
+        shown = dict(shown) if isinstance(shown, dict) else {}
+        if shown.get(str(project)) == recording_id:
+            return
+        shown.pop(str(project), None)
+        shown[str(project)] = int(recording_id)
+        while len(shown) > MAX_REMEMBERED_PROJECTS:  # the oldest entries go first
+            shown.pop(next(iter(shown)))
+        self.qsettings.setValue("projects/last_recording", shown)
 
     def dock_size(self, name: str) -> int | None:
         """The size (pixels across the window's docking edge) a dock was last given."""

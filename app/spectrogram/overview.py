@@ -77,6 +77,17 @@ class OverviewStrip(pg.GraphicsLayoutWidget):
         self._programmatic = False
         self._duration = 0.0
 
+    def set_contrast(self, light_background: bool) -> None:
+        """Draws the view box dark on light colour maps (``grey_r``), light on dark ones, so
+        it shows whatever the map."""
+        ink = (0, 0, 0) if light_background else (255, 255, 255)
+        self.region.setBrush(pg.mkBrush(*ink, 50))
+        self.region.setHoverBrush(pg.mkBrush(*ink, 80))
+        for line in self.region.lines:
+            line.setPen(pg.mkPen(*ink, 220, width=1.5))
+            line.setHoverPen(pg.mkPen(*ink, 255, width=3))
+        self.region.update()
+
     def set_recording(self, duration: float, nyquist: float) -> None:
         self._duration = duration
         self.view_box.setRange(

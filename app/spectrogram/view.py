@@ -13,6 +13,7 @@ import math
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QCoreApplication, QEventLoop, QPointF, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
@@ -41,6 +42,8 @@ MIN_SPAN_S = 0.05
 UPDATE_DELAY_MS = 15
 #: Width of the frequency axis, shared by linked plots so their time axes line up.
 LEFT_AXIS_PX = 56
+#: Frequency axis top with no recording shown (half of 48 kHz, the commonest recorder rate).
+EMPTY_NYQUIST_HZ = 24000.0
 
 
 class SpectrogramView(QWidget):
@@ -117,6 +120,7 @@ class SpectrogramView(QWidget):
         if app is not None:
             app.aboutToQuit.connect(worker.stop)
         self._apply_display()
+        self._show_empty_ranges()
 
     # -- recording ---------------------------------------------------------------------------
 
@@ -131,6 +135,8 @@ class SpectrogramView(QWidget):
             self.overview.layer.clear()
             self.overview.set_recording(0.0, 1.0)
             self._worker.request({}, [])
+            self._show_empty_ranges()
+            self.set_caption("")
             self.recording_changed.emit(None)
             return
         info = self._info
@@ -153,6 +159,32 @@ class SpectrogramView(QWidget):
 
     def info(self) -> AudioInfo | None:
         return self._info
+
+    def _show_empty_ranges(self) -> None:
+        """Without a recording the axes keep a plausible span (not pyqtgraph's 0-1, which the
+        kHz axis reads as 0-0.001 kHz): the usual first screen and the last band shown."""
+        top = self._settings.freq_max or EMPTY_NYQUIST_HZ
+        for box in [self.view_box, *(t.getViewBox() for t in self._tracks)]:
+            box.setLimits(xMin=None, xMax=None)
+        self.view_box.setLimits(yMin=None, yMax=None)
+        self.view_box.setRange(
+            xRange=(0.0, INITIAL_SPAN_S), yRange=(self._settings.freq_min, top), padding=0
+        )
+
+    def set_caption(self, text: str, tooltip: str = "") -> None:
+        """One line over the plot naming what is shown (the recording), or none."""
+        title = self.plot_item.titleLabel
+        if not text:
+            if title.isVisible():
+                self.plot_item.setTitle(None)
+            return
+        self.plot_item.setTitle(text, justify="left", size="9pt", color="#dddddd")
+        title.setToolTip(tooltip or text)
+        title.setMinimumWidth(0)  # a long name must not hold the window wide
+
+    def caption(self) -> str:
+        title = self.plot_item.titleLabel
+        return title.text if title.isVisible() else ""
 
     def _make_grid(self, source: str) -> None:
         assert self._info is not None
@@ -267,6 +299,9 @@ class SpectrogramView(QWidget):
         self.overview.layer.set_display(lut, levels)
         bottom = lut[0]
         self.view_box.setBackgroundColor(pg.mkColor(int(bottom[0]), int(bottom[1]), int(bottom[2])))
+        # What most of a spectrogram shows is the quiet end of the map.
+        quiet = lut[:128].astype(np.float64) @ np.array([0.299, 0.587, 0.114])
+        self.overview.set_contrast(bool(quiet.mean() > 128))
 
     # -- linked plots ------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 
 from app import dialogs
 from app.project_panel import format_duration
+from app.recordings_model import DURATION, LABELS, PREDICTIONS
 from model.project import Project
 from tests.app.conftest import click_at
 
@@ -19,7 +20,9 @@ def shown_names(panel) -> list[str]:
 def table_rows(panel) -> dict[str, tuple[str, str, str]]:
     model = panel.recordings_table.model()
     return {
-        model.index(row, 0).data(): tuple(model.index(row, c).data() for c in (1, 2, 3))
+        model.index(row, 0).data(): tuple(
+            model.index(row, c).data() for c in (DURATION, LABELS, PREDICTIONS)
+        )
         for row in range(model.rowCount())
     }
 

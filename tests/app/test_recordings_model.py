@@ -9,7 +9,15 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.project_panel import ProjectPanel
-from app.recordings_model import ID_ROLE, RecordingsFilter, RecordingsModel
+from app.recordings_filter import RecordingsFilter
+from app.recordings_model import (
+    ID_ROLE,
+    LABELLED,
+    LABELS,
+    OLD_MODEL,
+    PREDICTIONS,
+    RecordingsModel,
+)
 from model.project import LabelState, Project, SetLabel, UndoStack
 from tests.model.project.conftest import FakeInfo
 
@@ -67,13 +75,15 @@ def test_a_label_edit_updates_one_row(qtbot, project: Project) -> None:
     undo.push(SetLabel(int(rec), 0, 2, 1, LabelState.PRESENT))
     panel.refresh_counts(undo.last_touched)
     row = model.row_of(int(rec))
-    assert spy.events == [("data", row, row, 2)]
-    assert model.index(row, 2).data() == "1" and model.counts_of(int(rec)) == (1, 0)
+    assert spy.events == [("data", row, row, LABELS), ("data", row, row, LABELLED)]
+    assert model.index(row, LABELS).data() == "1" and model.counts_of(int(rec)) == (1, 0)
+    duration = project.recording(int(rec)).duration
+    assert model.index(row, LABELLED).data() == f"{min(2.0 / duration, 1.0):.0%}"
     undo.undo()
     panel.refresh_counts(undo.last_touched)
-    assert model.index(row, 2).data() == "0"
+    assert model.index(row, LABELS).data() == "0" and model.index(row, LABELLED).data() == "0%"
     panel.refresh_counts(frozenset({int(rec)}))  # nothing changed: no signal
-    assert len(spy.events) == 2
+    assert len(spy.events) == 4
 
 
 def test_new_recordings_are_inserted_and_nothing_new_costs_nothing(
@@ -98,9 +108,9 @@ def test_sorting_by_each_column_keeps_the_selection(qtbot, project: Project) -> 
     qtbot.addWidget(panel)
     panel.set_project(project, UndoStack(project))
     view, proxy = panel.recordings_table, panel.recordings_proxy
-    assert column(proxy, 0) == NAMES  # the order added, until a header is clicked
-    view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-    assert column(proxy, 0) == ["a.wav", "b.wav", "C.wav", "d.wav"]  # by name, any case
+    # A→Z by name (any case) from the start, as a file browser lists files
+    assert view.horizontalHeader().sortIndicatorSection() == 0
+    assert column(proxy, 0) == ["a.wav", "b.wav", "C.wav", "d.wav"] != NAMES
     chosen = project.recording_columns().ids[2]  # a.wav
     with qtbot.waitSignal(panel.recording_selected):
         panel.select_recording(int(chosen))
@@ -140,6 +150,15 @@ def test_scored_counts_follow_scoring_and_the_active_model(
     project.add_model("two", tmp_path / "two.keras", {}, {})  # now active, nothing scored
     panel.refresh_scores(None)
     assert panel.recordings.counts_of(ids[0]) == (0, 0)
+    # scored by the earlier model only: it says so, instead of a 0 that reads as "nothing heard"
+    model = panel.recordings
+    row = model.row_of(ids[0])
+    assert model.index(row, PREDICTIONS).data() == OLD_MODEL
+    assert "earlier model" in model.index(row, PREDICTIONS).data(Qt.ItemDataRole.ToolTipRole)
+    assert model.index(model.row_of(ids[1]), PREDICTIONS).data() == "0"  # never scored
+    project.set_active_model(first.id)
+    panel.refresh_scores(None)
+    assert model.index(row, PREDICTIONS).data() == "4"
 
 
 def test_missing_files_are_marked_on_the_rows_shown(

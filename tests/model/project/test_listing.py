@@ -166,3 +166,35 @@ def test_imports_and_unknown_commands(project: Project, tmp_path: Path) -> None:
     assert touched_recordings(Mystery()) is None  # may have changed anything
     group = CommandGroup("mixed", [SetLabel(a, 0, 2, 1, "present"), Mystery()])
     assert touched_recordings(group) is None
+
+
+def test_labelled_time_counts_overlapping_clips_once(project: Project, tmp_path: Path) -> None:
+    ids = _three(project, tmp_path)
+    tit, robin = project.add_class("tit"), project.add_class("robin")
+    for rec, start, end, cls in (
+        (ids[0], 0.0, 2.0, tit),
+        (ids[0], 0.0, 2.0, robin),  # a second class on the same clip
+        (ids[0], 1.0, 3.0, tit),  # overlaps the first by a second (1-s grid)
+        (ids[0], 5.0, 7.0, robin),
+        (ids[0], 5.5, 6.5, tit),  # inside the one before
+        (ids[2], 28.0, 30.0, tit),
+    ):
+        project.put_label(rec, start, end, cls.id, LabelState.PRESENT)
+    assert project.labelled_ms() == {ids[0]: 5000, ids[2]: 2000}
+    assert project.labelled_ms([ids[1], ids[2]]) == {ids[2]: 2000}
+    assert project.labelled_ms([]) == {}
+
+
+def test_recordings_scored_only_by_an_earlier_model(project: Project, tmp_path: Path) -> None:
+    ids = _three(project, tmp_path)
+    cls = project.add_class("tit")
+    scores = np.zeros((3, 1), np.float32)
+    old = project.add_model("old", tmp_path / "old.keras", {}, {})
+    for rec in ids[:2]:
+        project.put_predictions(old.id, rec, np.arange(3.0), [cls.id], scores)
+    new = project.add_model("new", tmp_path / "new.keras", {}, {})  # now the active one
+    project.put_predictions(new.id, ids[0], np.arange(3.0), [cls.id], scores)
+    assert project.scored_by_other_models() == {ids[1]}  # ids[0] has the new model's too
+    assert project.scored_by_other_models([ids[0], ids[2]]) == set()
+    project.set_active_model(old.id)
+    assert project.scored_by_other_models() == set()
