@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from model.project import Project, Recording
 
 APP = "Sonotag"
+TEXT_WIDTH = 460
 
 
 def duration_text(seconds: float) -> str:
@@ -112,13 +113,13 @@ class EmptyState(QWidget):
         font.setBold(True)
         self.title.setFont(font)
         self.detail = QLabel("", self)
-        self.detail.setWordWrap(True)
-        self.detail.setMaximumWidth(520)
-        self.detail.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         self.problem = QLabel("", self)
-        self.problem.setWordWrap(True)
-        self.problem.setMaximumWidth(520)
         self.problem.setStyleSheet("color: #b35900;")
+        for label in (self.detail, self.problem):
+            # A fixed width lets a wrapped label take the height it needs when centred.
+            label.setWordWrap(True)
+            label.setFixedWidth(TEXT_WIDTH)
+            label.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         self.buttons: dict[str, QPushButton] = {}
         row = QHBoxLayout()
         row.addStretch(1)
@@ -132,7 +133,13 @@ class EmptyState(QWidget):
         layout = QVBoxLayout(self)
         layout.addStretch(2)
         for label in (self.title, self.detail, self.problem):
-            layout.addWidget(label, 0, Qt.AlignmentFlag.AlignHCenter)
+            # Centred by stretches, not by an alignment: an aligned item gets its size hint,
+            # and a wrapped label's hint is one line.
+            line = QHBoxLayout()
+            line.addStretch(1)
+            line.addWidget(label)
+            line.addStretch(1)
+            layout.addLayout(line)
         layout.addSpacing(12)
         layout.addLayout(row)
         layout.addStretch(3)

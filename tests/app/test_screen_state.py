@@ -26,6 +26,8 @@ def test_an_empty_project_says_how_to_add_recordings(
     buttons = {k: b for k, b in screen.empty.buttons.items() if not b.isHidden()}
     assert set(buttons) == {"add_files", "add_folder"}
     assert window.windowTitle() == "site-A — Sonotag"
+    detail = screen.empty.detail
+    assert detail.height() >= 2 * detail.fontMetrics().height()  # wrapped, not cut to a line
     window.grab().save(str(output_dir / "empty_project.png"))
     monkeypatch.setattr(dialogs, "ask_audio_files", lambda parent, start: [real_data / PETREL])
     qtbot.mouseClick(buttons["add_files"], Qt.MouseButton.LeftButton)
