@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from app import dialogs
 from app.context import AppContext
+from app.intake import RecordingIntake
 from app.jobs import Job, JobRunner
 from app.labelling.box_controller import BoxController
 from app.labelling.boxes import BoxOverlay
@@ -44,8 +45,7 @@ from app.settings import Preferences
 from app.spectrogram import SpectrogramControls, SpectrogramView
 from app.zone_picker import ask_filename_zone
 from model.errors import AudioError, ProjectError
-from model.ingest import IngestResult
-from model.pathtext import display, recover
+from model.pathtext import display
 from model.project import Project, Recording, UndoStack
 
 
@@ -60,7 +60,7 @@ def format_cursor(t: float, f: float, db: float, recording: Recording | None) ->
     return text
 
 
-class MainWindow(QMainWindow):
+class MainWindow(RecordingIntake, QMainWindow):
     def __init__(
         self,
         prefs: Preferences | None = None,
@@ -103,6 +103,9 @@ class MainWindow(QMainWindow):
         self.labelling.set_snap(self.prefs.snap_to_grid)
         self.context.geometry_changed.connect(self.labelling.selection.set_geometry)
         self.context.clock_changed.connect(self._on_clock_changed)
+        self.labelling.selection.changed.connect(
+            lambda clip: clip is not None and self.spectrogram.show_span(clip.start, clip.end)
+        )
         self.labelling.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.labelling.error.connect(lambda title, msg: dialogs.report_error(self, title, msg))
         self.box_overlay = BoxOverlay()
@@ -362,87 +365,6 @@ class MainWindow(QMainWindow):
 
     def redo_edit(self) -> None:
         self.history.redo()
-
-    # -- recordings ---------------------------------------------------------------------------
-    def add_recordings(self, paths: list[Path]) -> Job | None:
-        """Adds files and folders (searched recursively) in a worker with a progress dialog;
-        unreadable files are listed in one dialog at the end."""
-        if self.project is None or not paths:
-            return None
-        if self.project.read_only:
-            dialogs.report_error(
-                self, "Cannot add recordings", f"File: {self.project.path}\nCause: read-only"
-            )
-            return None
-        from model.ingest import add_audio_job
-
-        job = self.context.run_thread(
-            "Adding recordings", add_audio_job, str(self.project.path), paths
-        )
-        dialogs.JobProgressDialog(job, self)
-        job.finished.connect(self._recordings_added)
-        job.failed.connect(
-            lambda msg, detail: dialogs.report_error(self, "Adding failed", msg, detail)
-        )
-        job.cancelled.connect(self._recordings_cancelled)
-        self._active_jobs.add(job)
-        job.ended.connect(lambda: self._active_jobs.discard(job))
-        return job
-
-    def _recordings_added(self, result: IngestResult) -> None:
-        new_ids = self.panel.refresh()  # appends the new rows; nothing else is re-read
-        self.statusBar().showMessage(result.summary(), 10_000)
-        dialogs.report_skipped_files(self, "Some files were skipped", result.skipped)
-        dialogs.report_file_warnings(self, "Some recordings are damaged", result.warned)
-        if self.recording is None and new_ids:
-            self.panel.select_recording(new_ids[0])
-
-    def _recordings_cancelled(self) -> None:
-        self.panel.refresh()  # files added before the cancel stay added
-        self.statusBar().showMessage("Adding recordings cancelled", 10_000)
-
-    def ask_new_project(self) -> None:
-        path = dialogs.ask_project_path(self, new=True)
-        if path is not None:
-            self.new_project(path)
-
-    def ask_open_project(self) -> None:
-        path = dialogs.ask_project_path(self, new=False)
-        if path is not None:
-            self.open_project(path)
-
-    def ask_add_recordings(self) -> None:
-        paths = dialogs.ask_audio_files(self, self.prefs.last_audio_dir)
-        if paths:
-            self.prefs.last_audio_dir = paths[0].parent
-            self.add_recordings(paths)
-
-    def ask_add_folder(self) -> None:
-        folder = dialogs.ask_folder(self, self.prefs.last_audio_dir)
-        if folder is not None:
-            self.prefs.last_audio_dir = folder
-            self.add_recordings([folder])
-
-    # -- drag and drop ------------------------------------------------------------------------
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
-        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
-        if urls and all(url.isLocalFile() for url in urls):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt API
-        # Qt decodes file names lossily (U+FFFD for bytes that are not UTF-8): find the real one.
-        urls = event.mimeData().urls()
-        paths = [recover(Path(url.toLocalFile())) for url in urls if url.isLocalFile()]
-        event.acceptProposedAction()
-        self.handle_dropped(paths)
-
-    def handle_dropped(self, paths: list[Path]) -> None:
-        projects = [p for p in paths if p.suffix.lower() == ".sonotag"]
-        if projects:
-            self.open_project(projects[0])
-        others = [p for p in paths if p.suffix.lower() != ".sonotag"]
-        if others:
-            self.add_recordings(others)
 
     # -- status bar ---------------------------------------------------------------------------
     def _show_cursor(self, t: float, f: float, db: float) -> None:

@@ -9,6 +9,7 @@ snapped clip is always a scored window (the last one included).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
@@ -104,7 +105,12 @@ class ClipSelection(QObject):
         self._set(Clip(_ms(start), _ms(end)))
 
     def move(self, steps: int) -> Clip | None:
-        """Moves by whole steps, stopping at the recording's ends; from nothing, starts at 0."""
+        """Moves by whole steps; from nothing, starts at 0.
+
+        Going forward, the last stop is the first clip that reaches the end of the recording
+        (it may run past it, like the model's last window): clamping it to end exactly at the
+        end made it overlap the clip before, a sliver apart. Going back, a clip stops at 0.
+        """
         if self.duration <= 0:
             return None
         if self._clip is None:
@@ -113,8 +119,12 @@ class ClipSelection(QObject):
         start = self._clip.start + steps * self.step
         if self.snap and abs(length - self.clip_seconds) < 1e-6:
             start = self.geometry.snap(start, self.duration)  # the last window may run past
+        elif steps > 0:
+            # the last stop on this clip's own grid: the first that reaches the end
+            reach = math.ceil((self.duration - self._clip.end) / self.step - 1e-9)
+            start = self._clip.start + max(0, min(steps, reach)) * self.step
         else:
-            start = min(max(start, 0.0), max(self.duration - length, 0.0))
+            start = max(start, 0.0)
         self._set(Clip(_ms(start), _ms(start + length)))
         return self._clip
 

@@ -208,6 +208,13 @@ class SpectrogramView(QWidget):
         start = min(max(t0, 0.0), duration - span)
         self.view_box.setXRange(start, start + span, padding=0)
 
+    def show_span(self, t0: float, t1: float) -> None:
+        """Scrolls (keeping the zoom) so ``t0``..``t1`` is on screen, if it is not already:
+        a clip chosen by a key is never off screen."""
+        v0, v1 = self.view_range()
+        if t0 < v0 or min(t1, self._info.duration if self._info else t1) > v1:
+            self.center_on((t0 + t1) / 2)
+
     def center_on(self, t: float) -> None:
         t0, t1 = self.view_range()
         self.set_view_range(t - (t1 - t0) / 2, t + (t1 - t0) / 2)

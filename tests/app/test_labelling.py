@@ -61,11 +61,27 @@ def test_selection_moves_by_a_clip_or_by_the_grid_and_stops_at_the_ends(qtbot) -
     selection.set_recording_duration(9.0)
     assert selection.move(1) == Clip(0.0, 2.0)  # nothing selected: the first clip
     assert selection.move(1) == Clip(2.0, 4.0)
-    assert selection.move(10) == Clip(7.0, 9.0)
-    selection.snap = True
+    # the last stop is the first clip that reaches the end (8-10 s, past the 9-s end), not
+    # 7-9 s laid over 6-8 s
+    assert selection.move(10) == Clip(8.0, 10.0)
+    assert selection.move(1) == Clip(8.0, 10.0)
     assert selection.move(-1) == Clip(6.0, 8.0)
-    with qtbot.waitSignal(selection.changed, check_params_cb=lambda c: c == Clip(5.0, 7.0)):
+    selection.snap = True
+    assert selection.move(-1) == Clip(5.0, 7.0)
+    with qtbot.waitSignal(selection.changed, check_params_cb=lambda c: c == Clip(4.0, 6.0)):
         selection.move(-1)
+
+
+def test_arrows_to_the_end_of_a_file_never_overlap_the_clips_before(qtbot) -> None:
+    selection = ClipSelection()
+    for duration in (10.5, 11.0, 9.999, 2.5):
+        selection.set_recording_duration(duration)
+        clips = [selection.move(1)]
+        while (clip := selection.move(1)) != clips[-1]:
+            clips.append(clip)
+        for before, after in zip(clips, clips[1:], strict=False):
+            assert after.start == pytest.approx(before.end), (duration, clips)
+        assert clips[-1].end >= duration > clips[-1].start  # the end is covered, once
 
 
 # -- in the window -----------------------------------------------------------------------------
@@ -205,3 +221,15 @@ def test_the_models_panel_hop_is_the_snap_grid_and_is_kept_in_the_project(qtbot,
     window.close_project()
     with Project.open(path, read_only=True) as project:
         assert geometry_of(project).hop_seconds == 0.5
+
+
+def test_the_view_follows_a_clip_moved_off_screen_by_the_keys(qtbot, window) -> None:
+    view = window.spectrogram
+    view.set_view_range(0.0, 10.0)
+    click_at(qtbot, window, 7.0)
+    for _ in range(4):  # 6-8 s, then 8-10, 10-12, 12-14, 14-16 s: off the 0-10 s screen
+        press(qtbot, window, Qt.Key.Key_Right)
+    clip = window.labelling.selection.clip
+    t0, t1 = view.view_range()
+    assert t0 <= clip.start and clip.end <= t1
+    assert t1 - t0 == pytest.approx(10.0)  # scrolled, not zoomed
