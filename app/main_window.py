@@ -31,8 +31,10 @@ from app.labelling.box_controller import BoxController
 from app.labelling.boxes import BoxOverlay
 from app.labelling.controller import LabellingController
 from app.labelling.history import UndoActions
+from app.labelling.jumps import JumpActions
 from app.labelling.keys import LabelActions
 from app.labelling.lanes import LabelLanes, add_lanes_menu, connect_lanes
+from app.labelling.legend import KeyLegend
 from app.labelling.listening import ListeningActions
 from app.labelling.overlay import LabelOverlay
 from app.panels import install_panels
@@ -117,6 +119,10 @@ class MainWindow(RecordingIntake, QMainWindow):
         layout = QVBoxLayout(centre)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(SpectrogramControls(self.spectrogram, centre, prefs=self.prefs))
+        self.legend = KeyLegend(centre)
+        self.legend.class_clicked.connect(self.labelling.set_active_class)
+        self.labelling.active_class_changed.connect(self.legend.set_active)
+        layout.addWidget(self.legend)
         self.screen = ScreenState(
             self,
             self.spectrogram,
@@ -198,6 +204,10 @@ class MainWindow(RecordingIntake, QMainWindow):
 
         self.label_menu = bar.addMenu("&Label")
         self.label_actions = LabelActions(self, self.labelling, self.label_menu)
+        go_menu = bar.addMenu("&Go")
+        self.jumps = JumpActions(
+            self, self.labelling, self.panels.ml.tracks, self.panel, self.show_recording, go_menu
+        )
         playback_menu = bar.addMenu("&Playback")
         self.listening = ListeningActions(
             self, self.playback, self.labelling.selection, self.spectrogram, self.prefs,
@@ -233,6 +243,7 @@ class MainWindow(RecordingIntake, QMainWindow):
 
     def shortcut_rows(self) -> list[tuple[str, str, str]]:
         rows = self.label_actions.sheet_rows() + self.boxes.sheet_rows()
+        rows += self.jumps.sheet_rows()
         rows += self.listening.sheet_rows()
         rows += [
             ("Edit", "Ctrl+Z / Ctrl+Shift+Z", "undo / redo"),
@@ -302,6 +313,7 @@ class MainWindow(RecordingIntake, QMainWindow):
         self.panel.set_project(project, self.undo)  # first: it shows the active class
         self.labelling.set_project(project, self.undo)
         self.boxes.set_project(project, self.undo)
+        self.legend.set_project(project, self.undo)
         self.screen.show(project, None, None)
         # Back where the user left this project, else the first row of the (A→Z) list.
         last = self.prefs.last_recording(project.path)
@@ -315,6 +327,7 @@ class MainWindow(RecordingIntake, QMainWindow):
         self.show_recording(None)
         self.labelling.set_project(None, None)
         self.boxes.set_project(None, None)
+        self.legend.set_project(None, None)
         self.panel.set_project(None, None)
         self.context.set_project(None)
         self.screen.show(None, None, None)

@@ -11,10 +11,11 @@ import itself creates.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from model.project.box_commands import AddBox, EditBox
-from model.project.commands import AddClass, Command, CommandGroup, SetLabel, Touched
+from model.project.commands import AddClass, Command, CommandGroup, SetLabel, Tally, Touched
 
 if TYPE_CHECKING:
     from model.annotations.importer import ImportPlan
@@ -63,6 +64,9 @@ class ImportLabels:
 
     def recordings_touched(self) -> Touched:
         return frozenset() if self._group is None else self._group.recordings_touched()
+
+    def label_delta(self) -> Tally | None:
+        return Counter() if self._group is None else self._group.label_delta()
 
     def _wanted(self, name: str) -> bool:
         if isinstance(self.create_classes, bool):

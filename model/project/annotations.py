@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from types import EllipsisType
@@ -168,6 +169,11 @@ class AnnotationsMixin(StoreBase):
             created=dt_from_text(row[7]) or now_utc(),
             note=row[8],
         )
+
+    def label_tally(self) -> Counter[tuple[int, str]]:
+        """(class id, state) -> number of labels in the whole project, in one pass."""
+        rows = self._rows("SELECT class_id, state, count(*) FROM labels GROUP BY 1, 2")
+        return Counter({(int(cid), str(state)): int(n) for cid, state, n in rows})
 
     def labels(self, recording_id: int | None = None, class_id: int | None = None) -> list[Label]:
         sql = f"SELECT {_LABEL_COLUMNS} FROM labels WHERE 1"

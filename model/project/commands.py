@@ -8,6 +8,7 @@ by id keep working after any undo/redo sequence.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -35,6 +36,16 @@ def touched_recordings(command: Command) -> Touched:
     A command that does not say (``recordings_touched`` missing) may have changed any: None.
     """
     method = getattr(command, "recordings_touched", None)
+    return None if method is None else method()
+
+
+Tally = Counter[tuple[int, str]]  # (class id, state) -> number of labels
+
+
+def label_delta(command: Command) -> Tally | None:
+    """How the last ``do`` of ``command`` changed the number of labels per class and state,
+    so a view keeps project-wide counts without recounting; None: it does not say."""
+    method = getattr(command, "label_delta", None)
     return None if method is None else method()
 
 
@@ -86,6 +97,12 @@ class SetLabel:
     def recordings_touched(self) -> Touched:
         return frozenset({self.recording_id})
 
+    def label_delta(self) -> Tally:
+        delta: Tally = Counter({(self.class_id, self.state.value): 1})
+        if self.previous is not None:
+            delta[(self.previous.class_id, self.previous.state.value)] -= 1
+        return delta
+
 
 class DeleteLabel:
     def __init__(self, label_id: int) -> None:
@@ -108,6 +125,11 @@ class DeleteLabel:
     def recordings_touched(self) -> Touched:
         return frozenset() if self.deleted is None else frozenset({self.deleted.recording_id})
 
+    def label_delta(self) -> Tally:
+        if self.deleted is None:
+            return Counter()
+        return Counter({(self.deleted.class_id, self.deleted.state.value): -1})
+
 
 class AddClass:
     def __init__(self, name: str, colour: str | None = None, shortcut: str | None = None) -> None:
@@ -127,6 +149,9 @@ class AddClass:
 
     def recordings_touched(self) -> Touched:
         return frozenset()  # a new class has no labels yet
+
+    def label_delta(self) -> Tally:
+        return Counter()
 
 
 class _ClassChange:
@@ -152,6 +177,9 @@ class _ClassChange:
 
     def recordings_touched(self) -> Touched:
         return frozenset()  # name, colour or key: no label changes
+
+    def label_delta(self) -> Tally:
+        return Counter()
 
 
 class RenameClass(_ClassChange):
@@ -212,6 +240,12 @@ class DeleteClass:
             box.recording_id for box in self.boxes
         )
 
+    def label_delta(self) -> Tally:
+        delta: Tally = Counter()
+        for label in self.labels:
+            delta[(label.class_id, label.state.value)] -= 1
+        return delta
+
 
 class CommandGroup:
     """Several commands as one undo step (bulk accept/reject); all in one transaction."""
@@ -239,6 +273,15 @@ class CommandGroup:
             touched |= part
         return frozenset(touched)
 
+    def label_delta(self) -> Tally | None:
+        delta: Tally = Counter()
+        for command in self.commands:
+            part = label_delta(command)
+            if part is None:
+                return None
+            delta.update(part)
+        return delta
+
 
 class UndoStack:
     """Undo/redo history of one open project; ``subscribe`` to hear about every change."""
@@ -251,6 +294,8 @@ class UndoStack:
         self._listeners: list[Callable[[], None]] = []
         # What the latest push/undo/redo changed, for listeners that update only those rows.
         self.last_touched: Touched = frozenset()
+        # How the latest push/undo/redo changed the label counts (None: unknown, recount).
+        self.last_delta: Tally | None = Counter()
 
     def push(self, cmd: Command) -> None:
         """Runs the command; if it raises, nothing is recorded (and the project is unchanged)."""
@@ -258,7 +303,7 @@ class UndoStack:
         self._undo.append(cmd)
         del self._undo[: max(0, len(self._undo) - self.limit)]
         self._redo.clear()
-        self._changed(touched_recordings(cmd))
+        self._changed(touched_recordings(cmd), label_delta(cmd))
 
     def undo(self) -> Command | None:
         if not self._undo:
@@ -270,7 +315,8 @@ class UndoStack:
             self._undo.append(cmd)
             raise
         self._redo.append(cmd)
-        self._changed(touched_recordings(cmd))
+        delta = label_delta(cmd)
+        self._changed(touched_recordings(cmd), None if delta is None else _negated(delta))
         return cmd
 
     def redo(self) -> Command | None:
@@ -283,7 +329,7 @@ class UndoStack:
             self._redo.append(cmd)
             raise
         self._undo.append(cmd)
-        self._changed(touched_recordings(cmd))
+        self._changed(touched_recordings(cmd), label_delta(cmd))
         return cmd
 
     @property
@@ -310,9 +356,14 @@ class UndoStack:
     def clear(self) -> None:
         self._undo.clear()
         self._redo.clear()
-        self._changed(frozenset())
+        self._changed(frozenset(), Counter())
 
-    def _changed(self, touched: Touched) -> None:
+    def _changed(self, touched: Touched, delta: Tally | None) -> None:
         self.last_touched = touched
+        self.last_delta = delta
         for callback in list(self._listeners):
             callback()
+
+
+def _negated(delta: Tally) -> Tally:
+    return Counter({key: -n for key, n in delta.items()})

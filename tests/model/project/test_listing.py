@@ -198,3 +198,41 @@ def test_recordings_scored_only_by_an_earlier_model(project: Project, tmp_path: 
     assert project.scored_by_other_models([ids[0], ids[2]]) == set()
     project.set_active_model(old.id)
     assert project.scored_by_other_models() == set()
+
+
+def test_every_edit_reports_how_it_changed_the_label_counts(
+    project: Project, tmp_path: Path
+) -> None:
+    """The key legend keeps project-wide counts from these deltas: after any sequence of
+    edits, undos and redos they must add up to a fresh count."""
+    ids = _three(project, tmp_path)
+    undo = UndoStack(project)
+    tally = project.label_tally()
+    seen = []
+
+    def follow() -> None:
+        assert undo.last_delta is not None
+        tally.update(undo.last_delta)
+        seen.append(+tally == project.label_tally())
+
+    undo.subscribe(follow)
+    add = AddClass("tit")
+    undo.push(add)
+    tit = add.created.id
+    undo.push(SetLabel(ids[0], 0, 2, tit, LabelState.PRESENT))
+    undo.push(SetLabel(ids[0], 0, 2, tit, LabelState.ABSENT))  # replaces: -1 present, +1 absent
+    undo.push(SetLabel(ids[1], 4, 6, tit, LabelState.UNCERTAIN))
+    label = project.label_at(ids[1], 4, 6, tit)
+    undo.push(DeleteLabel(label.id))
+    plan = ImportPlan(labels=[(ids[2], 0, 2, "robin", LabelState.PRESENT)])
+    plan.new_class_names = ["robin"]
+    undo.push(ImportLabels(plan))
+    undo.push(CommandGroup("two", [SetLabel(ids[2], 2, 4, tit, "present")]))
+    undo.push(RenameClass(tit, "great tit"))
+    undo.push(DeleteClass(tit))
+    for _ in range(9):
+        undo.undo()
+    for _ in range(9):
+        undo.redo()
+    assert seen and all(seen)
+    assert +tally == project.label_tally() == {(project.class_by_name("robin").id, "present"): 1}
