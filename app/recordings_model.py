@@ -29,11 +29,15 @@ from model.timefmt import format_clock
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 FILTER_ROLE = Qt.ItemDataRole.UserRole + 2
-COLUMNS = ("Recording", "Duration", "Labels", "Labelled", "Predictions")
+# Short headers: the recording's name is what the narrow dock must show.
+COLUMNS = ("Recording", "Length", "Labels", "Labelled", "Scored")
 NAME, DURATION, LABELS, LABELLED, PREDICTIONS = range(5)
 TOOLTIPS = {
+    DURATION: "Length of the recording",
+    LABELS: "Labels in the recording (one per class and clip)",
     LABELLED: "Share of the recording covered by labelled clips",
-    PREDICTIONS: "Windows scored by the active model (“old model”: scored by an earlier one)",
+    PREDICTIONS: "Predictions: windows scored by the active model (“old model”: scored by an "
+    "earlier model only)",
 }
 OLD_MODEL = "old model"
 _MUTED = QColor("#8a8a8a")

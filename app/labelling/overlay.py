@@ -100,8 +100,12 @@ class LabelOverlay(ViewFillingItem):
         self._max_length = 0.0
         self._classes: dict[int, LabelClass] = {}
         self._selection: Clip | None = None
-        self._hover: tuple[float, float] | None = None
-        self._hover_colour = QColor("#ffffff")
+        # What is lit: a tag under the mouse here, or a bar under the mouse in the label lanes
+        # (another plot: this item sees the mouse leave when it goes there).
+        self._tag_hover: tuple[float, float] | None = None
+        self._tag_colour = QColor("#ffffff")
+        self._lane_hover: tuple[float, float] | None = None
+        self._lane_colour = QColor("#ffffff")
         self._hits: list[Hit] = []
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)  # clicks go to the spectrogram
         self.setAcceptHoverEvents(True)
@@ -135,13 +139,14 @@ class LabelOverlay(ViewFillingItem):
 
     def set_hover(self, span: tuple[float, float] | None, colour: str | None = None) -> None:
         """Fills and outlines ``span`` (from the label lanes' hover); None clears."""
-        if span != self._hover:
-            self._hover = span
-            self._hover_colour = QColor(colour or "#ffffff")
+        if span != self._lane_hover:
+            self._lane_hover = span
+            self._lane_colour = QColor(colour or "#ffffff")
             self.update()
 
     def hover_span(self) -> tuple[float, float] | None:
-        return self._hover
+        """The clip lit by the mouse (a tag here, or a bar in the lanes)."""
+        return self._lane_hover if self._lane_hover is not None else self._tag_hover
 
     def visible_groups(self, t0: float, t1: float) -> list[tuple[ClipGroup, int]]:
         """Clips overlapping [t0, t1] with their tag row; binary search keeps paints cheap."""
@@ -181,10 +186,10 @@ class LabelOverlay(ViewFillingItem):
                 hit = next((h for h in self._hits if h.rect.contains(point)), None)
         span = (hit.start, hit.end) if hit is not None else None
         self.setToolTip(hit.tooltip if hit is not None else "")
-        if span != self._hover:
-            self._hover = span
+        if span != self._tag_hover:
+            self._tag_hover = span
             if hit is not None:
-                self._hover_colour = hit.colour
+                self._tag_colour = hit.colour
             self.update()
             self.hovered.emit(span)
 
@@ -203,8 +208,12 @@ class LabelOverlay(ViewFillingItem):
         def px(t: float) -> float:
             return transform.map(QPointF(t, view.top())).x()
 
-        if self._hover is not None:
-            self._paint_span(painter, area, px, self._hover, self._hover_colour, hover=True)
+        for span, colour in (
+            (self._tag_hover, self._tag_colour),
+            (self._lane_hover, self._lane_colour),
+        ):
+            if span is not None:
+                self._paint_span(painter, area, px, span, colour, hover=True)
         if self._selection is not None:
             span = (self._selection.start, self._selection.end)
             self._paint_span(painter, area, px, span, QColor("white"), hover=False)

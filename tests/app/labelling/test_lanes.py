@@ -117,6 +117,14 @@ def test_busy_project_lanes_in_the_window_and_a_click_selects_the_clip(
     colour = QColor(classes[lane.class_id].colour)
     if state is LabelState.PRESENT:
         assert abs(bar.red() - colour.red()) + abs(bar.green() - colour.green()) < 60
+    # hovering the bar lights its clip over the spectrogram (another plot of the same scene)
+    body = window.spectrogram.graphics.mapFromScene(
+        window.spectrogram.view_box.mapViewToScene(QPointF((start + end) / 2, 3000.0))
+    )
+    qtbot.mouseMove(window.spectrogram.graphics.viewport(), body)  # over the spectrogram first
+    qtbot.wait(20)
+    qtbot.mouseMove(window.spectrogram.graphics.viewport(), point)
+    qtbot.waitUntil(lambda: window.overlay.hover_span() == (start, end), timeout=2000)
     qtbot.mouseClick(window.spectrogram.graphics.viewport(), Qt.MouseButton.LeftButton, pos=point)
     clip = window.labelling.selection.clip
     assert clip is not None and (clip.start, clip.end) == (start, end)
