@@ -8,12 +8,13 @@ never stored (``model.annotations.box_rule``), so there is nothing else to keep 
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from model.project.records import Box, LabelState
 
 if TYPE_CHECKING:
-    from model.project.commands import Touched
+    from model.project.commands import Tally, Touched
     from model.project.store import Project
 
 
@@ -71,6 +72,9 @@ class AddBox:
     def recordings_touched(self) -> Touched:
         return frozenset({self.args[0]})
 
+    def label_delta(self) -> Tally:
+        return Counter()  # boxes are not clip labels: the labels' counts stay
+
 
 class EditBox:
     """Moves, resizes or relabels one box; ``None`` keeps a field as it is."""
@@ -114,6 +118,9 @@ class EditBox:
     def recordings_touched(self) -> Touched:
         return frozenset() if self.before is None else frozenset({self.before.recording_id})
 
+    def label_delta(self) -> Tally:
+        return Counter()  # boxes are not clip labels: the labels' counts stay
+
 
 class DeleteBox:
     def __init__(self, box_id: int) -> None:
@@ -135,3 +142,6 @@ class DeleteBox:
 
     def recordings_touched(self) -> Touched:
         return frozenset() if self.deleted is None else frozenset({self.deleted.recording_id})
+
+    def label_delta(self) -> Tally:
+        return Counter()  # boxes are not clip labels: the labels' counts stay

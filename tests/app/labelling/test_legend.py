@@ -49,6 +49,10 @@ def test_counts_follow_keys_and_undo_without_recounting(qtbot, busy_window) -> N
     assert legend.counts(cls.id) == before
     window.redo_edit()
     assert legend.counts(cls.id) == after
+    from model.project.box_commands import AddBox
+
+    window.undo.push(AddBox(window.recording.id, 1.0, 2.0, 2000.0, 4000.0, cls.id))
+    assert legend.counts(cls.id) == after  # a box is not a clip label
     assert legend.recounts == recounts  # no project-wide query per key press
 
 
