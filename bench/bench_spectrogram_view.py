@@ -14,9 +14,13 @@ temporary folder and deleted afterwards.
 file, drawn by the box overlay like a labelled night; the same run without it is the baseline.
 The last rows time a full repaint of the plot with the whole file on screen (all N boxes of
 the short file visible), so the two runs give frame times with N boxes on screen and with none.
+``--labels`` lays the window's label layers (tag overlay and label lanes) with busy eleven-class
+labels (one to four classes on every 2-s clip of a 1-s grid, like an imported BirdNET table)
+over each file; both options can be given together.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/bench_spectrogram_view.py [--long-min 120]
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/bench_spectrogram_view.py --boxes 1000
+    QT_QPA_PLATFORM=offscreen .venv/bin/python bench/bench_spectrogram_view.py --labels
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from view_layers import add_boxes, add_label_layers
 
 SAMPLE_RATE = 48000
 FRAME_MS = 16  # one scroll step per 60 Hz frame, as a fast mouse wheel or a fling would give
@@ -135,32 +141,6 @@ def run_frames(steps: list) -> list[float]:
     return began
 
 
-def add_boxes(view, count: int, duration: float) -> None:
-    """``count`` boxes spread over the recording, drawn by the app's box overlay item."""
-    import numpy as np
-
-    from app.labelling.boxes import BoxOverlay
-    from model.project.records import Box, LabelClass, LabelState, now_utc
-
-    rng = np.random.default_rng(7)
-    palette = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f")
-    classes = [LabelClass(i + 1, f"class {i + 1}", c, str(i + 1), i) for i, c in enumerate(palette)]
-    states = (LabelState.PRESENT, LabelState.UNCERTAIN, LabelState.ABSENT)
-    boxes = []
-    for i in range(count):
-        start = float(rng.uniform(0, max(duration - 2.0, 0.1)))
-        low = float(rng.uniform(500, 12000))
-        boxes.append(
-            Box(i + 1, 1, start, start + float(rng.uniform(0.2, 2.0)), low,
-                low + float(rng.uniform(500, 6000)), int(rng.integers(1, 6)),
-                states[i % 7 // 5], "bench", now_utc())
-        )  # fmt: skip
-    overlay = BoxOverlay()
-    view.plot_item.addItem(overlay, ignoreBounds=True)
-    overlay.set_boxes(boxes, classes)
-    view._bench_overlay = overlay  # kept alive with the view
-
-
 def repaint_times(view, count: int = 40) -> dict[str, float]:
     """Wall time of a full repaint of the plot (spectrogram tiles and any overlays), ms."""
     viewport = view.graphics.viewport()
@@ -172,7 +152,7 @@ def repaint_times(view, count: int = 40) -> dict[str, float]:
     return {"median_ms": statistics.median(times), "worst_ms": max(times)}
 
 
-def child(path: Path, boxes: int = 0) -> dict:
+def child(path: Path, boxes: int = 0, with_labels: bool = False) -> dict:
     import resource
 
     from PySide6.QtWidgets import QApplication
@@ -185,6 +165,7 @@ def child(path: Path, boxes: int = 0) -> dict:
     view = SpectrogramView()
     view.resize(1600, 600)
     view.show()
+    layers = add_label_layers(view, probe(path).duration) if with_labels else ""
     meter = BusyMeter()
     first: dict[str, float] = {}
     original_apply = view.layer._apply
@@ -205,6 +186,7 @@ def child(path: Path, boxes: int = 0) -> dict:
     ok = view.wait_until_rendered(30_000)
     all_visible = time.perf_counter() - start
     result: dict = {
+        "layers": layers,
         "duration_s": info.duration,
         "first_image_s": first.get("painted", float("nan")) - start,
         "screen_complete_s": all_visible if ok else float("nan"),
@@ -260,10 +242,11 @@ def child(path: Path, boxes: int = 0) -> dict:
 # -- parent: generate, measure each in a child, print side by side --------------------------
 
 
-def measure(path: Path, boxes: int = 0) -> dict:
+def measure(path: Path, boxes: int = 0, with_labels: bool = False) -> dict:
     env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
+    labels = ["--labels"] if with_labels else []
     out = subprocess.run(
-        [sys.executable, __file__, "--child", str(path), "--boxes", str(boxes)],
+        [sys.executable, __file__, "--child", str(path), "--boxes", str(boxes), *labels],
         capture_output=True,
         text=True,
         env=env,
@@ -331,10 +314,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--long-min", type=int, default=120, help="length of the long file")
     parser.add_argument("--boxes", type=int, default=0, help="time-frequency boxes per file")
+    parser.add_argument(
+        "--labels",
+        action="store_true",
+        help="with the window's label layers over the view (busy labels, eleven classes)",
+    )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, args.boxes)))
+        print(json.dumps(child(args.child, args.boxes, args.labels)))
         return
     folder = Path(tempfile.mkdtemp(prefix="sonotag-bench-"))
     try:
@@ -344,7 +332,10 @@ def main() -> None:
         write_recording(files[f"{args.long_min} min"], args.long_min * 60)
         print(f"generated recordings in {time.perf_counter() - started:.0f} s")
         print(f"CPU: {cpu_model()}; time-frequency boxes per file: {args.boxes}")
-        report({name: measure(path, args.boxes) for name, path in files.items()})
+        results = {name: measure(path, args.boxes, args.labels) for name, path in files.items()}
+        if args.labels:
+            print("label layers: " + "; ".join(f"{n}: {r['layers']}" for n, r in results.items()))
+        report(results)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen, QPixmap
 
 from app.labelling.selection import Clip
 from app.labelling.tags import (
@@ -44,6 +44,8 @@ from app.view_item import ViewFillingItem
 from model.project.records import Label, LabelClass, LabelState
 
 _DARK = QColor(20, 20, 20, 215)
+#: Tag pixmaps kept (one per clip and width; a screen shows a few dozen).
+MAX_CACHED_TAGS = 4000
 _HOVER_ALPHA = 55
 
 
@@ -81,9 +83,10 @@ class Hit:
     start: float
     end: float
     colour: QColor
-    tooltip: str
+    tooltip: str  # for a run; a clip's tag says what it holds when hovered (``group``)
     text: str = ""  # what is written on it ("" for chips or a bare run)
     name: str = ""  # the name it stands for, before shortening
+    group: ClipGroup | None = None
 
 
 class LabelOverlay(ViewFillingItem):
@@ -107,6 +110,7 @@ class LabelOverlay(ViewFillingItem):
         self._lane_hover: tuple[float, float] | None = None
         self._lane_colour = QColor("#ffffff")
         self._hits: list[Hit] = []
+        self._tag_cache: dict[tuple[int, int, int, float], tuple[QPixmap, str]] = {}
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)  # clicks go to the spectrogram
         self.setAcceptHoverEvents(True)
         self.setZValue(20)
@@ -114,6 +118,7 @@ class LabelOverlay(ViewFillingItem):
         font.setPointSizeF(max(font.pointSizeF() - 1, 8.0))
         font.setBold(True)
         self._font = font
+        self._row_height = QFontMetrics(font).height() + 4
 
     # -- data -------------------------------------------------------------------------------
     def set_labels(self, labels: Iterable[Label], classes: Iterable[LabelClass]) -> None:
@@ -124,6 +129,7 @@ class LabelOverlay(ViewFillingItem):
         self._starts = [g.start for g in self._groups]
         self._rows = rows_of(self._groups)
         self._max_length = max((g.end - g.start for g in self._groups), default=0.0)
+        self._tag_cache.clear()
         self.update()
 
     def labels(self) -> list[Label]:
@@ -150,6 +156,9 @@ class LabelOverlay(ViewFillingItem):
 
     def visible_groups(self, t0: float, t1: float) -> list[tuple[ClipGroup, int]]:
         """Clips overlapping [t0, t1] with their tag row; binary search keeps paints cheap."""
+        return [(self._groups[i], row) for i, row in self._visible(t0, t1)]
+
+    def _visible(self, t0: float, t1: float) -> list[tuple[int, int]]:
         first = bisect_left(self._starts, t0 - self._max_length)
         out = []
         for index in range(first, len(self._groups)):
@@ -157,12 +166,12 @@ class LabelOverlay(ViewFillingItem):
             if group.start >= t1:
                 break
             if group.end > t0:
-                out.append((group, self._rows[index]))
+                out.append((index, self._rows[index]))
         return out
 
     def tag_row_height(self) -> int:
         """Pixels between rows of name tags (tests find the tags by it)."""
-        return QFontMetrics(self._font).height() + 4
+        return self._row_height
 
     def hits(self) -> list[Hit]:
         """The tags and runs of the last paint (tests read what was drawn where)."""
@@ -185,7 +194,11 @@ class LabelOverlay(ViewFillingItem):
                 point = QPointF(widget.mapFromScene(ev.scenePos()))  # type: ignore[attr-defined]
                 hit = next((h for h in self._hits if h.rect.contains(point)), None)
         span = (hit.start, hit.end) if hit is not None else None
-        self.setToolTip(hit.tooltip if hit is not None else "")
+        if hit is None:
+            self.setToolTip("")
+        else:
+            group = hit.group
+            self.setToolTip(describe(group, self._name) if group is not None else hit.tooltip)
         if span != self._tag_hover:
             self._tag_hover = span
             if hit is not None:
@@ -205,8 +218,12 @@ class LabelOverlay(ViewFillingItem):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         painter.setFont(self._font)
 
+        # seconds -> device x is linear (the plot is not rotated): two numbers, not a map()
+        origin = transform.map(QPointF(0.0, view.top())).x()
+        scale = transform.map(QPointF(1.0, view.top())).x() - origin
+
         def px(t: float) -> float:
-            return transform.map(QPointF(t, view.top())).x()
+            return origin + scale * t
 
         for span, colour in (
             (self._tag_hover, self._tag_colour),
@@ -219,12 +236,13 @@ class LabelOverlay(ViewFillingItem):
             self._paint_span(painter, area, px, span, QColor("white"), hover=False)
         self._hits = []
         narrow: list[tuple[float, float, ClipGroup]] = []
-        for group, row in self.visible_groups(view.left(), view.right()):
+        for index, row in self._visible(view.left(), view.right()):
+            group = self._groups[index]
             x0, x1 = sorted((px(group.start), px(group.end)))
             if x1 - x0 < MIN_TAG_PX:
                 narrow.append((x0, x1, group))
             elif row < MAX_ROWS:
-                self._paint_group(painter, area, group, row, x0, x1)
+                self._paint_group(painter, area, index, row, x0, x1)
         for run in runs_of(narrow):
             self._paint_run(painter, area, run, px)
         painter.restore()
@@ -257,16 +275,43 @@ class LabelOverlay(ViewFillingItem):
         painter.drawRect(rect)
 
     def _tag_rect(self, area: QRectF, row: int, x0: float, x1: float) -> QRectF:
-        height = self.tag_row_height()
+        height = self._row_height
         left, right = max(x0, area.left()), min(x1, area.right())
         return QRectF(
             left + 1, area.top() + 2 + row * height, max(right - left - 2, 1.0), height - 2
         )
 
     def _paint_group(
-        self, painter: QPainter, area: QRectF, group: ClipGroup, row: int, x0: float, x1: float
+        self, painter: QPainter, area: QRectF, index: int, row: int, x0: float, x1: float
     ) -> None:
+        """One clip's tag, from a pixmap made once per clip and width: scrolling at one zoom
+        then costs one ``drawPixmap`` a tag instead of a dozen rectangles and an elision."""
+        group = self._groups[index]
         tag = self._tag_rect(area, row, x0, x1)
+        width, height = max(round(tag.width()), 1), max(round(tag.height()), 1)
+        ratio = painter.device().devicePixelRatioF() if painter.device() else 1.0
+        key = (index, width, height, ratio)
+        cached = self._tag_cache.get(key)
+        if cached is None:
+            if len(self._tag_cache) >= MAX_CACHED_TAGS:
+                self._tag_cache.clear()
+            cached = self._tag_cache[key] = self._render_tag(group, width, height, ratio)
+        pixmap, text = cached
+        painter.drawPixmap(QPointF(tag.left(), tag.top()), pixmap)
+        first = group.labels[0]
+        full = tag_text(self._name(first.class_id), first.state)
+        colour = self._colour(first.class_id)
+        self._hits.append(Hit(tag, group.start, group.end, colour, "", text, full, group))
+
+    def _render_tag(
+        self, group: ClipGroup, width: int, height: int, ratio: float
+    ) -> tuple[QPixmap, str]:
+        pixmap = QPixmap(max(int(width * ratio + 0.5), 1), max(int(height * ratio + 0.5), 1))
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setFont(self._font)
+        tag = QRectF(0.75, 0.75, width - 1.5, height - 1.5)  # the edge pen stays inside
         first = group.labels[0]
         colour = self._colour(first.class_id)
         single = len(group.labels) == 1
@@ -281,17 +326,17 @@ class LabelOverlay(ViewFillingItem):
             text_colour = _text_colour(colour)
         else:
             painter.setBrush(_DARK)
-            painter.setPen(QPen(colour if single else QColor(230, 230, 230, 200), 1.5))
+            # the class colour lightened: it must read on the dark tag and on any map around it
+            painter.setPen(QPen(on_dark(colour) if single else QColor(230, 230, 230, 200), 1.5))
             text_colour = on_dark(colour) if single else QColor("#f0f0f0")
         painter.drawRect(tag)
         left = tag.left() + 3
         if not single:
             left = self._paint_chips(painter, group, tag)
-        name = self._name(first.class_id)  # the chips say the rest
         metrics = painter.fontMetrics()
         room = int(tag.right() - 3 - left)
         text = fit_tag_text(
-            name,
+            self._name(first.class_id),  # the chips say the rest
             first.state,
             room,
             lambda t, r: metrics.elidedText(t, Qt.TextElideMode.ElideRight, int(r)),
@@ -303,9 +348,8 @@ class LabelOverlay(ViewFillingItem):
                 Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
                 text,
             )
-        tooltip = describe(group, self._name)
-        full = tag_text(name, first.state)
-        self._hits.append(Hit(tag, group.start, group.end, colour, tooltip, text, full))
+        painter.end()
+        return pixmap, text
 
     def _paint_chips(self, painter: QPainter, group: ClipGroup, tag: QRectF) -> float:
         """A square per class of the clip; when they do not all fit, as many as do and "+N"
