@@ -23,7 +23,7 @@ from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QMenu
 
-from app.labelling.overlay import halo_colour, on_dark
+from app.labelling.colours import halo_colour, on_dark
 from app.labelling.tags import MAX_ROWS, Span
 from app.settings import LANE_MODES, Preferences
 from app.view_item import ViewFillingItem
@@ -44,10 +44,21 @@ MODES = LANE_MODES
 _STATE_ORDER = {LabelState.PRESENT: 0, LabelState.UNCERTAIN: 1, LabelState.ABSENT: 2}
 
 
-def strip_px(lanes: int) -> int:
+#: The most of the plots' height the lanes take: with the score lanes' share the spectrogram
+#: keeps over half of it, even in a short window with the activity plots open.
+STRIP_SHARE = 0.2
+FLOOR_LANE_PX = 3  # lanes never thinner than this: a coloured run still reads at 3 px
+
+
+def strip_px(lanes: int, room: float | None = None) -> int:
+    """The lanes' height for ``lanes`` classes; ``room`` (pixels the view allows, see
+    ``SpectrogramView.track_room``) squeezes them down to ``FLOOR_LANE_PX`` each."""
     if lanes <= 0:
         return LANE_PX
-    return int(min(lanes * LANE_PX, max(MAX_STRIP_PX, lanes * MIN_LANE_PX)))
+    want = int(min(lanes * LANE_PX, max(MAX_STRIP_PX, lanes * MIN_LANE_PX)))
+    if room is None or room <= 0:
+        return want
+    return int(max(min(want, room), lanes * FLOOR_LANE_PX))
 
 
 @dataclass
@@ -247,8 +258,10 @@ class LanesItem(ViewFillingItem):
             colour.setAlpha(230 if state is LabelState.PRESENT else 110)
             painter.setBrush(colour)
             painter.setPen(Qt.PenStyle.NoPen)
-        for x_start, x_end in zip(a.tolist(), b.tolist(), strict=True):
-            painter.drawRect(QRectF(x_start, bar_top, max(x_end - x_start, 1.0), bar_height))
+        widths = np.maximum(b - a, 1.0).tolist()
+        painter.drawRects(
+            [QRectF(x, bar_top, w, bar_height) for x, w in zip(a.tolist(), widths, strict=True)]
+        )
 
     def _paint_names(self, painter: QPainter, area: QRectF, height: float) -> None:
         if height < NAMED_LANE_PX:
@@ -289,6 +302,7 @@ class LabelLanes(QObject):
         self._rows_needed = 0
         self._fitting = False
         box.sigResized.connect(lambda *_: self._fit())
+        view.room_changed.connect(self._fit)
         view.set_track_visible(self.plot, False)
 
     @property
@@ -322,12 +336,13 @@ class LabelLanes(QObject):
         self.changed.emit()
 
     def _fit(self) -> None:
-        """Sizes the plot so the lanes get ``strip_px`` whatever the axis under them takes."""
+        """Sizes the plot so the lanes get ``strip_px`` (within their share of the view)
+        whatever the axis under them takes."""
         if self._fitting or not self.plot.isVisible():
             return
         self._fitting = True
         try:
-            want = strip_px(len(self.item.lanes))
+            want = strip_px(len(self.item.lanes), self.view.track_room(STRIP_SHARE))
             have = float(self.plot.getViewBox().height())
             if have <= 0:
                 axis = self.plot.getAxis("bottom")

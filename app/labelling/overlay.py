@@ -24,20 +24,22 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen, QPixmap
 
+from app.labelling.colours import halo_colour, on_dark, readable_on
 from app.labelling.selection import Clip
 from app.labelling.tags import (
     MAX_ROWS,
     MIN_TAG_PX,
     ClipGroup,
-    Run,
     describe,
     fit_tag_text,
     group_by_clip,
     rows_of,
-    runs_of,
+    run_bounds,
+    stripe_segments,
     tag_text,
 )
 from app.view_item import ViewFillingItem
@@ -47,32 +49,6 @@ _DARK = QColor(20, 20, 20, 215)
 #: Tag pixmaps kept (one per clip and width; a screen shows a few dozen).
 MAX_CACHED_TAGS = 4000
 _HOVER_ALPHA = 55
-
-
-def _luminance(colour: QColor) -> float:
-    return 0.299 * colour.red() + 0.587 * colour.green() + 0.114 * colour.blue()
-
-
-def _text_colour(colour: QColor) -> QColor:
-    return QColor("black") if _luminance(colour) > 150 else QColor("white")
-
-
-def halo_colour(colour: QColor) -> QColor:
-    """Black around light class colours, white around dark ones: the pair always contrasts,
-    whatever the spectrogram shows beneath."""
-    return QColor(0, 0, 0, 190) if _luminance(colour) > 140 else QColor(255, 255, 255, 170)
-
-
-def on_dark(colour: QColor) -> QColor:
-    """The class colour lightened until it reads on a dark tag."""
-    light = QColor(colour)
-    for _ in range(8):
-        if _luminance(light) >= 150:
-            break
-        light = QColor(
-            (light.red() + 255) // 2, (light.green() + 255) // 2, (light.blue() + 255) // 2
-        )
-    return light
 
 
 @dataclass(frozen=True)
@@ -99,6 +75,10 @@ class LabelOverlay(ViewFillingItem):
         self._labels: list[Label] = []
         self._groups: list[ClipGroup] = []
         self._starts: list[float] = []
+        # per group, as arrays for the paint: start, end, label count, first class
+        self._start_arr = self._end_arr = np.zeros(0)
+        self._count_arr = self._class_arr = np.zeros(0, np.int64)
+        self._colours: dict[int, QColor] = {}
         self._rows: list[int] = []
         self._max_length = 0.0
         self._classes: dict[int, LabelClass] = {}
@@ -127,6 +107,11 @@ class LabelOverlay(ViewFillingItem):
         self._labels = sorted(labels, key=lambda la: (la.start, position.get(la.class_id, 0)))
         self._groups = group_by_clip(self._labels, position)
         self._starts = [g.start for g in self._groups]
+        self._start_arr = np.array(self._starts, np.float64)
+        self._end_arr = np.array([g.end for g in self._groups], np.float64)
+        self._count_arr = np.array([len(g.labels) for g in self._groups], np.int64)
+        self._class_arr = np.array([g.labels[0].class_id for g in self._groups], np.int64)
+        self._colours = {c.id: QColor(c.colour) for c in self._classes.values()}
         self._rows = rows_of(self._groups)
         self._max_length = max((g.end - g.start for g in self._groups), default=0.0)
         self._tag_cache.clear()
@@ -154,20 +139,11 @@ class LabelOverlay(ViewFillingItem):
         """The clip lit by the mouse (a tag here, or a bar in the lanes)."""
         return self._lane_hover if self._lane_hover is not None else self._tag_hover
 
-    def visible_groups(self, t0: float, t1: float) -> list[tuple[ClipGroup, int]]:
-        """Clips overlapping [t0, t1] with their tag row; binary search keeps paints cheap."""
-        return [(self._groups[i], row) for i, row in self._visible(t0, t1)]
-
-    def _visible(self, t0: float, t1: float) -> list[tuple[int, int]]:
+    def _visible(self, t0: float, t1: float) -> np.ndarray:
+        """Indices of the clips overlapping [t0, t1]: a binary search, then one array test."""
         first = bisect_left(self._starts, t0 - self._max_length)
-        out = []
-        for index in range(first, len(self._groups)):
-            group = self._groups[index]
-            if group.start >= t1:
-                break
-            if group.end > t0:
-                out.append((index, self._rows[index]))
-        return out
+        last = bisect_left(self._starts, t1, lo=first)
+        return first + np.flatnonzero(self._end_arr[first:last] > t0)
 
     def tag_row_height(self) -> int:
         """Pixels between rows of name tags (tests find the tags by it)."""
@@ -182,8 +158,7 @@ class LabelOverlay(ViewFillingItem):
         return cls.name if cls else f"class {class_id}"
 
     def _colour(self, class_id: int) -> QColor:
-        cls = self._classes.get(class_id)
-        return QColor(cls.colour if cls else "#888888")
+        return self._colours.get(class_id) or QColor("#888888")
 
     # -- hover ------------------------------------------------------------------------------
     def hoverEvent(self, ev: object) -> None:  # noqa: N802 - pyqtgraph API
@@ -235,16 +210,20 @@ class LabelOverlay(ViewFillingItem):
             span = (self._selection.start, self._selection.end)
             self._paint_span(painter, area, px, span, QColor("white"), hover=False)
         self._hits = []
-        narrow: list[tuple[float, float, ClipGroup]] = []
-        for index, row in self._visible(view.left(), view.right()):
-            group = self._groups[index]
-            x0, x1 = sorted((px(group.start), px(group.end)))
-            if x1 - x0 < MIN_TAG_PX:
-                narrow.append((x0, x1, group))
-            elif row < MAX_ROWS:
-                self._paint_group(painter, area, index, row, x0, x1)
-        for run in runs_of(narrow):
-            self._paint_run(painter, area, run, px)
+        shown = self._visible(view.left(), view.right())
+        xa = origin + scale * self._start_arr[shown]
+        xb = origin + scale * self._end_arr[shown]
+        lo, hi = np.minimum(xa, xb), np.maximum(xa, xb)
+        narrow = hi - lo < MIN_TAG_PX
+        for index, x0, x1 in zip(
+            shown[~narrow].tolist(), lo[~narrow].tolist(), hi[~narrow].tolist(), strict=True
+        ):
+            if self._rows[index] < MAX_ROWS:
+                self._paint_group(painter, area, index, self._rows[index], x0, x1)
+        order = np.argsort(lo[narrow], kind="stable")  # by x even on a mirrored axis
+        indices, lo, hi = shown[narrow][order], lo[narrow][order], hi[narrow][order]
+        for first, last in run_bounds(lo, hi):
+            self._paint_run(painter, area, indices[first:last], lo[first:last], hi[first:last])
         painter.restore()
 
     def _paint_span(
@@ -323,7 +302,7 @@ class LabelOverlay(ViewFillingItem):
             )
             painter.setBrush(fill)
             painter.setPen(QPen(halo_colour(colour), 1.0, style))
-            text_colour = _text_colour(colour)
+            text_colour = readable_on(colour)
         else:
             painter.setBrush(_DARK)
             # the class colour lightened: it must read on the dark tag and on any map around it
@@ -392,25 +371,27 @@ class LabelOverlay(ViewFillingItem):
             return tag.right()  # no room left for a name
         return x + 1
 
-    def _paint_run(self, painter: QPainter, area: QRectF, run: Run, px: object) -> None:
+    def _paint_run(
+        self, painter: QPainter, area: QRectF, indices: np.ndarray, lo: np.ndarray, hi: np.ndarray
+    ) -> None:
         """Narrow clips merged: a dark tag with a stripe of their colours and their count."""
-        x0, x1 = max(run.x0, area.left()), min(max(run.x1, run.x0 + 3), area.right())
+        right = float(hi.max())
+        x0, x1 = max(float(lo[0]), area.left()), min(max(right, float(lo[0]) + 3), area.right())
         tag = self._tag_rect(area, 0, x0, x1)
         painter.setPen(QPen(QColor(230, 230, 230, 160), 1.0))
         painter.setBrush(_DARK)
         painter.drawRect(tag)
         stripe = 3.0
         painter.setPen(Qt.PenStyle.NoPen)
-        for group in run.groups:
-            a, b = sorted((px(group.start), px(group.end)))  # type: ignore[operator]
-            colour = self._colour(group.labels[0].class_id)
-            painter.setBrush(colour)
-            painter.drawRect(QRectF(a, tag.bottom() - stripe, max(b - a, 1.0), stripe))
+        for a, b, class_id in stripe_segments(lo, hi, self._class_arr[indices]):
+            painter.setBrush(self._colour(class_id))
+            painter.drawRect(QRectF(a, tag.bottom() - stripe, b - a, stripe))
+        count = int(self._count_arr[indices].sum())
         metrics = painter.fontMetrics()
-        text = f"{run.count} labels" if run.count > 1 else "1 label"
+        text = f"{count} labels" if count > 1 else "1 label"
         room = int(tag.width() - 6)
         if metrics.horizontalAdvance(text) > room:
-            text = str(run.count)
+            text = str(count)
         if metrics.horizontalAdvance(text) > room:
             text = ""
         if text:
@@ -420,9 +401,10 @@ class LabelOverlay(ViewFillingItem):
                 Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
                 text,
             )
-        start, end = run.groups[0].start, max(g.end for g in run.groups)
+        start = float(self._start_arr[indices].min())
+        end = float(self._end_arr[indices].max())
         tooltip = (
-            f"{run.count} label(s) on {len(run.groups)} clip(s), {start:.1f}–{end:.1f} s: "
+            f"{count} label(s) on {len(indices)} clip(s), {start:.1f}–{end:.1f} s: "
             "zoom in to read them (the label lanes show each class)"
         )
         self._hits.append(Hit(tag, start, end, QColor("#ffffff"), tooltip, text))

@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
+
 from model.project.records import LabelState
 
 #: Rows of tags at the top of the spectrogram; more would cover the calls under them.
@@ -44,19 +46,6 @@ class ClipGroup:
     start: float
     end: float
     labels: tuple[Span, ...]
-
-
-@dataclass(frozen=True)
-class Run:
-    """Narrow clips merged at low zoom: pixel extent and the groups it holds."""
-
-    x0: float
-    x1: float
-    groups: tuple[ClipGroup, ...]
-
-    @property
-    def count(self) -> int:
-        return sum(len(g.labels) for g in self.groups)
 
 
 def group_by_clip(labels: Iterable[Span], position: dict[int, int]) -> list[ClipGroup]:
@@ -93,22 +82,42 @@ def rows_of(groups: Sequence[ClipGroup]) -> list[int]:
     return rows
 
 
-def runs_of(extents: Sequence[tuple[float, float, ClipGroup]]) -> list[Run]:
-    """Merges narrow clips (pixel extents sorted by x0) that touch or nearly touch."""
-    runs: list[Run] = []
-    x0 = x1 = 0.0
-    members: list[ClipGroup] = []
-    for a, b, group in extents:
-        if members and a <= x1 + RUN_GAP_PX:
-            x1 = max(x1, b)
-            members.append(group)
-            continue
-        if members:
-            runs.append(Run(x0, x1, tuple(members)))
-        x0, x1, members = a, b, [group]
-    if members:
-        runs.append(Run(x0, x1, tuple(members)))
-    return runs
+def run_bounds(x0: np.ndarray, x1: np.ndarray) -> list[tuple[int, int]]:
+    """``[first, last)`` of each run of narrow clips whose pixel extents (sorted by ``x0``)
+    touch or nearly touch. On arrays: the whole file of a long recording is thousands of
+    narrow clips a paint."""
+    if len(x0) == 0:
+        return []
+    reach = np.maximum.accumulate(x1)
+    breaks = (np.flatnonzero(x0[1:] > reach[:-1] + RUN_GAP_PX) + 1).tolist()
+    edges = [0, *breaks, len(x0)]
+    return list(zip(edges[:-1], edges[1:], strict=True))
+
+
+def stripe_segments(
+    x0: np.ndarray, x1: np.ndarray, classes: np.ndarray
+) -> list[tuple[float, float, int]]:
+    """A run's colour stripe as (left, right, class) pieces, at most one a pixel column: in
+    each column the clip starting last wins (as if each were drawn over the one before), and
+    neighbours of one class become one piece, so a paint draws at most a few hundred
+    rectangles, not one per clip."""
+    if len(x0) == 0:
+        return []
+    columns = np.floor(x0).astype(np.int64)
+    _, first_reversed = np.unique(columns[::-1], return_index=True)
+    keep = len(columns) - 1 - first_reversed  # last clip of each column, columns ascending
+    lefts = columns[keep].astype(np.float64)
+    following = np.append(lefts[1:], np.inf)
+    rights = np.minimum(np.maximum(x1[keep], lefts + 1.0), following)
+    pieces: list[tuple[float, float, int]] = []
+    for left, right, cls in zip(
+        lefts.tolist(), rights.tolist(), classes[keep].tolist(), strict=True
+    ):
+        if pieces and pieces[-1][2] == cls and pieces[-1][1] >= left:
+            pieces[-1] = (pieces[-1][0], right, cls)
+        else:
+            pieces.append((left, right, cls))
+    return pieces
 
 
 def tag_text(name: str, state: LabelState) -> str:

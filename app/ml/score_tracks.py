@@ -43,6 +43,9 @@ MIN_TRACK_PX = 64  # a plot of one or two lanes
 MESSAGE_TRACK_PX = 30  # no lanes: one line of message (and its button)
 MAX_TRACK_PX = 240  # the lanes' usual share of a laptop screen...
 CAP_TRACK_PX = 336  # ...and what many classes may take (12 lanes of MIN_LANE_PX)
+#: Most of the plots' height the score lanes take (``SpectrogramView.track_room``): a short
+#: window squeezes them (to MIN_TRACK_PX at least) rather than bury the spectrogram.
+TRACK_SHARE = 0.3
 PAD = 0.1  # empty fraction at the bottom and top of each lane
 NAME_BACKING = QColor(0, 0, 0, 150)
 
@@ -55,6 +58,14 @@ def lanes_px(lanes: int) -> int:
     if lanes * LANE_PX <= MAX_TRACK_PX:
         return max(lanes * LANE_PX, MIN_TRACK_PX)
     return min(max(MAX_TRACK_PX, lanes * MIN_LANE_PX), CAP_TRACK_PX)
+
+
+def fitted_px(lanes: int, room: float) -> int:
+    """``lanes_px`` within ``room`` pixels (0: not laid out, no limit), at least MIN_TRACK_PX."""
+    want = lanes_px(lanes)
+    if lanes <= 0 or room <= 0:
+        return want
+    return int(max(min(want, room), min(want, MIN_TRACK_PX)))
 
 
 def lane_y(lane: int, lanes: int, score: np.ndarray | float) -> Any:
@@ -142,6 +153,7 @@ class ScoreTracks(QObject):
         self.notice.attach(box, font)
         self._name_font = QFont(font)
         box.sigResized.connect(lambda *_: self._fit())
+        view.room_changed.connect(self._fit)
         view.plot_item.addItem(self.bands, ignoreBounds=True)
         self._on_project()
         return self.plot
@@ -349,7 +361,8 @@ class ScoreTracks(QObject):
         try:
             box = plot.getViewBox()
             self._fit_title(plot)
-            want = lanes_px(len(self._lanes))
+            room = self.view.track_room(TRACK_SHARE) if self.view is not None else 0.0
+            want = fitted_px(len(self._lanes), room)
             have = float(box.height())
             if have <= 0:  # not laid out yet: estimate the title and axis rows
                 axis = plot.getAxis("bottom")
@@ -370,6 +383,8 @@ class ScoreTracks(QObject):
                     text.setText(shown)
                     backing.setRect(0, 0, text.boundingRect().width() + 10, backing.rect().height())
                 backing.setPos(QPointF(2, lane * step + 1))
+                # squeezed lanes (a short window) drop their names rather than stack them
+                backing.setVisible(step >= backing.rect().height())
         finally:
             self._fitting = False
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QCoreApplication, QEventLoop, QPointF, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, QPointF, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
@@ -56,6 +56,7 @@ class SpectrogramView(QWidget):
     recording_changed = Signal(object)  # AudioInfo | None
     rendered = Signal()  # every visible tile is on screen
     error = Signal(str)  # a recording could not be read (message names file and cause)
+    room_changed = Signal()  # the plots' area changed height: plots sized by track_room refit
 
     def __init__(
         self,
@@ -107,6 +108,7 @@ class SpectrogramView(QWidget):
         self.view_box.sigRangeChanged.connect(self._schedule_update)
         self.view_box.sigResized.connect(self._schedule_update)
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.graphics.installEventFilter(self)
 
         # A child of the view: stopped when the view is destroyed (``destroyed`` is emitted
         # before children are deleted) or the app quits, so Qt never deletes a running thread.
@@ -339,6 +341,21 @@ class SpectrogramView(QWidget):
         self._tracks.append(plot)
         self._place_time_axis()
         return plot
+
+    def track_room(self, share: float) -> float:
+        """Pixels a plot under the spectrogram may take for its data: ``share`` of the plots'
+        area, so score lanes and label lanes together never leave the spectrogram the smaller
+        part, whatever docks or a short window take from it (0 before the view is laid out).
+        Plots that size themselves by it refit on ``room_changed``."""
+        return max(float(self.graphics.height()), 0.0) * share
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        # Before pyqtgraph lays the plots into the new height: fixed-height plots that kept
+        # their old size would make the layout's minimum taller than the view, and the layout
+        # would then stay taller than the view (its bottom, time axis included, cut off).
+        if watched is self.graphics and event.type() == QEvent.Type.Resize:
+            self.room_changed.emit()
+        return False
 
     def set_track_visible(self, plot: pg.PlotItem, visible: bool) -> None:
         """Shows or hides a plot made by ``add_track_plot``; the time axis stays under the

@@ -11,8 +11,10 @@ from PySide6.QtGui import QColor
 
 from app.labelling.lanes import (
     AUTO_CLASSES,
+    FLOOR_LANE_PX,
     LANE_PX,
     MAX_STRIP_PX,
+    STRIP_SHARE,
     build_lanes,
     merged_runs,
     strip_px,
@@ -51,6 +53,34 @@ def test_the_strip_stays_small_whatever_the_number_of_classes() -> None:
     assert strip_px(3) == 3 * LANE_PX
     assert strip_px(11) <= MAX_STRIP_PX
     assert strip_px(40) <= 40 * 6
+
+
+def test_the_strip_gives_way_to_the_spectrogram_in_a_short_view() -> None:
+    assert strip_px(11, room=0) == strip_px(11)  # not laid out yet: no limit
+    assert strip_px(11, room=1000) == strip_px(11)
+    assert strip_px(11, room=60) == 60
+    assert strip_px(11, room=10) == 11 * FLOOR_LANE_PX  # never thinner than the floor
+
+
+def test_lanes_take_at_most_their_share_of_a_short_view(qtbot, view_and_lanes) -> None:
+    """Eleven lanes once took 132 px whatever the window: with the activity plots open on a
+    laptop the spectrogram was left a sliver."""
+    view, lanes, track = view_and_lanes
+    view.set_track_visible(track, False)
+    lanes.set_mode("always")
+    many = [_label(i, 2.0 * i, 1 + i % 11) for i in range(22)]
+    lanes.set_labels(many, _classes(11))
+    box = lanes.plot.getViewBox()
+    view.resize(900, 300)
+
+    def within_share() -> bool:  # and never below the floor
+        room = view.graphics.height() * STRIP_SHARE
+        return 11 * FLOOR_LANE_PX - 1 <= box.height() <= room + 1.5
+
+    qtbot.waitUntil(within_share, timeout=3000)
+    assert view.view_box.height() > 2 * box.height()
+    view.resize(900, 900)  # room again: the lanes get their full height back
+    qtbot.waitUntil(lambda: abs(box.height() - strip_px(11)) < 1.5, timeout=3000)
 
 
 @pytest.fixture

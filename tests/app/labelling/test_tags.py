@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import numpy as np
+
 from app.labelling.tags import (
     MIN_TAG_PX,
     RUN_GAP_PX,
@@ -12,7 +14,8 @@ from app.labelling.tags import (
     group_by_clip,
     readable,
     rows_of,
-    runs_of,
+    run_bounds,
+    stripe_segments,
 )
 from model.project.records import Label, LabelState
 
@@ -45,13 +48,25 @@ def test_overlapping_clips_take_the_lowest_free_row() -> None:
     ]
 
 
-def test_narrow_clips_that_touch_merge_into_runs_that_count_their_labels() -> None:
-    labels = [_label(1, 0.0, 1), _label(2, 0.0, 2), _label(3, 2.0, 1), _label(4, 50.0, 1)]
-    groups = group_by_clip(labels, {})
-    extents = [(0.0, 4.0, groups[0]), (4.0 + RUN_GAP_PX, 8.0, groups[1]), (100.0, 104.0, groups[2])]
-    runs = runs_of(extents)
-    assert [(r.x0, r.x1, r.count) for r in runs] == [(0.0, 8.0, 3), (100.0, 104.0, 1)]
+def test_narrow_clips_that_touch_merge_into_runs() -> None:
+    x0 = np.array([0.0, 4.0 + RUN_GAP_PX, 5.0, 100.0])
+    x1 = np.array([4.0, 8.0, 6.0, 104.0])
+    assert run_bounds(x0, x1) == [(0, 3), (3, 4)]
+    assert run_bounds(np.zeros(0), np.zeros(0)) == []
     assert MIN_TAG_PX > 8.0  # such clips are narrow enough to be merged at all
+
+
+def test_a_run_stripe_is_one_piece_a_pixel_column_and_one_a_class() -> None:
+    """Thousands of clips at whole-file zoom: the last clip starting in a column paints it,
+    and neighbours of one class join, so a paint draws pixels' worth of rectangles."""
+    x0 = np.array([0.1, 0.4, 0.8, 1.2, 2.0, 2.5, 7.0])
+    x1 = x0 + 0.3
+    classes = np.array([1, 2, 3, 3, 3, 1, 2])
+    assert stripe_segments(x0, x1, classes) == [(0.0, 2.0, 3), (2.0, 3.0, 1), (7.0, 8.0, 2)]
+    many = np.sort(np.random.default_rng(2).uniform(0, 500, 20_000))
+    pieces = stripe_segments(many, many + 0.2, np.arange(len(many)) % 11)
+    assert len(pieces) <= 501
+    assert all(a < b for a, b, _ in pieces)
 
 
 def test_a_shortened_name_must_keep_three_letters() -> None:

@@ -15,7 +15,9 @@ from app.ml.score_tracks import (
     LANE_PX,
     MESSAGE_TRACK_PX,
     MIN_LANE_PX,
+    MIN_TRACK_PX,
     THRESHOLDS_META,
+    TRACK_SHARE,
     ScoreTracks,
     lane_y,
     lanes_px,
@@ -233,6 +235,41 @@ def test_lane_area_grows_with_the_classes_up_to_a_cap() -> None:
     assert lanes_px(4) == 4 * LANE_PX
     assert lanes_px(9) == 9 * MIN_LANE_PX  # past MAX_TRACK_PX: lanes shrink to the minimum
     assert lanes_px(30) == lanes_px(12) == 12 * MIN_LANE_PX  # then the cap holds
+
+
+def test_a_short_window_squeezes_the_lanes_rather_than_the_spectrogram(
+    shown, qtbot, output_dir
+) -> None:
+    """Eleven scored classes once took 336 px whatever the window: with the activity plots
+    open on a laptop the spectrogram was a sliver. The lanes now take at most their share."""
+    context, view, tracks, recording, _ = shown
+    project = context.project
+    for i in range(9):
+        project.add_class(f"Species {i}")
+    model = add_model_record(project, "model-20261126-170000")
+    ids = [c.id for c in project.classes()]
+    starts = np.arange(0.0, recording.duration - 2.0 + 1e-9, 1.0)
+    scores = np.random.default_rng(5).uniform(0, 1, (len(starts), len(ids))).astype(np.float32)
+    project.put_predictions(model.id, recording.id, starts, ids, scores)
+    context.set_recording(recording)
+    assert len(ids) == 11
+    view.resize(1000, 1250)  # room enough: every lane at least MIN_LANE_PX
+    qtbot.waitUntil(lambda: tracks.lane_height() >= MIN_LANE_PX, timeout=3000)
+    view.resize(1000, 330)
+    box = tracks.plot.getViewBox()
+
+    def squeezed() -> bool:
+        room = view.graphics.height() * TRACK_SHARE
+        return MIN_TRACK_PX - 1 <= box.height() <= room + 1
+
+    qtbot.waitUntil(squeezed, timeout=3000)
+    assert view.view_box.height() > box.height()  # the spectrogram keeps the larger part
+    # names that no longer fit their lane are hidden, not stacked over each other
+    assert not any(backing.isVisible() for backing, _ in tracks._names)
+    assert view.grab().save(str(output_dir / "ml_score_tracks_short_window.png"))
+    view.resize(1000, 1250)
+    qtbot.waitUntil(lambda: tracks.lane_height() >= MIN_LANE_PX, timeout=3000)
+    assert all(backing.isVisible() for backing, _ in tracks._names)
 
 
 def _drag(qtbot, view, start, dy: int) -> None:
