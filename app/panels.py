@@ -118,7 +118,7 @@ def install_panels(window: MainWindow, file_menu: QMenu, view_menu: QMenu) -> Pa
         view_menu.addAction(toggle)
     # The plots under the view open at the height they were last given, else a modest one:
     # the spectrogram is what the window is for.
-    RememberedHeight(window, activity, window.prefs, ACTIVITY_DEFAULT_PX)
+    RememberedHeight(window, activity, window.prefs, ACTIVITY_DEFAULT_PX, content=activity.plots)
 
     import_action = file_menu.addAction("&Import annotations…")
     import_action.setShortcut("Ctrl+I")
@@ -133,6 +133,7 @@ def install_panels(window: MainWindow, file_menu: QMenu, view_menu: QMenu) -> Pa
 
 
 ACTIVITY_DEFAULT_PX = 240
+QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's "no maximum" (PySide6 does not export it)
 #: A bottom dock never opens taller than this share of the window unless the user made it so.
 MAX_DEFAULT_SHARE = 1 / 3
 SAVE_DELAY_MS = 400
@@ -140,13 +141,23 @@ SAVE_DELAY_MS = 400
 
 class RememberedHeight(QObject):
     """Remembers the height the user gives a bottom dock and gives it back each time the dock
-    is shown; the first time, ``default_px`` but at most a third of the window."""
+    is shown; the first time, ``default_px`` but at most a third of the window.
+
+    ``content`` is the part that wants the height (the activity plots): while it is hidden the
+    dock holds only words (no model yet, nothing to plot) and takes just their height, so the
+    spectrogram keeps the rest; when it shows, the remembered height comes back."""
 
     def __init__(
-        self, window: QMainWindow, dock: QDockWidget, prefs: Preferences, default_px: int
+        self,
+        window: QMainWindow,
+        dock: QDockWidget,
+        prefs: Preferences,
+        default_px: int,
+        content: QWidget | None = None,
     ) -> None:
         super().__init__(dock)
         self.window, self.dock, self.prefs, self.default_px = window, dock, prefs, default_px
+        self.content = content
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(SAVE_DELAY_MS)
@@ -154,6 +165,23 @@ class RememberedHeight(QObject):
         self._restoring = False
         dock.installEventFilter(self)
         dock.toggleViewAction().triggered.connect(lambda checked: checked and self.restore())
+        if content is not None:
+            content.installEventFilter(self)
+            self._fit_content()
+
+    def words_only(self) -> bool:
+        return self.content is not None and self.content.isHidden()
+
+    def _fit_content(self) -> None:
+        body = self.dock.widget()
+        if body is None:
+            return
+        if self.words_only():  # a line of slack: a summary may wrap once the dock is narrower
+            body.setMaximumHeight(body.sizeHint().height() + body.fontMetrics().height())
+        elif body.maximumHeight() != QWIDGETSIZE_MAX:
+            body.setMaximumHeight(QWIDGETSIZE_MAX)
+            if self.dock.isVisible():
+                self.restore()
 
     def height(self) -> int:
         saved = self.prefs.dock_size(self.dock.objectName())
@@ -169,12 +197,18 @@ class RememberedHeight(QObject):
             self._restoring = False
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
-        if event.type() == QEvent.Type.Resize and not self._restoring:
+        if watched is self.content:
+            if event.type() in (QEvent.Type.Show, QEvent.Type.Hide):
+                QTimer.singleShot(0, self, self._fit_content)  # once the layout knows the change
+            return False
+        if event.type() == QEvent.Type.Resize and not self._restoring and not self.words_only():
             if self.dock.isVisible() and not self.dock.isFloating() and self.window.isVisible():
                 self._timer.start()
         return False
 
     def _save(self) -> None:
+        if self.words_only():  # the words' height is not one the user chose
+            return
         if self.dock.isVisible() and not self.dock.isFloating() and self.dock.height() > 0:
             self.prefs.set_dock_size(self.dock.objectName(), self.dock.height())
 

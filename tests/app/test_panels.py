@@ -117,8 +117,11 @@ def test_activity_dock_opens_small_and_comes_back_at_the_height_it_was_given(
     toggle = dock.toggleViewAction()
     toggle.trigger()
     qtbot.waitUntil(dock.isVisible)
+    qtbot.waitUntil(lambda: "No model yet" in dock.summary.text(), timeout=5000)
+    dock.plots.show()  # as when a model's detections arrive (the demo project has no model)
     qtbot.wait(50)
-    assert 0 < dock.height() <= window.height() / 3 + 1  # never half the window at first
+    # never half the window at first (unless the plots' own minimum needs more)
+    assert 0 < dock.height() <= max(window.height() / 3, dock.minimumSizeHint().height()) + 1
     spectrogram = window.spectrogram.height()
     assert spectrogram > dock.height()
     window.resizeDocks([dock], [300], Qt.Orientation.Vertical)  # the user drags its edge
@@ -131,6 +134,37 @@ def test_activity_dock_opens_small_and_comes_back_at_the_height_it_was_given(
     window.close()
     again = make_window(qtbot, prefs, fake_output)
     assert again.open_project(demo_project)
-    assert again.panels.activity.isVisible()  # the layout comes back as it was left
-    qtbot.waitUntil(lambda: abs(again.panels.activity.height() - given) <= 2, timeout=3000)
+    activity = again.panels.activity
+    assert activity.isVisible()  # the layout comes back as it was left
+    qtbot.waitUntil(lambda: "No model yet" in activity.summary.text(), timeout=5000)
+    activity.plots.show()
+    qtbot.waitUntil(lambda: abs(activity.height() - given) <= 2, timeout=3000)
     again.close()
+
+
+def test_activity_dock_with_words_only_takes_their_height_not_the_plots(
+    qtbot, prefs, fake_output, demo_project
+) -> None:
+    """No model yet: one line of words in a 240-px dock left a busy project's spectrogram a
+    sliver on a laptop. Words only take their own height; the plots get the remembered one."""
+    from tests.app.conftest import make_window
+
+    window = make_window(qtbot, prefs, fake_output)
+    window.resize(1366, 768)
+    assert window.open_project(demo_project)
+    dock = window.panels.activity
+    dock.toggleViewAction().trigger()
+    qtbot.waitUntil(lambda: "No model yet" in dock.summary.text(), timeout=5000)
+    qtbot.waitUntil(lambda: dock.height() <= 150, timeout=3000)
+    assert dock.summary.isVisible() and dock.summary.height() > 0  # the words are not cut
+    assert dock.summary.geometry().bottom() <= dock.widget().height()
+    words = dock.height()
+    dock.plots.show()  # detections to plot: the dock takes the plots' height
+    qtbot.waitUntil(lambda: dock.height() >= 200, timeout=3000)
+    qtbot.wait(600)  # past the save delay
+    given = prefs.dock_size("activity-dock")
+    dock.plots.hide()
+    qtbot.waitUntil(lambda: dock.height() <= words + 2, timeout=3000)
+    qtbot.wait(600)
+    assert prefs.dock_size("activity-dock") == given  # the words' height is not remembered
+    window.close()
