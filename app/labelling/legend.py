@@ -1,5 +1,5 @@
-"""The key legend: every class with its key, colour and how many clips say present / absent,
-always on screen above the spectrogram.
+"""The key legend: every class with its key, colour, how many clips say present / absent and
+how many boxes it has, always on screen above the spectrogram.
 
 The F1 sheet and the class list (in a dock that may be behind another tab) are not where a
 labeller looks while pressing keys. The legend is one compact, wrapping row of chips; clicking a
@@ -18,6 +18,7 @@ from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QLayout, QLayoutItem, QSizePolicy, QWidget
 
+from model.project.commands import BOXES
 from model.project.records import LabelClass, LabelState
 
 if TYPE_CHECKING:
@@ -84,6 +85,7 @@ class FlowLayout(QLayout):
 
 
 GLYPHS = {LabelState.PRESENT: "✓", LabelState.ABSENT: "✗", LabelState.UNCERTAIN: "?"}
+BOX_GLYPH = "▭"  # the class's time-frequency boxes (shown once it has any)
 NAME_PX = 150  # a longer name is shortened (the tooltip has it whole)
 
 
@@ -96,13 +98,16 @@ class KeyChip(QWidget):
         super().__init__(parent)
         self.cls: LabelClass | None = None
         self.counts: dict[LabelState, int] = {}
+        self.boxes = 0
         self.active = False
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
 
-    def show_class(self, cls: LabelClass, counts: dict[LabelState, int], active: bool) -> None:
-        changed = (cls, counts, active) != (self.cls, self.counts, self.active)
-        self.cls, self.counts, self.active = cls, dict(counts), active
+    def show_class(
+        self, cls: LabelClass, counts: dict[LabelState, int], active: bool, boxes: int = 0
+    ) -> None:
+        changed = (cls, counts, active, boxes) != (self.cls, self.counts, self.active, self.boxes)
+        self.cls, self.counts, self.active, self.boxes = cls, dict(counts), active, boxes
         if changed:
             self.setToolTip(self._tooltip())
             self.updateGeometry()
@@ -113,6 +118,8 @@ class KeyChip(QWidget):
         parts.append(f"✗{self.counts.get(LabelState.ABSENT, 0)}")
         if self.counts.get(LabelState.UNCERTAIN):
             parts.append(f"?{self.counts[LabelState.UNCERTAIN]}")
+        if self.boxes:
+            parts.append(f"{BOX_GLYPH}{self.boxes}")
         return " ".join(parts)
 
     def name_text(self) -> str:
@@ -129,8 +136,9 @@ class KeyChip(QWidget):
             else "no key yet (Key… in the class list gives it one)"
         )
         counts = ", ".join(f"{self.counts.get(state, 0)} {state.value}" for state in LabelState)
+        boxes = f"\nTime-frequency boxes: {self.boxes}." if self.boxes else ""
         return (
-            f"{cls.name}: {key}.\nClips in the project: {counts}.\n"
+            f"{cls.name}: {key}.\nClips in the project: {counts}.{boxes}\n"
             "Click: make it the current class."
         )
 
@@ -226,6 +234,9 @@ class KeyLegend(QWidget):
     def counts(self, class_id: int) -> dict[LabelState, int]:
         return {state: self.tally.get((class_id, state.value), 0) for state in LabelState}
 
+    def boxes(self, class_id: int) -> int:
+        return self.tally.get((class_id, BOXES), 0)
+
     def _recount(self) -> None:
         self.tally = self.project.label_tally() if self.project is not None else Counter()
         self.recounts += 1
@@ -246,7 +257,7 @@ class KeyLegend(QWidget):
             self.flow.addWidget(chip)
             self.chips.append(chip)
         for chip, cls in zip(self.chips, self.classes, strict=False):  # spare chips hide
-            chip.show_class(cls, self.counts(cls.id), cls.id == self.active)
+            chip.show_class(cls, self.counts(cls.id), cls.id == self.active, self.boxes(cls.id))
             chip.show()
         for chip in self.chips[len(self.classes) :]:
             chip.hide()

@@ -171,8 +171,12 @@ class AnnotationsMixin(StoreBase):
         )
 
     def label_tally(self) -> Counter[tuple[int, str]]:
-        """(class id, state) -> number of labels in the whole project, in one pass."""
-        rows = self._rows("SELECT class_id, state, count(*) FROM labels GROUP BY 1, 2")
+        """(class id, state) -> number of clip labels and (class id, ``"boxes"``) -> number of
+        time-frequency boxes in the whole project, in one pass over each table."""
+        rows = self._rows(
+            "SELECT class_id, state, count(*) FROM labels GROUP BY 1, 2 "
+            "UNION ALL SELECT class_id, 'boxes', count(*) FROM boxes GROUP BY 1"
+        )
         return Counter({(int(cid), str(state)): int(n) for cid, state, n in rows})
 
     def labels(self, recording_id: int | None = None, class_id: int | None = None) -> list[Label]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
+from model.project.commands import BOXES
 from model.project.records import Box, LabelState
 
 if TYPE_CHECKING:
@@ -73,7 +74,8 @@ class AddBox:
         return frozenset({self.args[0]})
 
     def label_delta(self) -> Tally:
-        return Counter()  # boxes are not clip labels: the labels' counts stay
+        """One more box of its class (the labels' counts stay: a box is not a clip label)."""
+        return Counter() if self.result is None else Counter({(self.result.class_id, BOXES): 1})
 
 
 class EditBox:
@@ -119,7 +121,11 @@ class EditBox:
         return frozenset() if self.before is None else frozenset({self.before.recording_id})
 
     def label_delta(self) -> Tally:
-        return Counter()  # boxes are not clip labels: the labels' counts stay
+        delta: Tally = Counter()
+        if self.before is not None and self.after is not None:  # a relabel moves it
+            delta[(self.before.class_id, BOXES)] -= 1
+            delta[(self.after.class_id, BOXES)] += 1
+        return delta
 
 
 class DeleteBox:
@@ -144,4 +150,4 @@ class DeleteBox:
         return frozenset() if self.deleted is None else frozenset({self.deleted.recording_id})
 
     def label_delta(self) -> Tally:
-        return Counter()  # boxes are not clip labels: the labels' counts stay
+        return Counter() if self.deleted is None else Counter({(self.deleted.class_id, BOXES): -1})

@@ -39,7 +39,9 @@ def touched_recordings(command: Command) -> Touched:
     return None if method is None else method()
 
 
-Tally = Counter[tuple[int, str]]  # (class id, state) -> number of labels
+#: (class id, state) -> number of clip labels; (class id, BOXES) -> number of boxes
+Tally = Counter[tuple[int, str]]
+BOXES = "boxes"  # the tally's key for a class's time-frequency boxes (any state)
 
 
 def label_delta(command: Command) -> Tally | None:
@@ -244,6 +246,8 @@ class DeleteClass:
         delta: Tally = Counter()
         for label in self.labels:
             delta[(label.class_id, label.state.value)] -= 1
+        if self.boxes:
+            delta[(self.class_id, BOXES)] -= len(self.boxes)
         return delta
 
 

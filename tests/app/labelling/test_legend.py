@@ -51,8 +51,14 @@ def test_counts_follow_keys_and_undo_without_recounting(qtbot, busy_window) -> N
     assert legend.counts(cls.id) == after
     from model.project.box_commands import AddBox
 
+    boxes = legend.boxes(cls.id)
     window.undo.push(AddBox(window.recording.id, 1.0, 2.0, 2000.0, 4000.0, cls.id))
-    assert legend.counts(cls.id) == after  # a box is not a clip label
+    assert legend.counts(cls.id) == after  # a box is not a clip label...
+    assert legend.boxes(cls.id) == boxes + 1  # ...it has a count of its own
+    chip = next(c for c in legend.chips if c.cls is not None and c.cls.id == cls.id)
+    assert chip.count_text().endswith(f"▭{boxes + 1}") and "boxes: " in chip.toolTip()
+    window.undo_edit()
+    assert legend.boxes(cls.id) == boxes
     assert legend.recounts == recounts  # no project-wide query per key press
 
 

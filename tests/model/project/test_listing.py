@@ -18,7 +18,8 @@ from model.project import (
     SetLabel,
     UndoStack,
 )
-from model.project.commands import CommandGroup, touched_recordings
+from model.project.box_commands import AddBox, DeleteBox, EditBox
+from model.project.commands import BOXES, CommandGroup, touched_recordings
 from tests.model.project.conftest import FakeInfo
 
 
@@ -229,10 +230,19 @@ def test_every_edit_reports_how_it_changed_the_label_counts(
     undo.push(ImportLabels(plan))
     undo.push(CommandGroup("two", [SetLabel(ids[2], 2, 4, tit, "present")]))
     undo.push(RenameClass(tit, "great tit"))
-    undo.push(DeleteClass(tit))
-    for _ in range(9):
+    box = AddBox(ids[1], 1.0, 1.5, 2000.0, 4000.0, tit)
+    undo.push(box)
+    undo.push(AddBox(ids[1], 3.0, 3.5, 2000.0, 4000.0, tit, "absent"))
+    robin = project.class_by_name("robin").id
+    undo.push(EditBox(box.result.id, class_id=robin))  # relabelled: one box changes class
+    undo.push(EditBox(box.result.id, start=0.5, end=1.0))  # moved: the counts stay
+    undo.push(DeleteBox(box.result.id))
+    box_plan = ImportPlan(boxes=[(ids[2], 5.0, 6.0, 500.0, 900.0, "robin", LabelState.PRESENT)])
+    undo.push(ImportLabels(box_plan))
+    undo.push(DeleteClass(tit))  # with its remaining box
+    for _ in range(16):
         undo.undo()
-    for _ in range(9):
+    for _ in range(16):
         undo.redo()
     assert seen and all(seen)
-    assert +tally == project.label_tally() == {(project.class_by_name("robin").id, "present"): 1}
+    assert +tally == project.label_tally() == {(robin, "present"): 1, (robin, BOXES): 1}
