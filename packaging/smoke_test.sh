@@ -156,6 +156,16 @@ if [ "${SONOTAG_SMOKE_ML:-1}" != 0 ]; then
   else
     fail "predict with OpenVINO (model '$model'): $(tail -3 "$OUT/predict.err") $(tail -2 "$OUT/predict.out")"
   fi
+  # 7. The clip explorer inside the bundle (umap-learn, pynndescent and numba's compiled code):
+  # a map of the demo project from the features training just cached.
+  start=$(now)
+  if "$EXE" explore "$profile/ml/demo.sonotag" --backbone resnet50-untrained --offline \
+      --out "$profile/explore" >"$OUT/explore.out" 2>"$OUT/explore.err" &&
+      [ -s "$profile/explore/clips.csv" ] && [ -s "$profile/explore/map.png" ]; then
+    pass "explore (UMAP map, $(since "$start") s): $(($(wc -l <"$profile/explore/clips.csv") - 1)) clips mapped"
+  else
+    fail "explore: $(tail -3 "$OUT/explore.err")"
+  fi
 fi
 
 if [ $failures -eq 0 ]; then echo "smoke_test.sh: all steps passed"
