@@ -7,6 +7,7 @@ instead of showing numbers that would flatter the model.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,6 +32,9 @@ UNTRAINED_TEXT = "⚠ Trained on the UNTRAINED backbone: for testing only, not f
 
 def _fmt(value: Any, digits: int = 2) -> str:
     return "–" if value is None else f"{float(value):.{digits}f}"
+
+
+LEFT_OUT_SHOWN = 2  # more left-out classes than this are summed up to one line
 
 
 class LossPlot(pg.PlotWidget):
@@ -138,6 +142,12 @@ class ResultsView(QWidget):
         self.left_out_label.setWordWrap(True)
         self.left_out_label.setStyleSheet("color: #e65100;")
         self.left_out_label.hide()
+        # A long "left out" list (BirdNET imports bring dozens of classes) would be a wall of
+        # orange text: it is summed up to a line, and a link opens or closes the full list.
+        self.left_out_label.setTextFormat(Qt.TextFormat.RichText)
+        self.left_out_label.linkActivated.connect(self._toggle_left_out)
+        self._left_out: tuple[list[str], int, dict[str, str]] = ([], 0, {})
+        self._left_out_open = False
         self.table = QTableWidget(0, 5, self)
         self.table.setHorizontalHeaderLabels(["Class", "AP", "± folds", "Present", "Recordings"])
         self.table.setToolTip(
@@ -230,12 +240,32 @@ class ResultsView(QWidget):
         self, names: list[str], minimum: int, reasons: dict[str, str] | None = None
     ) -> None:
         """Classes training skipped, each with why (none: the line is hidden)."""
-        reasons = reasons or {}
+        self._left_out = (list(names), minimum, dict(reasons or {}))
+        self._left_out_open = False
+        self._render_left_out()
+
+    def _toggle_left_out(self, _link: str = "") -> None:
+        self._left_out_open = not self._left_out_open
+        self._render_left_out()
+
+    def _render_left_out(self) -> None:
+        names, minimum, reasons = self._left_out
         default = f"needs at least {minimum} clips labelled present"
-        parts = [f"{name} ({reasons.get(name, default)})" for name in names]
-        self.left_out_label.setText(
-            f"Left out: {'; '.join(parts)}. Label more, then train again." if names else ""
-        )
+        parts = [html.escape(f"{name} ({reasons.get(name, default)})") for name in names]
+        if len(names) <= LEFT_OUT_SHOWN:
+            text = f"Left out: {'; '.join(parts)}. Label more, then train again."
+        elif self._left_out_open:
+            text = (
+                f"Left out, {len(names)} classes: {'; '.join(parts)}. Label more, then train "
+                "again. <a href='fewer'>Show fewer</a>"
+            )
+        else:
+            shown = ", ".join(html.escape(n) for n in names[:LEFT_OUT_SHOWN])
+            text = (
+                f"Left out: {len(names)} classes ({shown} and {len(names) - LEFT_OUT_SHOWN} "
+                "more). Label more, then train again. <a href='all'>Show all, with why</a>"
+            )
+        self.left_out_label.setText(text if names else "")
         self.left_out_label.setVisible(bool(names))
 
     def show_metrics(

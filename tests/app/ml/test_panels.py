@@ -308,3 +308,25 @@ def test_the_selected_models_summary_follows_figures_measured_later(qtbot, conte
     html = panel.details.toHtml()
     assert "not measured yet" not in html and "Held-out mAP" in html and "0.80" in html
     assert panel.table.item(0, 4).text() == "0.80"
+
+
+def test_a_long_left_out_list_is_one_line_that_opens_and_closes(qtbot, context) -> None:
+    """Eleven imported BirdNET classes left out used to be a wall of orange text (issue 15)."""
+    panel = TrainingPanel(context)
+    qtbot.addWidget(panel)
+    results = panel.results
+    names = [f"Species {i}" for i in range(11)]
+    results.show_left_out(names, 2, {"Species 3": "only one recording"})
+    label = results.left_out_label
+    assert not label.isHidden()
+    assert "11 classes (Species 0, Species 1 and 9 more)" in label.text()
+    assert "Species 10" not in label.text() and "only one recording" not in label.text()
+    label.linkActivated.emit("all")  # the "Show all, with why" link
+    assert "Species 10 (needs at least 2 clips labelled present)" in label.text()
+    assert "Species 3 (only one recording)" in label.text()
+    label.linkActivated.emit("fewer")
+    assert "Species 10" not in label.text()
+    results.show_left_out(["Owl"], 2)  # a short list stays one plain line, nothing to open
+    assert label.text().startswith("Left out: Owl (needs at least 2") and "href" not in label.text()
+    results.show_left_out([], 2)
+    assert label.isHidden()
