@@ -16,7 +16,7 @@ from typing import Any
 
 from model.class_names import class_name_problem
 from model.errors import ProjectError
-from model.project.base import StoreBase
+from model.project.base import StoreBase, recording_class_filter
 from model.project.records import (
     Label,
     LabelClass,
@@ -180,15 +180,9 @@ class AnnotationsMixin(StoreBase):
         return Counter({(int(cid), str(state)): int(n) for cid, state, n in rows})
 
     def labels(self, recording_id: int | None = None, class_id: int | None = None) -> list[Label]:
-        sql = f"SELECT {_LABEL_COLUMNS} FROM labels WHERE 1"
-        params: list[Any] = []
-        if recording_id is not None:
-            sql += " AND recording_id = ?"
-            params.append(recording_id)
-        if class_id is not None:
-            sql += " AND class_id = ?"
-            params.append(class_id)
-        sql += " ORDER BY recording_id, start_ms, end_ms, class_id"
+        where, params = recording_class_filter(recording_id, class_id)
+        order = "recording_id, start_ms, end_ms, class_id"
+        sql = f"SELECT {_LABEL_COLUMNS} FROM labels {where} ORDER BY {order}"
         return [self._label(row) for row in self._rows(sql, params)]
 
     def labels_in(self, recording_id: int, start: float, end: float) -> list[Label]:

@@ -28,3 +28,13 @@ class StoreBase:
 
     def _absolute(self, stored: str | bytes) -> Path:
         raise NotImplementedError
+
+
+def recording_class_filter(recording_id: int | None, class_id: int | None) -> tuple[str, list[Any]]:
+    """The WHERE clause that labels and boxes are listed by (either filter may be left out)."""
+    terms, params = [], []
+    for column, value in (("recording_id", recording_id), ("class_id", class_id)):
+        if value is not None:
+            terms.append(f"{column} = ?")
+            params.append(value)
+    return ("WHERE " + " AND ".join(terms)) if terms else "", params

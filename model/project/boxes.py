@@ -12,7 +12,7 @@ import math
 from typing import Any
 
 from model.errors import ProjectError
-from model.project.base import StoreBase
+from model.project.base import StoreBase, recording_class_filter
 from model.project.records import Box, LabelState, dt_from_text, dt_to_text, now_utc
 
 _BOX_COLUMNS = (
@@ -53,15 +53,8 @@ class BoxesMixin(StoreBase):
             )
 
     def boxes(self, recording_id: int | None = None, class_id: int | None = None) -> list[Box]:
-        sql = f"SELECT {_BOX_COLUMNS} FROM boxes WHERE 1"
-        params: list[Any] = []
-        if recording_id is not None:
-            sql += " AND recording_id = ?"
-            params.append(recording_id)
-        if class_id is not None:
-            sql += " AND class_id = ?"
-            params.append(class_id)
-        sql += " ORDER BY recording_id, start_s, end_s, id"
+        where, params = recording_class_filter(recording_id, class_id)
+        sql = f"SELECT {_BOX_COLUMNS} FROM boxes {where} ORDER BY recording_id, start_s, end_s, id"
         return [self._box(row) for row in self._rows(sql, params)]
 
     def boxes_in(self, recording_id: int, start: float, end: float) -> list[Box]:
