@@ -252,10 +252,10 @@ class RecordingsModel(QAbstractTableModel):
         the rows on screen)."""
         if self.project is None or None not in self._stored:
             return
-        paths = self.project.stored_paths()
-        for item, rec_id in enumerate(self._ids.tolist()):
-            if self._stored[item] is None:
-                self._stored[item] = paths.get(rec_id, "")
+        paths = self.project.stored_path_column(self._ids)
+        self._stored = [old if old is not None else new for old, new in zip(
+            self._stored, paths, strict=True
+        )]  # fmt: skip
 
     def _name(self, item: int) -> str:
         name = self._names[item]
@@ -363,7 +363,8 @@ class RecordingsModel(QAbstractTableModel):
         if self._sort_column == NAME:
             if self._name_keys is None:  # rank of each lower-case name, computed once
                 self._load_all_paths()
-                names = np.array([self._name(item).lower() for item in range(n)])
+                name = self._name
+                names = np.array([name(item).lower() for item in range(n)])
                 self._name_keys = np.unique(names, return_inverse=True)[1].astype(np.int64)
             key: np.ndarray = self._name_keys
         else:

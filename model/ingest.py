@@ -8,7 +8,7 @@ skipped file is reported with its cause so nothing disappears silently.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,16 +39,20 @@ class IngestResult:
 
 
 def _walk(
-    inputs: Iterable[str | Path],
-) -> tuple[list[tuple[str, Path | None]], list[tuple[Path, str]]]:
+    inputs: Iterable[str | Path], known: Container[str] = frozenset()
+) -> tuple[list[tuple[str, Path | None]], list[tuple[Path, str]], int]:
     """``walk_inputs`` as path text: found files are under the folder's resolved path, so the
-    text is already the resolved path unless the file is a link (resolved for comparing only)."""
-    from model.audio.discovery import scan_audio_files
+    text is already the resolved path unless the file is a link (resolved for comparing only).
+
+    Files whose text is in ``known`` are only counted (the third value): adding a season's
+    card again then sorts nothing, since only new files are put in order."""
+    from model.audio.discovery import scan_audio_files, sort_paths
     from model.audio.opening import missing_cause
 
     seen: set[str] = set()
     files: list[tuple[str, Path | None]] = []
     missing: list[tuple[Path, str]] = []
+    already = 0
     for item in inputs:
         given = Path(item)
         if not given.exists():
@@ -61,12 +65,16 @@ def _walk(
                 files.append((str(given), None))
             continue
         root = resolved(given)
-        for text, link in scan_audio_files(root):
+        found = scan_audio_files(root, ordered=False)
+        unknown = [entry for entry in found if entry[0] not in known]
+        already += len(found) - len(unknown)
+        sort_paths(unknown)
+        for text, link in unknown:
             key = os.path.realpath(text) if link else text
             if key not in seen:
                 seen.add(key)
                 files.append((text, root))
-    return files, missing
+    return files, missing, already
 
 
 def walk_inputs(
@@ -75,7 +83,7 @@ def walk_inputs(
     """Audio files named or found (recursively) under the inputs, each once, with the folder it
     was found under (None when named: then it is tried whatever its extension); plus the inputs
     that do not exist. Shared by adding to a project and by batch runs."""
-    files, missing = _walk(inputs)
+    files, missing, _ = _walk(inputs)
     return [(Path(text), root) for text, root in files], missing
 
 
@@ -91,16 +99,18 @@ def add_audio_job(
     """Probes each new file and adds it; runs in a worker (own SQLite connection) or inline.
 
     Adding a card again must be cheap at 100,000 recordings: files already in the project are
-    recognised by their path text (no ``Path``, no ``resolve`` each) and progress is reported
-    for every new file but only now and then for known ones.
+    recognised by their path text (no ``Path``, no ``resolve`` each) while the folders are
+    read, and only new files are sorted and reported in progress.
     """
     from model.audio import probe
     from model.project import Project
 
-    files, missing = _walk(inputs)
-    result = IngestResult(skipped=list(missing))
+    result = IngestResult()
     with Project.open(project_path) as project:
+        reporter.update(0, None, "reading the folders")
         known = project.recording_path_texts()
+        files, missing, result.already_present = _walk(inputs, known)
+        result.skipped = list(missing)
         for index, (text, _root) in enumerate(files):
             if text in known:
                 result.already_present += 1

@@ -45,7 +45,7 @@ def display(path: str | bytes | os.PathLike[str] | None) -> str:
     raw = os.fspath(path)
     if isinstance(raw, bytes):
         return raw.decode("utf-8", "replace")
-    if is_clean(raw):
+    if raw.isascii() or is_clean(raw):  # isascii: no encoding for most names (100,000s listed)
         return raw
     try:
         return raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace")

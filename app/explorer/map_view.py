@@ -11,6 +11,7 @@ find the nearest clip with a k-d tree, within a few pixels.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -143,13 +144,11 @@ class MapView(pg.PlotWidget):
         """All points: ``index`` into ``palette`` per row (higher drawn on top); rows not
         ``shown`` are left out of drawing, picking and lasso. ``under_all`` draws every point
         in the first colour underneath, so that layer never changes when labels do."""
-        from scipy.spatial import cKDTree
-
         fresh = self.coords.shape != coords.shape or not np.array_equal(self.coords, coords)
         self.coords = np.asarray(coords, np.float32)
         self.shown = np.ones(len(coords), bool) if shown is None else np.asarray(shown, bool)
         if fresh:
-            self._tree = cKDTree(self.coords) if len(self.coords) else None
+            self._tree = _tree_of(self.coords)
         size = 9 if len(coords) < 2_000 else 7 if len(coords) < 20_000 else 5
         for layer in self.layers:
             if layer.opts["size"] != size:
@@ -241,3 +240,13 @@ def inside(coords: np.ndarray, polygon: np.ndarray) -> np.ndarray:
     if len(coords) == 0 or len(polygon) < 3:
         return np.zeros(len(coords), bool)
     return Path(np.asarray(polygon, np.float64)).contains_points(np.asarray(coords, np.float64))
+
+
+def _tree_of(coords: np.ndarray) -> Any:
+    """The points' k-d tree for picking; None without points (SciPy, a second's import on a
+    cold start, is loaded only once there is a map to pick from)."""
+    if not len(coords):
+        return None
+    from scipy.spatial import cKDTree
+
+    return cKDTree(coords)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
+from pathlib import PurePath
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,7 @@ from model.explore.table import label_codes
 from model.ml import backbones
 from model.pathtext import display
 from model.project import Recording
+from model.project.listing import RecordingLookup
 
 ClipCallback = Callable[[Recording, float, float], Any]
 BACKBONE_META = "explore_backbone"
@@ -55,7 +57,7 @@ class ExplorerPanel(QDockWidget):
         self.extra: dict[str, Any] = {}
         self.codes = np.zeros(0, np.uint8)
         self.selection = np.zeros(0, bool)
-        self.recordings: dict[int, Recording] = {}
+        self.recordings = RecordingLookup(None)  # read by id when a point needs its recording
         self._open_job: Any = None
         self._compute_job: Any = None
         self._thumbs: Any = None
@@ -146,7 +148,7 @@ class ExplorerPanel(QDockWidget):
         self._open_job = self._compute_job = None
         self.map, self.extra = None, {}
         self.selection = np.zeros(0, bool)
-        self.recordings = {r.id: r for r in project.recordings()} if project else {}
+        self.recordings = RecordingLookup(project)
         self._refresh_classes()
         saved = project.get_meta(BACKBONE_META) if project is not None else None
         index = self.top.backbone.findData(saved) if saved else -1
@@ -185,7 +187,7 @@ class ExplorerPanel(QDockWidget):
         project = self.context.project
         if project is None:
             return
-        self.recordings = {r.id: r for r in project.recordings()}
+        self.recordings = RecordingLookup(project)
         job = self.context.run_thread(
             "Opening the clip map", open_map_job, str(project.path), self.backbone
         )
@@ -319,9 +321,10 @@ class ExplorerPanel(QDockWidget):
         if mode is ColourBy.RECORDING:
             ids = np.unique(clip_map.recording_ids)
             numbers = np.searchsorted(ids, clip_map.recording_ids)
+            paths = self.recordings.stored_paths(ids.tolist())
             names = {
-                i: display(self.recordings[int(r)].path.name)
-                for i, r in enumerate(ids) if int(r) in self.recordings
+                i: display(PurePath(paths[int(r)]).name)
+                for i, r in enumerate(ids) if int(r) in paths
             }  # fmt: skip
             return by_category(numbers, names, "recording")
         return by_category(clip_map.clusters, {}, "cluster")

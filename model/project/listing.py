@@ -14,6 +14,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -75,6 +76,21 @@ class ListingMixin(StoreBase):
                 paths[int(rec_id)] = from_db(row[0])
         return paths
 
+    def stored_path_column(self, recording_ids: np.ndarray) -> list[str]:
+        """Stored paths of ``recording_ids`` (ascending, as ``recording_columns`` gives them),
+        in that order, "" for an id no longer there: one ordered read for a whole list."""
+        ids = recording_ids.tolist()
+        if not ids:
+            return []
+        rows = self._rows(
+            "SELECT id, path FROM recordings WHERE id BETWEEN ? AND ? ORDER BY id",
+            (ids[0], ids[-1]),
+        )
+        if len(rows) == len(ids) and rows[0][0] == ids[0] and rows[-1][0] == ids[-1]:
+            return [from_db(path) for _, path in rows]  # no gaps: the rows are the ids
+        found = dict(rows)
+        return [from_db(found[i]) if i in found else "" for i in ids]
+
     def recording_count(self) -> int:
         row = self._one("SELECT count(*) FROM recordings")
         return int(row[0]) if row else 0
@@ -88,20 +104,38 @@ class ListingMixin(StoreBase):
 
         Stored paths were resolved when added (relative ones against the project folder, which
         is resolved too), so joining text gives the resolved path without touching the disk.
-        A relative path is stored as a plain posix path below the folder, so it is joined by
-        concatenation; ``normpath`` (a microsecond and more each, 100,000 times when a season's
-        card is added again) only for one with ``.``/``..`` parts or doubled slashes.
+        A relative path is stored as a plain posix path below the folder, so SQLite joins it
+        to the folder and absolute ones come back as they are (no Python per recording: a
+        season's card added again checks 100,000 of them); ``normpath`` only for a relative
+        one with ``.``/``..`` parts or doubled slashes, and a name that is not UTF-8.
         """
         folder = str(self.directory)
         prefix = folder if folder.endswith(os.sep) else folder + os.sep
-        native = os.sep != "/"
-        texts = set()
-        for (value,) in self._rows("SELECT path FROM recordings"):
+        texts: set[str] = set()
+        if os.sep == "/":  # absolute: starts at the root; Windows' drive letters below
+            absolute = "substr(path, 1, 1) = '/'"
+            joined = "?1 || path"
+        else:
+            absolute = "(substr(path, 2, 1) = ':' OR substr(path, 1, 1) IN ('/', '\\'))"
+            joined = "?1 || replace(path, '/', '\\')"
+        plain = (
+            f"typeof(path) = 'text' AND path != '' AND NOT {absolute} AND "
+            "instr('/' || path || '/', '/./') = 0 AND instr('/' || path || '/', '/../') = 0 "
+            "AND instr(path, '//') = 0"
+        )
+        text = "typeof(path) = 'text'"
+        # Fixed SQL pieces only; the folder goes in as a parameter.
+        relative_sql = f"SELECT {joined} FROM recordings WHERE {plain}"  # noqa: S608
+        absolute_sql = f"SELECT path FROM recordings WHERE {text} AND {absolute}"  # noqa: S608
+        rest_sql = f"SELECT path FROM recordings WHERE NOT ({text} AND ({plain} OR {absolute}))"  # noqa: S608
+        texts.update(r for (r,) in self._rows(relative_sql, (prefix,)))
+        texts.update(r for (r,) in self._rows(absolute_sql))
+        for (value,) in self._rows(rest_sql):
             stored = from_db(value)  # bytes for a name that is not UTF-8
             if os.path.isabs(stored):
                 texts.add(stored)
             elif _plain(stored):
-                texts.add(prefix + (stored.replace("/", os.sep) if native else stored))
+                texts.add(prefix + (stored.replace("/", os.sep) if os.sep != "/" else stored))
             else:
                 texts.add(os.path.normpath(os.path.join(folder, stored)))
         return texts
@@ -210,8 +244,12 @@ class ListingMixin(StoreBase):
             "(SELECT 1 FROM predictions q WHERE q.recording_id = p.recording_id "
             "AND q.model_id = ?)"
         )
-        if recording_ids is None:
-            return {int(r) for (r,) in self._rows(sql, (active_id, active_id))}
+        if recording_ids is None:  # two index scans, not a lookup per row (4x at 100,000)
+            every = (
+                "SELECT recording_id FROM predictions WHERE model_id != ?1 "
+                "EXCEPT SELECT recording_id FROM predictions WHERE model_id = ?1"
+            )
+            return {int(r) for (r,) in self._rows(every, (active_id,))}
         found: set[int] = set()
         for rec_id in sorted({int(i) for i in recording_ids}):
             if self._one(sql + " AND recording_id = ?", (active_id, active_id, rec_id)):
@@ -225,3 +263,37 @@ class ListingMixin(StoreBase):
             rec_id: (labels.get(rec_id, 0), scored.get(rec_id, 0))
             for rec_id in self.recording_columns().ids.tolist()
         }
+
+
+class RecordingLookup:
+    """Recordings read by id when first asked for, then kept: a view over a season's project
+    needs the few recordings its user points at, and building all 100,000 ``Recording``
+    objects up front costs seconds before the window can paint."""
+
+    def __init__(self, project: Any) -> None:
+        self.project = project
+        self._read: dict[int, Any] = {}
+
+    def get(self, rec_id: int) -> Any:
+        """The ``Recording``, or None when the project has none with that id (any more)."""
+        rec_id = int(rec_id)
+        if rec_id not in self._read:
+            self._read[rec_id] = self._fetch(rec_id)
+        return self._read[rec_id]
+
+    def __contains__(self, rec_id: object) -> bool:
+        return isinstance(rec_id, int | np.integer) and self.get(int(rec_id)) is not None
+
+    def stored_paths(self, recording_ids: Iterable[int]) -> dict[int, str]:
+        """Paths as stored, for many ids at once (a name per recording, no object each)."""
+        return {} if self.project is None else self.project.stored_paths(recording_ids)
+
+    def _fetch(self, rec_id: int) -> Any:
+        if self.project is None:
+            return None
+        from model.errors import ProjectError
+
+        try:
+            return self.project.recording(rec_id)
+        except ProjectError:
+            return None

@@ -286,3 +286,26 @@ def test_progress_dialog_shows_the_job_and_cancel_stops_it(qtbot, window) -> Non
     import shiboken6
 
     qtbot.waitUntil(lambda: not shiboken6.isValid(dialog) or not dialog.isVisible())
+
+
+def test_opening_a_project_reads_no_recording_list(
+    qtbot, prefs, fake_output, demo_project, monkeypatch
+) -> None:
+    """A season's project (100,000 recordings) must paint in seconds: nothing on the way to
+    the first paint builds a ``Recording`` for every recording (``Project.recordings``; the
+    Explorer did, 4 s at 100,000) or imports SciPy for an empty map (1.5 s cold)."""
+    import sys
+
+    from model.project import Project
+    from tests.app.conftest import make_window
+
+    calls: list[int] = []
+    every = Project.recordings
+    monkeypatch.setattr(Project, "recordings", lambda self: calls.append(1) or every(self))
+    for name in [m for m in sys.modules if m == "scipy.spatial" or m.startswith("scipy.spatial.")]:
+        monkeypatch.delitem(sys.modules, name)
+    window = make_window(qtbot, prefs, fake_output)
+    assert window.open_project(demo_project)
+    qtbot.wait(50)
+    assert calls == []
+    assert "scipy.spatial" not in sys.modules

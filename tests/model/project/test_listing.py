@@ -70,6 +70,32 @@ def test_path_texts_are_what_normpath_gives_whatever_is_stored(
     }
 
 
+def test_path_texts_of_absolute_and_undecodable_paths(project: Project, tmp_path: Path) -> None:
+    """Recordings outside the project folder are stored absolute, a name that is not UTF-8 as
+    bytes: each comes back as the path ``absolute_path`` gives (one per kind of stored path)."""
+    import os
+
+    ids = _three(project, tmp_path)
+    elsewhere = tmp_path.parent / "card" / "r9.wav"
+    odd = os.fsdecode(b"site/caf\xe9.wav")  # Latin-1 bytes: stored as a BLOB
+    with project.transaction() as conn:
+        conn.execute("UPDATE recordings SET path = ? WHERE id = ?", (str(elsewhere), ids[0]))
+        conn.execute("UPDATE recordings SET path = ? WHERE id = ?", (os.fsencode(odd), ids[1]))
+    expected = {str(project.absolute_path(p)) for p in project.stored_paths().values()}
+    assert project.recording_path_texts() == expected == {
+        str(elsewhere), str(tmp_path / odd), str(tmp_path / "site" / "r3.wav")
+    }
+
+
+def test_stored_path_column_follows_the_ids_given(project: Project, tmp_path: Path) -> None:
+    ids = _three(project, tmp_path)
+    every = np.array(ids, np.int64)
+    assert project.stored_path_column(every) == [f"site/r{i}.wav" for i in (1, 2, 3)]
+    project.remove_recording(ids[1])
+    assert project.stored_path_column(every) == ["site/r1.wav", "", "site/r3.wav"]
+    assert project.stored_path_column(np.zeros(0, np.int64)) == []
+
+
 def test_paths_of_many_recordings_come_from_one_pass(
     project: Project, tmp_path: Path, monkeypatch
 ) -> None:
