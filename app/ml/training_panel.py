@@ -30,6 +30,7 @@ from app.ml.job_control import cancel_within
 from app.ml.model_figures import ModelFigures
 from app.ml.training_options import TrainingOptions
 from model.jobs import Progress
+from model.jobs.eta import StageEta
 from model.ml import backbones
 from model.project.records import ModelRecord
 from model.timefmt import format_clock
@@ -54,7 +55,7 @@ class TrainingPanel(QWidget):
         self.job: Job | None = None
         self._cancel_requested = False
         self._started = 0.0
-        self._eta: tuple[float, float] | None = None  # (seconds left, when reported)
+        self._eta = StageEta()
 
         self.options = TrainingOptions(context, self)
         self.choice = self.options.choice
@@ -191,7 +192,7 @@ class TrainingPanel(QWidget):
         self.job = job
         self._cancel_requested = False
         self._started = time.monotonic()
-        self._eta = None
+        self._eta = StageEta()
         self.loss_plot.clear_rows()
         self.loss_plot.show()
         self.epoch_label.setText("")
@@ -256,8 +257,7 @@ class TrainingPanel(QWidget):
             self.progress.setValue(round(1000 * progress.fraction))
         else:
             self.progress.setRange(0, 0)
-        eta = data.get("eta_s")
-        self._eta = (float(eta), time.monotonic()) if eta is not None else None
+        self._eta.update(progress)
         stage = data.get("stage")
         if stage == "training" and "epoch" in data:
             self.loss_plot.add_epoch(data)
@@ -279,9 +279,9 @@ class TrainingPanel(QWidget):
             return
         elapsed = time.monotonic() - self._started
         text = f"Elapsed {format_seconds(elapsed)}"
-        if self._eta is not None:
-            left = self._eta[0] - (time.monotonic() - self._eta[1])
-            text += f" · about {format_seconds(max(left, 0))} left in this step"
+        left = self._eta.seconds_left()
+        if left is not None:
+            text += f" · about {format_seconds(left)} left in this step"
         self.eta_label.setText(text)
 
     def _on_finished(self, result: dict[str, Any]) -> None:

@@ -3,6 +3,7 @@ panel's results view and weights row, on models registered without TensorFlow.""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -330,3 +331,24 @@ def test_a_long_left_out_list_is_one_line_that_opens_and_closes(qtbot, context) 
     assert label.text().startswith("Left out: Owl (needs at least 2") and "href" not in label.text()
     results.show_left_out([], 2)
     assert label.isHidden()
+
+
+def test_training_panel_shows_time_left_for_steps_that_only_count(qtbot, context) -> None:
+    """The k-fold evaluation reports "fold i of n" without an estimate of its own; the panel
+    still says how long is left in that step (issue 15: only "Elapsed" was ever shown)."""
+    from model.jobs import Progress
+    from model.jobs.eta import StageEta
+
+    now = [50.0]
+    panel = TrainingPanel(context)
+    qtbot.addWidget(panel)
+    panel.job = object()  # a job in flight: the panel only reads that one exists
+    panel._started = time.monotonic()
+    panel._eta = StageEta(lambda: now[0])
+    data = {"stage": "evaluating"}
+    panel._on_progress(Progress(0, 5, "measuring on held-out recordings: fold 1 of 5", data))
+    assert "left" not in panel.eta_label.text()
+    now[0] += 12
+    panel._on_progress(Progress(2, 5, "measuring on held-out recordings: fold 3 of 5", data))
+    assert panel.eta_label.text().endswith("about 0:18 left in this step")
+    panel.job = None
