@@ -61,6 +61,24 @@ class PredictController(QObject):
     def queued(self) -> list[int]:
         return list(self.queue.waiting)
 
+    def unfit_reason(self) -> str | None:
+        """Why the active model cannot score this project (a class it knows was deleted or
+        renamed, other clip settings), or None. Checked before a job starts, from the
+        manifest, so a model that no longer fits never reaches the worker: there it failed
+        once per recording opened, each failure an error box."""
+        from model.ml.bundle import check_compatible
+        from model.ml.features import clip_settings_of
+
+        project = self.context.project
+        active = project.active_model() if project is not None else None
+        if active is None:
+            return None
+        try:
+            check_compatible(active.manifest, project.classes(), clip_settings_of(project))
+        except SonotagError as exc:
+            return exc.cause
+        return None
+
     def state_of(self, recording_id: int) -> str:
         """ "scoring" (in the running job), "waiting" (queued) or "" (neither), so a view can
         say what will happen to a recording without scores."""
@@ -156,6 +174,11 @@ class PredictController(QObject):
         if project.read_only:
             self.queue.clear()
             self.message.emit("The project is open read-only: scores cannot be stored.")
+            return None
+        unfit = self.unfit_reason()
+        if unfit is not None:
+            self.queue.clear()
+            self.message.emit(f"Model “{active.name}” cannot score this project: {unfit}")
             return None
         self._running_model = active.id
         job = self.context.run_process(

@@ -81,6 +81,8 @@ class ScoringNotice(QObject):
                     f"Model “{model.name}” has not scored this recording, and the project is "
                     "open read-only: scores cannot be stored."
                 )
+            elif self.predictor is not None and (unfit := self.predictor.unfit_reason()):
+                text = f"Model “{model.name}” cannot score this project: {unfit}"
             else:
                 text = f"Model “{model.name}” has not scored this recording yet."
                 button = self.predictor is not None

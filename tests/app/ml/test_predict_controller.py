@@ -186,3 +186,29 @@ def test_a_project_switch_drops_the_old_queue_and_scores_the_new_project(
         context.set_project(None)
         assert runner.wait_all(10_000)
         other.close()
+
+
+def test_a_model_that_no_longer_fits_the_project_is_not_run_and_says_why(qtbot, setup) -> None:
+    """After a class the active model knows is deleted, opening recordings used to start a
+    scoring job per recording that failed in the worker and opened an error box each time (a
+    window-modal box that swallowed the next label key). Now nothing is started, and the
+    reason is said where scoring reports, without a dialog."""
+    context, controller, runner, project = setup
+    add_model_record(project)
+    errors: list[str] = []
+    messages: list[str] = []
+    context.error.connect(lambda message, _detail: errors.append(message))
+    controller.message.connect(messages.append)
+    sweep = project.class_by_name("sweep")
+    project.delete_class(sweep.id)
+    for recording in project.recordings()[:3]:
+        context.set_recording(recording)
+    controller.predict(None)  # asked for explicitly: the same answer
+    assert runner.calls == [] and not controller.busy and controller.queued() == []
+    assert errors == []
+    assert messages and "'sweep'" in messages[-1] and "cannot score" in messages[-1]
+    assert "'sweep'" in (controller.unfit_reason() or "")
+    project.add_class("sweep", "#4fc3f7", "2")  # the class is back: scoring starts again
+    context.models_changed.emit()
+    assert controller.unfit_reason() is None
+    assert runner.calls and runner.calls[-1]["recording_ids"] == [project.recordings()[2].id]
