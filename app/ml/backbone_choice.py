@@ -27,6 +27,17 @@ def how_to_get(info: BackboneInfo) -> str:
     return f"{info.status.state}: {info.status.detail}"
 
 
+def fit_narrow_dock(combo: QComboBox) -> None:
+    """A combo whose items are long sentences asks for their full width, and the Training
+    dock then scrolls sideways and cuts off its left edge (issue 15: "header text clipped").
+    The box itself shows ~20 characters; its list still opens as wide as its longest item."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(20)
+    widest = max((combo.fontMetrics().horizontalAdvance(combo.itemText(i)) for i in
+                  range(combo.count())), default=0)  # fmt: skip
+    combo.view().setMinimumWidth(widest + 40)
+
+
 class BackboneChoice(QObject):
     """The combo box and the labels that go with it; the panel lays them out."""
 
@@ -36,6 +47,7 @@ class BackboneChoice(QObject):
         super().__init__(parent)
         self.combo = QComboBox(parent)
         self.combo.setToolTip("The frozen network that turns each clip into features")
+        fit_narrow_dock(self.combo)
         self.untrained_warning = QLabel(UNTRAINED_WARNING, parent)
         self.untrained_warning.setWordWrap(True)
         self.untrained_warning.setStyleSheet("color: #e65100;")
@@ -79,6 +91,7 @@ class BackboneChoice(QObject):
             index = self.combo.count() - 1
             self.combo.setItemData(index, how_to_get(info), Qt.ItemDataRole.ToolTipRole)
         self.combo.blockSignals(blocked)
+        fit_narrow_dock(self.combo)
         if current is not None:
             self.set(str(current))
         if current is not None and current != self.combo.currentData():

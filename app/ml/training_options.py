@@ -11,7 +11,7 @@ from typing import Any
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QSpinBox, QWidget
 
 from app.context import AppContext
-from app.ml.backbone_choice import BackboneChoice
+from app.ml.backbone_choice import BackboneChoice, fit_narrow_dock
 from app.ml.weights_row import WeightsRow
 from model.ml import backbones
 from model.ml.head import DEFAULT_HEAD, HEAD_TITLES, MLP
@@ -24,6 +24,7 @@ class TrainingOptions(QWidget):
         self.head = QComboBox()
         for kind, title in HEAD_TITLES.items():
             self.head.addItem(title + (" — default" if kind == DEFAULT_HEAD else ""), kind)
+        fit_narrow_dock(self.head)
         self.head.setToolTip(
             "The linear head measured as well as the study's head on our 3-species task, needs "
             "no early stopping and fits in a fraction of a second; the study's head is trained "

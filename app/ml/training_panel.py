@@ -94,6 +94,7 @@ class TrainingPanel(QWidget):
         self.eta_label = QLabel("")
         self.eta_label.hide()
         self.device_label = QLabel("Device: decided by the worker when training starts")
+        self.device_label.setWordWrap(True)
         self.epoch_label = QLabel("")
 
         buttons = QHBoxLayout()
@@ -114,6 +115,9 @@ class TrainingPanel(QWidget):
         scroll.setWidget(content)
         self.content = content
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        # Up and down only: a sideways scroll cut the panel's left edge off after training.
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll = scroll
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)

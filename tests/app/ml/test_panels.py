@@ -352,3 +352,16 @@ def test_training_panel_shows_time_left_for_steps_that_only_count(qtbot, context
     panel._on_progress(Progress(2, 5, "measuring on held-out recordings: fold 3 of 5", data))
     assert panel.eta_label.text().endswith("about 0:18 left in this step")
     panel.job = None
+
+
+def test_training_panel_fits_a_narrow_dock_without_scrolling_sideways(qtbot, context) -> None:
+    """The backbone and head choices are long sentences; the panel asked for 532 px and the
+    dock scrolled sideways, cutting off the left edge of every line after a run (issue 15)."""
+    panel = TrainingPanel(context)
+    qtbot.addWidget(panel)
+    assert panel.content.minimumSizeHint().width() <= 460
+    assert panel.scroll.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+    combo = panel.backbone
+    longest = max(combo.fontMetrics().horizontalAdvance(combo.itemText(i)) for i in
+                  range(combo.count()))  # fmt: skip
+    assert combo.view().minimumWidth() >= longest  # the open list still shows whole names
