@@ -344,8 +344,8 @@ class ResultsView(QWidget):
                 "a head that never saw its recording, and never by the part that stopped "
                 "training early."
             )
-            note = [str(metrics["sources_note"])] if metrics.get("sources_note") else []
-            text = " ".join([text, *warnings, *note])
+            sources = [str(metrics["sources_note"])] if metrics.get("sources_note") else []
+            text = " ".join([text, *warnings, *sources])
         elif method == "recording":
             held = len(split.get("held_out_recordings") or [])
             text = (
