@@ -59,25 +59,32 @@ def wait(ms: int, until: Callable[[], bool] | None = None) -> bool:
     return until is None or until()
 
 
-def save(widget: Any, name: str, out_dir: Path) -> Path:
-    """Grabs ``widget`` and writes ``out_dir/name.png`` as a palette PNG."""
+def to_image(picture: Any) -> Any:
+    """A PIL RGB image of a widget (grabbed as it is on screen) or of a PIL image."""
+    import io
+
     from PIL import Image
     from PySide6.QtCore import QBuffer, QIODevice
 
+    if isinstance(picture, Image.Image):
+        return picture.convert("RGB")
     wait(300)
-    pixmap = widget.grab()
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    pixmap.save(buffer, "PNG")
-    import io
+    picture.grab().save(buffer, "PNG")
+    return Image.open(io.BytesIO(bytes(buffer.data()))).convert("RGB")
 
-    image = Image.open(io.BytesIO(bytes(buffer.data()))).convert("RGB")
+
+def save(picture: Any, name: str, out_dir: Path) -> Path:
+    """Writes ``out_dir/name.png`` as a palette PNG (a third of a full-colour one's size)."""
+    from PIL import Image
+
+    image = to_image(picture)
     small = image.quantize(COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"{name}.png"
     small.save(target, optimize=True)
-    print(f"{target.relative_to(REPO) if target.is_relative_to(REPO) else target}: "
-          f"{image.width}x{image.height}, {target.stat().st_size / 1024:.0f} KB")
+    print(f"{name}.png: {image.width}x{image.height}, {target.stat().st_size / 1024:.0f} KB")
     return target
 
 
@@ -156,25 +163,25 @@ def press(stage: Stage, key: Any, modifier: Any = None) -> None:
 
 
 # -- scenes ----------------------------------------------------------------------------------
-def scene_main(stage: Stage, out: Path) -> Path:
+def scene_main(stage: Stage) -> Any:
     """The window as it opens on the demo: recordings, classes, key legend, spectrogram."""
-    return save(stage.window, "main-window", out)
+    return stage.window
 
 
-def scene_label(stage: Stage, out: Path) -> Path:
+def scene_label(stage: Stage) -> Any:
     """A clip selected and labelled with the keyboard (1 present, Shift+3 absent)."""
     from PySide6.QtCore import Qt
 
     select_clip(stage, 14.0)
     press(stage, Qt.Key.Key_1)
     press(stage, Qt.Key.Key_3, Qt.KeyboardModifier.ShiftModifier)
-    path = save(stage.window, "labelling", out)
+    picture = to_image(stage.window)
     stage.window.undo_edit()
     stage.window.undo_edit()
-    return path
+    return picture
 
 
-def scene_training(stage: Stage, out: Path) -> Path:
+def scene_training(stage: Stage) -> Any:
     """Training panel after a training: the model, per-class AP and PR curves."""
     dock = stage.window.panels.training_dock
     show_dock(stage, dock)
@@ -182,25 +189,26 @@ def scene_training(stage: Stage, out: Path) -> Path:
     dock.setFloating(True)
     dock.resize(640, 1100)
     wait(3000)
-    path = save(dock, "training-panel", out)
+    picture = to_image(dock)
     dock.setFloating(False)
     wait(300)
-    return path
+    return picture
 
 
-def scene_models(stage: Stage, out: Path) -> Path:
+def scene_models(stage: Stage) -> Any:
+    """Models panel: the model list and the chosen model's details."""
     show_dock(stage, stage.window.panels.models_dock)
-    return save(stage.window, "models-panel", out)
+    return stage.window
 
 
-def scene_thresholds(stage: Stage, out: Path) -> Path:
+def scene_thresholds(stage: Stage) -> Any:
     """Score tracks under the spectrogram and the Thresholds panel beside it."""
     show_dock(stage, stage.window.panels.thresholds_dock)
-    wait(3000, lambda: stage.window.panels.ml.tracks.has_scores)
-    return save(stage.window, "thresholds", out)
+    wait(3000, lambda: stage.window.panels.ml.tracks.has_scores())
+    return stage.window
 
 
-def scene_review(stage: Stage, out: Path) -> Path:
+def scene_review(stage: Stage) -> Any:
     """A review of the great tit's detections, highest score first."""
     review = stage.window.panels.review
     show_dock(stage, review)
@@ -209,27 +217,27 @@ def scene_review(stage: Stage, out: Path) -> Path:
     review.start()
     wait(8000, lambda: review.session is not None)
     wait(800)
-    return save(stage.window, "review", out)
+    return stage.window
 
 
-def scene_activity(stage: Stage, out: Path) -> Path:
+def scene_activity(stage: Stage) -> Any:
     """Activity plots: detections per class by hour of day and by date."""
     activity = stage.window.panels.activity
     show_dock(stage, activity)
     wait(8000, lambda: activity.shown() is not None)
     wait(800)
-    return save(stage.window, "activity", out)
+    return stage.window
 
 
-def scene_closeup(stage: Stage, out: Path) -> Path:
+def scene_closeup(stage: Stage) -> Any:
     """Clip close-up (F5): the selected clip at a finer time resolution with its scores."""
     select_clip(stage, 9.0)
     show_dock(stage, stage.window.panels.closeup_dock)
     wait(3000)
-    return save(stage.window, "closeup", out)
+    return stage.window
 
 
-def scene_batch(stage: Stage, out: Path) -> Path:
+def scene_batch(stage: Stage) -> Any:
     """File ▸ Run model on a folder…, filled in for a field folder."""
     from app.batch_dialog import BatchDialog
 
@@ -239,33 +247,54 @@ def scene_batch(stage: Stage, out: Path) -> Path:
     dialog.set_output(stage.workdir / "detections")
     dialog.show()
     wait(600)
-    path = save(dialog, "batch-dialog", out)
+    picture = to_image(dialog)
     dialog.close()
-    return path
+    return picture
 
 
-def scene_shortcuts(stage: Stage, out: Path) -> Path:
+def scene_shortcuts(stage: Stage) -> Any:
     """The F1 sheet of every keyboard shortcut."""
     sheet = stage.window.show_shortcuts()
     wait(600)
-    path = save(sheet, "shortcuts", out)
+    picture = to_image(sheet)
     sheet.close()
-    return path
+    return picture
 
 
-#: Scene name -> (function, needs a trained model). Order matters: later scenes build on
-#: the panels earlier ones opened (as a user's session would).
-SCENES: dict[str, tuple[Callable[[Stage, Path], Path], bool]] = {
-    "main": (scene_main, False),
-    "label": (scene_label, False),
+def scene_clip_images(stage: Stage) -> Any:
+    """What the model is given: the clip images of a great tit song and a Bengalese finch song
+    from the demo, drawn by the same code as training (``model.clips.batch.clip_images``)."""
+    import numpy as np
+    from PIL import Image
+
+    from model.clips.batch import clip_images
+    from model.ml.features import clip_settings_of
+    from model.project import Project
+
+    with Project.open(stage.project, read_only=True) as project:
+        settings = clip_settings_of(project)
+        paths = {rec.path.name: rec.path for rec in project.recordings()}
+    clips = [("B32_20210415_050630.flac", 9.0), ("bengalese_finch_348.flac", 4.0)]
+    images = [clip_images(paths[name], [start], settings)[0] for name, start in clips]
+    gap = np.full((settings.image_size, 16, 3), 255, np.uint8)
+    row = np.concatenate([images[0], gap, images[1]], axis=1)
+    return Image.fromarray(row).resize((row.shape[1] * 2, row.shape[0] * 2), Image.NEAREST)
+
+
+#: Picture name (``docs/images/NAME.png``) -> (scene, needs a trained model). Order matters:
+#: later scenes build on the panels earlier ones opened, as a user's session would.
+SCENES: dict[str, tuple[Callable[[Stage], Any], bool]] = {
+    "main-window": (scene_main, False),
+    "labelling": (scene_label, False),
     "shortcuts": (scene_shortcuts, False),
-    "training": (scene_training, True),
-    "models": (scene_models, True),
+    "clip-images": (scene_clip_images, False),
+    "training-panel": (scene_training, True),
+    "models-panel": (scene_models, True),
     "thresholds": (scene_thresholds, True),
     "closeup": (scene_closeup, True),
     "review": (scene_review, True),
     "activity": (scene_activity, True),
-    "batch": (scene_batch, True),
+    "batch-dialog": (scene_batch, True),
 }
 
 
@@ -282,7 +311,7 @@ def run(names: list[str], out: Path, backbone: str | None = None) -> list[Path]:
         stage = open_stage(Path(tmp), trained, backbone)
         try:
             for name in chosen:
-                written.append(SCENES[name][0](stage, out))
+                written.append(save(SCENES[name][0](stage), name, out))
         finally:
             stage.window.close()
             stage.window.jobs.wait_all(30_000)
