@@ -90,9 +90,10 @@ class ModelFigures(QObject):
         metrics = record.metrics or manifest.get("metrics") or {}
         untrained = bool(manifest.get("untrained_backbone"))
         self._show_figures(record.id, record.name, metrics, untrained)
-        self.results.show_left_out(
-            self._left_out.get(record.name, []), self._min_present, self._left_out_reasons
-        )
+        stored = (manifest.get("training") or {}).get("left_out") or {}
+        reasons = {**{str(k): str(v) for k, v in stored.items()}, **self._left_out_reasons}
+        left_out = self._left_out.get(record.name) or [str(name) for name in stored]
+        self.results.show_left_out(left_out, self._min_present, reasons)
         self.loss_plot.setVisible(bool(history.get("history")))
 
     def show_trained(self, result: dict[str, Any]) -> list[str]:

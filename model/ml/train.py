@@ -244,6 +244,8 @@ def train_job(
                 "device": device.description,
                 "examples": len(examples),
                 "history": history,
+                # Kept with the model: the panel says what it left out on every later showing.
+                "left_out": reasons,
             },
         )
         record = commit_model(project, name, final, manifest, metrics, activate=True)

@@ -365,3 +365,24 @@ def test_training_panel_fits_a_narrow_dock_without_scrolling_sideways(qtbot, con
     longest = max(combo.fontMetrics().horizontalAdvance(combo.itemText(i)) for i in
                   range(combo.count()))  # fmt: skip
     assert combo.view().minimumWidth() >= longest  # the open list still shows whole names
+
+
+def test_a_stored_model_still_says_what_it_left_out_after_a_restart(qtbot, context) -> None:
+    """The left-out classes lived only in the panel's memory of this session: after reopening
+    the project the same model said nothing about them. They travel in the manifest now."""
+    from tests.app.ml.conftest import model_manifest, model_metrics
+
+    project = context.project
+    names = [c.name for c in project.classes()]
+    manifest = model_manifest(names, untrained=True)
+    manifest["training"]["left_out"] = {"Tawny Owl": "needs at least 2 clips labelled present"}
+    file = project.path.with_name(project.path.stem + ".models") / "stored.sonotag-model"
+    file.parent.mkdir(exist_ok=True)
+    file.write_bytes(b"placeholder")
+    record = project.add_model("stored", file, manifest, model_metrics(names), activate=True)
+    panel = TrainingPanel(context)  # a new panel: nothing remembered from a training run
+    qtbot.addWidget(panel)
+    panel.show_model(record)
+    label = panel.results.left_out_label
+    assert not label.isHidden()
+    assert "Tawny Owl (needs at least 2 clips labelled present)" in label.text()

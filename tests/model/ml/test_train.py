@@ -128,7 +128,11 @@ def test_class_with_too_few_examples_is_left_out(project_copy: Path) -> None:
     assert result["name"] == "q1"  # not a left-out class's name (a loop once reused `name`)
     assert result["classes_left_out"] == ["owl"]
     assert result["classes"] == list(CLASSES)
-    assert [c["name"] for c in read_manifest(result["bundle"])["classes"]] == list(CLASSES)
+    manifest = read_manifest(result["bundle"])
+    assert [c["name"] for c in manifest["classes"]] == list(CLASSES)
+    # ...and the model keeps saying so after the session that trained it (the panel reads it).
+    assert manifest["training"]["left_out"] == result["left_out_reasons"]
+    assert "owl" in manifest["training"]["left_out"]
     with Project.open(project_copy, read_only=True) as project:
         _, ids, _ = project.predictions(result["model_id"], project.recordings()[0].id)
         assert owl.id not in ids and len(ids) == 3
