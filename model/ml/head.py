@@ -33,6 +33,10 @@ from model.ml.linear_head import feature_statistics
 Features = np.ndarray | FeatureRows
 
 MAX_CLASS_WEIGHT = 50.0
+# Up to this many windows the linear head is the exact fit (scikit-learn); beyond it Adam's
+# mini-batches (``model.ml.streaming``), from memory or from disk: the exact fit's time grows
+# to minutes at 10k windows of 2,048 values and buys nothing (tests/model/ml/test_streaming.py).
+EXACT_WINDOWS = 4096
 LINEAR, MLP = "linear", "mlp"
 HEADS = (LINEAR, MLP)
 DEFAULT_HEAD = LINEAR
@@ -312,7 +316,7 @@ def train_head(
     """The head ``config`` names, trained on ``features``; only the MLP looks at
     ``validation`` (to stop early), the linear head learns from the training part alone."""
     if config.kind == LINEAR:
-        if isinstance(features, FeatureRows):
+        if isinstance(features, FeatureRows) or len(features) > EXACT_WINDOWS:
             from model.ml.streaming import fit_linear_streaming
 
             return fit_linear_streaming(features, targets, config, reporter=reporter)

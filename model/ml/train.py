@@ -35,12 +35,16 @@ from model.ml.splitting import DEFAULT_FOLDS, final_split
 
 MIN_POSITIVES = 2
 GATHER_WINDOWS = 4096  # labelled windows' features fetched at a time
-# Up to this many labelled windows, their features stay in memory and the linear head is the
-# exact fit (scikit-learn). Beyond it they go to a FeatureTable on disk and both heads learn
-# from mini-batches (``model.ml.streaming``): memory stays flat however many there are, and
-# the exact fit's time, which grows to minutes at 10k windows of 2,048 values, buys nothing:
-# the mini-batch fit scores the same (tests/model/ml/test_streaming.py).
-IN_MEMORY_WINDOWS = 4096
+# Labelled windows' features stay in memory while they take at most this much as float32
+# (32,768 windows of ResNet50's 2,048 values); beyond it they go to a FeatureTable on disk that
+# both heads learn from in mini-batches (``model.ml.streaming``), so memory stays flat however
+# many there are. Disk only when memory needs it: reading batches back costs time each step.
+IN_MEMORY_BYTES = 256 * 2**20
+
+
+def in_memory(windows: int, dim: int) -> bool:
+    """Whether ``windows`` features of ``dim`` values are kept in memory for training."""
+    return windows * dim * 4 <= IN_MEMORY_BYTES
 
 
 def _check_enough(examples: Examples, project_path: Path) -> None:
@@ -60,7 +64,7 @@ def gather_features(
 ) -> tuple[Features, np.ndarray]:
     """Features of all examples and a mask of those whose audio could be read.
 
-    Fetched ``GATHER_WINDOWS`` at a time; kept in memory up to ``IN_MEMORY_WINDOWS``, beyond
+    Fetched ``GATHER_WINDOWS`` at a time; kept in memory up to ``IN_MEMORY_BYTES``, beyond
     that written to a ``FeatureTable`` on disk that training reads back in bounded pieces.
     """
     requests: list[tuple[Any, np.ndarray, np.ndarray]] = []
@@ -73,7 +77,7 @@ def gather_features(
     dim = source.extractor.dim
     usable = np.zeros(len(examples), bool)
     table = None
-    if len(examples) > IN_MEMORY_WINDOWS:
+    if not in_memory(len(examples), dim):
         table = FeatureTable.create(source.store.tmp, len(examples), dim, seed=len(examples))
     features = np.zeros((0 if table else len(examples), dim), np.float32)
     group: list[tuple[Any, np.ndarray, np.ndarray]] = []

@@ -9,7 +9,7 @@ import numpy as np
 from model.ml.feature_table import FeatureTable
 from model.ml.head import HeadConfig, predict_scores, train_head
 from model.ml.metrics import average_precision, mean_ap
-from model.ml.streaming import batch_size_for
+from model.ml.streaming import batch_size_for, linear_steps
 
 
 def _task(rows: int, dim: int = 96, classes: int = 3, seed: int = 0):
@@ -85,7 +85,7 @@ def test_training_a_project_from_disk(project_copy: Path, no_backbone: None, mon
         written.append(table.path)
         return table
 
-    monkeypatch.setattr(train, "IN_MEMORY_WINDOWS", 0)
+    monkeypatch.setattr(train, "IN_MEMORY_BYTES", 0)
     monkeypatch.setattr(train.FeatureTable, "create", spy)
     from_disk = run_inline(train.train_job, str(project_copy), untrained_backbone=True)
     assert len(written) == 1 and written[0].is_relative_to(cache_folder(project_copy))
@@ -94,3 +94,32 @@ def test_training_a_project_from_disk(project_copy: Path, no_backbone: None, mon
     assert from_disk["metrics"]["map"] > 0.9
     assert abs(from_disk["metrics"]["map"] - in_memory["metrics"]["map"]) < 0.05
     assert from_disk["scoring"]["recordings_scored"] == 6
+
+
+def test_linear_steps_grow_with_the_windows_between_bounds(monkeypatch) -> None:
+    """A step costs the same whatever the data: 5,000 windows take 300 steps, not the 600
+    that 300,000 windows need (two passes); always whole passes."""
+    from model.ml import streaming
+
+    assert linear_steps(5_000) == 300
+    assert linear_steps(10_000) == 300  # 30 passes of 10
+    assert linear_steps(20_000) == 400  # twenty passes of 20
+    assert 550 <= linear_steps(300_000) <= 650 and linear_steps(300_000) % 293 == 0
+    assert linear_steps(1) >= streaming.MIN_LINEAR_STEPS
+    taken: list[int] = []
+    real = streaming._adam_step
+    monkeypatch.setattr(
+        streaming, "_adam_step", lambda value, *rest: taken.append(1) or real(value, *rest)
+    )
+    features, targets = _task(5_000)
+    fit = train_head(features, targets, None, HeadConfig())  # past the exact fit's limit
+    assert len(taken) == 2 * 300  # weights and bias each step
+    assert mean_ap(average_precision(targets, predict_scores(fit.model, features))) > 0.85
+
+
+def test_features_stay_in_memory_unless_memory_needs_disk() -> None:
+    from model.ml import train
+
+    assert train.in_memory(10_000, 2048)  # 80 MB
+    assert train.in_memory(60_000, 1024)
+    assert not train.in_memory(300_000, 2048)  # 2.4 GB: from disk
