@@ -2,15 +2,18 @@
 its model's detections above a threshold, as Raven selection tables, Audacity label tracks,
 Sonic Visualiser layers or CSV. Boxes keep their band in every format.
 
-Files are written by ``model.annotations.exporter``; this dialog only gathers the choices and
-afterwards says exactly which files were written, because a biologist's next step is opening
-them in Raven or Audacity and they need to know where they went.
+Files are written by ``model.annotations.exporter`` in a background job (a season's export is
+thousands of files), with progress and Cancel; this dialog gathers the choices, stays open
+until the job is done (a bad folder can then be corrected), and afterwards says exactly which
+files were written, because a biologist's next step is opening them in Raven or Audacity and
+they need to know where they went.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -32,13 +35,13 @@ from PySide6.QtWidgets import (
 )
 
 from app import file_dialogs
-from app.dialogs import confirm, report_exception
-from model.annotations.exporter import SINGLE_RECORDING, SUFFIXES, export_labels, export_predictions
-from model.errors import SonotagError
+from app.dialogs import JobProgressDialog, confirm, report_error, report_exception
+from model.annotations.exporter import SINGLE_RECORDING, SUFFIXES, export_job
 from model.project.records import LabelState
 
 if TYPE_CHECKING:
     from app.context import AppContext
+    from app.jobs import Job
     from model.project import Project
 
 EXPORT_FORMATS: dict[str, str] = {
@@ -65,6 +68,7 @@ class ExportDialog(QDialog):
         self.model = self.project.active_model()
         self.written: list[Path] = []
         self.result_box: QMessageBox | None = None
+        self.job: Job | None = None  # the export running, if one is
         self.setWindowTitle("Export labels or detections")
 
         layout = QVBoxLayout(self)
@@ -204,7 +208,7 @@ class ExportDialog(QDialog):
         ready = bool(self.folder_edit.text().strip()) and (
             predictions or (bool(self.states()) and kinds)
         )
-        self.export_button.setEnabled(ready)
+        self.export_button.setEnabled(ready and self.job is None)
 
     def _example_stem(self) -> str:
         """The first recording's name, for the example file name. Read alone: this runs on
@@ -214,38 +218,43 @@ class ExportDialog(QDialog):
         return Path(stored).stem if stored else "recording"
 
     def existing_targets(self) -> list[Path]:
-        """Files the export would overwrite (per recording: those named after a recording)."""
+        """Files the export would overwrite (per recording: those named after a recording).
+        The folder is listed once, not asked about each recording's file (100,000 of them)."""
         if not self.per_recording:
             return [self.target()] if self.target().exists() else []
+        try:
+            with os.scandir(self.folder()) as entries:
+                present = {e.name for e in entries if e.is_file()}
+        except OSError:  # no folder yet (or unreadable: the export names the cause)
+            return []
         suffix = PER_RECORDING_SUFFIX[self.fmt]
         names = {Path(stored).stem + suffix for stored in self.project.stored_paths().values()}
-        return [self.folder() / n for n in sorted(names) if (self.folder() / n).is_file()]
+        return [self.folder() / n for n in sorted(names & present)]
 
     # ----------------------------------------------------------------- export
-    def export(self) -> list[Path]:
-        """Writes the files as chosen; returns them (raises on a bad folder or a full disk)."""
+    def options(self) -> dict[str, Any]:
+        """The exporter's keyword arguments for the choices made."""
         if self.exporting_predictions:
             assert self.model is not None
-            return export_predictions(
-                self.project,
-                self.target(),
-                self.fmt,  # type: ignore[arg-type]
-                threshold=self.threshold_spin.value(),
-                merge_adjacent=self.merge_box.isChecked(),
-                per_recording=self.per_recording,
-                model_id=self.model.id,
-            )
-        return export_labels(
-            self.project,
-            self.target(),
-            self.fmt,  # type: ignore[arg-type]
-            per_recording=self.per_recording,
-            states=self.states(),
-            clips=self.clips_box.isChecked(),
-            boxes=self.boxes_box.isChecked(),
-        )
+            return {
+                "detections": True,
+                "threshold": self.threshold_spin.value(),
+                "merge_adjacent": self.merge_box.isChecked(),
+                "per_recording": self.per_recording,
+                "model_id": self.model.id,
+            }
+        return {
+            "per_recording": self.per_recording,
+            "states": self.states(),
+            "clips": self.clips_box.isChecked(),
+            "boxes": self.boxes_box.isChecked(),
+        }
 
     def accept(self) -> None:
+        """Asks before replacing files, then writes them in a background job; the dialog
+        closes when it has finished (a failure or Cancel leaves it open)."""
+        if self.job is not None:
+            return
         existing = self.existing_targets()
         if existing and not confirm(
             self,
@@ -256,13 +265,42 @@ class ExportDialog(QDialog):
             return
         try:
             self.folder().mkdir(parents=True, exist_ok=True)
-            self.written = self.export()
-        except (SonotagError, OSError, ValueError) as exc:
-            report_exception(self, "The export failed", exc, self.target())
+        except OSError as exc:
+            report_exception(self, "The export failed", exc, self.folder())
             return
+        what = "detections" if self.exporting_predictions else "labels"
+        job = self.context.run_thread(
+            f"Exporting {what}", export_job, str(self.project.path), str(self.target()),
+            self.fmt, **self.options(),
+        )  # fmt: skip
+        self.job = job
+        JobProgressDialog(job, self)
+        job.finished.connect(self._exported)
+        job.failed.connect(lambda msg, detail: report_error(self, "The export failed", msg, detail))
+        job.cancelled.connect(self._cancelled)
+        job.ended.connect(self._ended)
+        self._update()
+
+    def _exported(self, written: list[Path]) -> None:
+        self.written = [Path(p) for p in written]
         self.result_box = show_written(self.parentWidget(), self.written, self.folder())
         self.context.status.emit(f"Exported {len(self.written)} file(s) to {self.folder()}")
         super().accept()
+
+    def _cancelled(self) -> None:
+        self.context.status.emit(
+            f"Export cancelled: files written before it stopped are in {self.folder()}"
+        )
+
+    def _ended(self) -> None:
+        self.job = None
+        self._update()
+
+    def reject(self) -> None:
+        """Closing the dialog while it exports cancels the export."""
+        if self.job is not None:
+            self.job.cancel()
+        super().reject()
 
 
 def show_written(parent: QWidget | None, files: list[Path], folder: Path) -> QMessageBox:

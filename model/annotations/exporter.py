@@ -32,6 +32,7 @@ from model.annotations.dialect import band_for, detection_rows, detection_spans,
 from model.annotations.records import Annotation
 from model.annotations.sonic_visualiser import write_sonic_visualiser
 from model.errors import AnnotationFormatError, ProjectError
+from model.jobs import Reporter
 from model.project.records import Box, LabelState, ModelRecord, Recording
 
 if TYPE_CHECKING:
@@ -42,7 +43,14 @@ FORMATS: tuple[str, ...] = (*dialect.FORMATS, "sonic_visualiser")
 SUFFIXES: dict[str, str] = {**dialect.SUFFIXES, "sonic_visualiser": ".svl"}
 #: Formats that hold one recording per file.
 SINGLE_RECORDING = frozenset({"audacity", "sonic_visualiser"})
-__all__ = ["FORMATS", "SUFFIXES", "detections", "export_labels", "export_predictions"]
+__all__ = [
+    "FORMATS",
+    "SUFFIXES",
+    "detections",
+    "export_job",
+    "export_labels",
+    "export_predictions",
+]
 
 
 def export_labels(
@@ -54,9 +62,11 @@ def export_labels(
     states: Iterable[LabelState | str] = (LabelState.PRESENT,),
     clips: bool = True,
     boxes: bool = True,
+    reporter: Reporter | None = None,
 ) -> list[Path]:
     """Writes the clip labels (``clips``) and boxes (``boxes``) in ``states``; returns the files
-    written (recordings with something to write)."""
+    written (recordings with something to write). ``reporter``: progress per file, and cancel
+    between files (those written stay)."""
     wanted = {LabelState(s) for s in states}
     names = {c.id: c.name for c in project.classes()}
     show_state = wanted != {LabelState.PRESENT}
@@ -70,13 +80,16 @@ def export_labels(
         band = (mark.low_hz, mark.high_hz) if isinstance(mark, Box) else (None, None)
         by_recording.setdefault(rec.id, []).append(
             Annotation(
-                rec.path, mark.start, mark.end, *band,
+                rec.path,
+                mark.start,
+                mark.end,
+                *band,
                 label=names.get(mark.class_id, f"class {mark.class_id}"),
                 state=mark.state.value if show_state else None,
             )  # fmt: skip
         )
     chosen = [r for r in recordings.values() if r.id in by_recording]
-    return _write(out, fmt, chosen, by_recording, per_recording, False, True)
+    return _write(out, fmt, chosen, by_recording, per_recording, False, True, reporter)
 
 
 def export_predictions(
@@ -88,6 +101,7 @@ def export_predictions(
     merge_adjacent: bool = True,
     per_recording: bool = True,
     model_id: int | None = None,
+    reporter: Reporter | None = None,
 ) -> list[Path]:
     """Writes detections of the active (or given) model; ``threshold`` may be per class name.
 
@@ -101,7 +115,10 @@ def export_predictions(
     names = {c.id: c.name for c in project.classes()}
     by_recording: dict[int, list[Annotation]] = {}
     chosen: list[Recording] = []
-    for rec in project.recordings():
+    every = project.recordings()
+    for number, rec in enumerate(every):
+        if reporter is not None and number % 100 == 0:
+            reporter.update(number, len(every), f"reading the scores of {rec.path.name}")
         starts, class_ids, scores = project.predictions(model.id, rec.id)
         if len(class_ids) == 0:
             continue
@@ -113,7 +130,28 @@ def export_predictions(
             rec.path, starts, scores, labels, limits, clip, band, merge=merge_adjacent
         )
     declared_flag = declared is not None
-    return _write(out, fmt, chosen, by_recording, per_recording, True, declared_flag)
+    return _write(out, fmt, chosen, by_recording, per_recording, True, declared_flag, reporter)
+
+
+def export_job(
+    reporter: Reporter,
+    project_path: str | Path,
+    out: str | Path,
+    fmt: Format,
+    *,
+    detections: bool = False,
+    **options: Any,
+) -> list[Path]:
+    """Job (``model.jobs``): ``export_predictions`` when ``detections``, else ``export_labels``,
+    on the project at ``project_path`` (a season's export writes thousands of files: never on
+    the GUI thread)."""
+    from model.project import Project
+
+    with Project.open(project_path, deep_check=False) as project:
+        export = export_predictions if detections else export_labels
+        written = export(project, out, fmt, reporter=reporter, **options)
+        reporter.update(1, 1, f"{len(written)} file(s) written")
+        return written
 
 
 def declared_band(manifest: Mapping[str, Any]) -> tuple[float, float] | None:
@@ -150,6 +188,7 @@ def _write(
     per_recording: bool,
     scored: bool,
     declared_band: bool,
+    reporter: Reporter | None = None,
 ) -> list[Path]:
     """``declared_band``: rows that carry a band get an Audacity frequency line (the rows of a
     model declaring its band; boxes, whose clip labels carry none)."""
@@ -159,6 +198,8 @@ def _write(
     if not per_recording and fmt not in SINGLE_RECORDING:
         everything = [a for rec in recordings for a in _ready(fmt, rec, rows[rec.id])]
         durations = {rec.path: rec.duration for rec in recordings} if fmt == "raven" else None
+        if reporter is not None:
+            reporter.update(0, 1, out.name)
         write_table(
             out, fmt, everything, scored=scored, declared_band=declared_band,
             file_durations=durations,
@@ -168,8 +209,10 @@ def _write(
         raise AnnotationFormatError(out, "is a file; one file per recording needs a folder")
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for rec, name in zip(recordings, _file_names(recordings), strict=True):
+    for number, (rec, name) in enumerate(zip(recordings, _file_names(recordings), strict=True)):
         target = out / (name + SUFFIXES[fmt])
+        if reporter is not None:
+            reporter.update(number, len(recordings), target.name)
         ready = _ready(fmt, rec, rows[rec.id])
         if fmt == "sonic_visualiser":
             write_sonic_visualiser(target, ready, sample_rate=rec.sample_rate)

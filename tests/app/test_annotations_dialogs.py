@@ -258,6 +258,14 @@ def test_keep_existing_labels(qtbot, context, xmls) -> None:
     assert project.label_at(petrel, 1.0, 3.0, song.id).state is LabelState.PRESENT
 
 
+def run_export(qtbot, dialog: ExportDialog) -> None:
+    """Export as the button does, and wait for its background job (if one was started)."""
+    dialog.accept()
+    if dialog.job is not None:
+        with qtbot.waitSignal(dialog.job.ended, timeout=30_000):
+            pass
+
+
 def test_export_labels_to_raven_per_recording(qtbot, context, xmls, tmp_path) -> None:
     project = context.project
     _import_songs(qtbot, context, xmls)
@@ -265,7 +273,7 @@ def test_export_labels_to_raven_per_recording(qtbot, context, xmls, tmp_path) ->
     qtbot.addWidget(dialog)
     out = tmp_path / "exported"
     dialog.folder_edit.setText(str(out))
-    dialog.accept()
+    run_export(qtbot, dialog)
     assert len(dialog.written) == 5 and all(p.parent == out for p in dialog.written)
     for rec in project.recordings():
         table = out / f"{rec.path.stem}.Table.1.selections.txt"
@@ -312,7 +320,7 @@ def test_export_one_table_and_audacity(qtbot, context, xmls, tmp_path, monkeypat
     dialog.one_table_radio.setChecked(True)
     table = dialog.target()
     assert table.name == "pykanto_labels.selections.txt"
-    dialog.accept()
+    run_export(qtbot, dialog)
     assert dialog.written == [table]
     rows = read_raven(table)
     assert len(rows) == 48
@@ -337,10 +345,10 @@ def test_export_refuses_to_replace_without_asking(qtbot, context, xmls, tmp_path
     dialog.folder_edit.setText(str(out))
     assert dialog.existing_targets() == [old]
     monkeypatch.setattr("app.annotations.export_dialog.confirm", lambda *a: False)
-    dialog.accept()
+    run_export(qtbot, dialog)
     assert dialog.written == [] and old.read_text(encoding="utf-8") == "keep me"
     monkeypatch.setattr("app.annotations.export_dialog.confirm", lambda *a: True)
-    dialog.accept()
+    run_export(qtbot, dialog)
     assert old in dialog.written and len(read_csv_table(old)) > 0
     dialog.result_box.close()
 
@@ -364,7 +372,7 @@ def test_export_predictions_above_threshold(qtbot, context, tmp_path, monkeypatc
     dialog.set_format("csv")
     dialog.folder_edit.setText(str(tmp_path / "det"))
     dialog.threshold_spin.setValue(0.6)
-    dialog.accept()
+    run_export(qtbot, dialog)
     assert dialog.written == [tmp_path / "det" / f"{rec.path.stem}.csv"]
     rows = read_csv_table(dialog.written[0])
     # Windows 1, 2 and 4 reach 0.6; touching windows are joined, scored by the best one.
@@ -373,9 +381,53 @@ def test_export_predictions_above_threshold(qtbot, context, tmp_path, monkeypatc
     dialog.result_box.close()
     dialog.merge_box.setChecked(False)
     monkeypatch.setattr("app.annotations.export_dialog.confirm", lambda *a: True)
-    dialog.accept()
+    run_export(qtbot, dialog)
     rows = read_csv_table(dialog.written[0])
     assert [(a.start, a.end) for a in rows] == [(1.0, 3.0), (2.0, 4.0), (4.0, 6.0)]
+    dialog.result_box.close()
+
+
+def test_export_runs_off_the_gui_thread_and_can_be_cancelled(
+    qtbot, context, xmls, tmp_path, monkeypatch
+) -> None:
+    """A season's labels are thousands of files: they are written in a background job with
+    progress; Cancel stops it between files and leaves the dialog open, and nothing is
+    reported as written."""
+    import threading
+
+    from model.annotations import exporter
+
+    _import_songs(qtbot, context, xmls)
+    threads: list[threading.Thread] = []
+    go_on = threading.Event()
+    real = exporter.write_table
+
+    def slow_write(*args, **kwargs):
+        threads.append(threading.current_thread())
+        go_on.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(exporter, "write_table", slow_write)
+    dialog = ExportDialog(context)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.folder_edit.setText(str(tmp_path / "out"))
+    dialog.accept()
+    job = dialog.job
+    assert job is not None and not dialog.export_button.isEnabled()
+    qtbot.waitUntil(lambda: len(threads) == 1)
+    assert threads[0] is not threading.main_thread()
+    with qtbot.waitSignal(job.cancelled, timeout=10_000):
+        job.cancel()
+        go_on.set()
+    qtbot.waitUntil(lambda: dialog.job is None)
+    assert len(threads) == 1  # stopped after the file it was writing
+    assert dialog.isVisible() and dialog.written == [] and dialog.result_box is None
+    assert dialog.export_button.isEnabled()
+    assert len(list((tmp_path / "out").iterdir())) == 1  # the file it had begun
+    monkeypatch.setattr("app.annotations.export_dialog.confirm", lambda *a: True)
+    run_export(qtbot, dialog)  # and a second try runs to the end
+    assert len(dialog.written) == 5 and not dialog.isVisible()
     dialog.result_box.close()
 
 
