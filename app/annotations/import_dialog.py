@@ -40,19 +40,20 @@ from PySide6.QtWidgets import (
 )
 
 from app.annotations.preview_widgets import NewClassList, UnplacedTable
+from app.annotations.recording_picker import RecordingCombo
 from app.annotations.sources import (
     FORMAT_NAMES,
     AnnotationCache,
     ExistingMarks,
     ImportRule,
     Preview,
+    ProjectRecordings,
     Source,
     build_preview,
     default_recording,
     geometry_for_import,
     make_source,
     rate_mismatch,
-    recording_names,
     rule_text,
     summary_text,
 )
@@ -62,7 +63,7 @@ from model.errors import SonotagError
 
 if TYPE_CHECKING:
     from app.context import AppContext
-    from model.project import Project, Recording
+    from model.project import Project
 
 _FILE, _FORMAT, _RECORDING, _ROWS = range(4)
 _DEBOUNCE_MS = 150  # typing a class name or spinning a box re-plans once the user pauses
@@ -80,8 +81,8 @@ class ImportDialog(QDialog):
         self.context = context
         self.project: Project = context.project
         self.setWindowTitle("Import annotations")
-        self.recordings: list[Recording] = self.project.recordings()
-        self.sources = [make_source(Path(p), self.recordings, context.recording) for p in paths]
+        self.known = ProjectRecordings(self.project)  # read as needed, never all at once
+        self.sources = [make_source(Path(p), self.known.named, context.recording) for p in paths]
         self.cache = AnnotationCache()
         self.preview = Preview()
         self.refused: set[str] = set()  # lower-cased new class names the user unticked
@@ -124,13 +125,12 @@ class ImportDialog(QDialog):
         header.setSectionResizeMode(_FILE, QHeaderView.ResizeMode.Stretch)
         for column in (_FORMAT, _RECORDING, _ROWS):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        names = recording_names(self.recordings)
         for i, source in enumerate(self.sources):
             item = QTableWidgetItem(source.path.name)
             item.setToolTip(str(source.path))
             table.setItem(i, _FILE, item)
             table.setCellWidget(i, _FORMAT, self._format_combo(i, source))
-            table.setCellWidget(i, _RECORDING, self._recording_combo(i, names))
+            table.setCellWidget(i, _RECORDING, self._recording_combo(i))
             table.setItem(i, _ROWS, QTableWidgetItem(""))
         rows = table.verticalHeader().defaultSectionSize() * min(max(len(self.sources), 1), 6)
         table.setFixedHeight(header.sizeHint().height() + rows + 2 * table.frameWidth() + 2)
@@ -147,13 +147,13 @@ class ImportDialog(QDialog):
         combo.currentIndexChanged.connect(lambda _i, r=row: self._format_changed(r))
         return combo
 
-    def _recording_combo(self, row: int, names: list[str]) -> QComboBox:
-        combo = QComboBox()
-        combo.addItem("(choose a recording)", None)
-        for rec, name in zip(self.recordings, names, strict=True):
-            combo.addItem(name, rec.id)
-            combo.setItemData(combo.count() - 1, str(rec.path), Qt.ItemDataRole.ToolTipRole)
+    def _recording_combo(self, row: int) -> RecordingCombo:
+        combo = RecordingCombo(self.known)
+        current = self.context.recording
+        for rec_id in (self.sources[row].recording_id, current.id if current else None):
+            combo.ensure(rec_id)
         combo.currentIndexChanged.connect(lambda _i, r=row: self._recording_changed(r))
+        combo.picked.connect(lambda rec_id, r=row: self.set_recording(r, rec_id))
         self._sync_recording_combo(row, combo)
         return combo
 
@@ -266,7 +266,7 @@ class ImportDialog(QDialog):
         source = self.sources[row]
         source.fmt = self._combo(row, _FORMAT).currentData()
         if source.single_file and source.recording_id is None:
-            rec = default_recording(source.path, self.recordings, self.context.recording)
+            rec = default_recording(source.path, self.known.named, self.context.recording)
             source.recording_id = rec.id if rec is not None else None
         self._sync_recording_combo(row, self._combo(row, _RECORDING))
         self.refresh_preview()
@@ -277,6 +277,7 @@ class ImportDialog(QDialog):
         combo.setEnabled(source.single_file)
         if source.single_file:
             combo.setItemText(0, "(choose a recording)")
+            combo.ensure(source.recording_id)
             combo.setCurrentIndex(max(0, combo.findData(source.recording_id)))
             combo.setToolTip("This format names no audio file: choose the recording it belongs to.")
         else:
@@ -286,7 +287,11 @@ class ImportDialog(QDialog):
         combo.blockSignals(False)
 
     def _recording_changed(self, row: int) -> None:
-        self.sources[row].recording_id = self._combo(row, _RECORDING).currentData()
+        combo = self._combo(row, _RECORDING)
+        if isinstance(combo, RecordingCombo) and combo.wants_other():
+            self._sync_recording_combo(row, combo)  # the choice so far, until one is picked
+            return
+        self.sources[row].recording_id = combo.currentData()
         self.refresh_preview()
 
     def set_format(self, row: int, fmt: str) -> None:
@@ -294,6 +299,8 @@ class ImportDialog(QDialog):
 
     def set_recording(self, row: int, recording_id: int | None) -> None:
         combo = self._combo(row, _RECORDING)
+        if isinstance(combo, RecordingCombo):
+            combo.ensure(recording_id)
         combo.setCurrentIndex(max(0, combo.findData(recording_id)))
 
     def _class_ticked(self, item: QListWidgetItem) -> None:
@@ -310,7 +317,7 @@ class ImportDialog(QDialog):
         self._timer.stop()
         rule = self.rule()
         self.rule_label.setText(rule_text(rule))
-        self.preview = build_preview(self.project, self.sources, rule, self.cache)
+        self.preview = build_preview(self.project, self.sources, rule, self.cache, self.known)
         for i, source in enumerate(self.sources):
             rows = self.preview.rows.get(source.path)
             item = self.files_table.item(i, _ROWS)
@@ -321,12 +328,11 @@ class ImportDialog(QDialog):
         self._show_summary()
 
     def _show_rate_hint(self) -> None:
-        recordings = {r.id: r for r in self.recordings}
         layers = [s for s in self.sources if s.fmt == "sonic_visualiser"]
         self.frames_box.setEnabled(bool(layers))
         notes = []
         for source in layers:
-            rec = recordings.get(source.recording_id) if source.recording_id is not None else None
+            rec = self.known.get(source.recording_id)
             rate = rate_mismatch(self.cache, source, rec)
             if rate is not None and rec is not None:
                 notes.append(f"{source.path.name}: {rate:g} vs {rec.sample_rate:g} Hz")
@@ -387,7 +393,7 @@ class ImportDialog(QDialog):
             return
         refused = self.refused_classes()
         wanted = {n for n in self.preview.plan.new_class_names if n not in refused}
-        before = len(self._existing.clips)
+        before = self.project.label_total()
         try:
             command = import_command(
                 self.project,

@@ -11,13 +11,15 @@ unplaceable row, so nothing the user chose disappears without a word.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from model.annotations.box_rule import BOX_MIN_OVERLAP
 from model.annotations.formats import READERS, SINGLE_FILE, detect_format, read_annotations
-from model.annotations.importer import ImportPlan, RecordingIndex, plan_import
+from model.annotations.importer import ImportPlan, RecordingIndex, plan_import, stem_of
 from model.annotations.records import Annotation
 from model.clips.geometry import (
     DEFAULT_CLIP_SECONDS,
@@ -26,6 +28,7 @@ from model.clips.geometry import (
     geometry_of,
 )
 from model.errors import AnnotationFormatError, SonotagError
+from model.project.listing import RecordingLookup
 from model.project.records import LabelState, Recording, to_ms
 
 if TYPE_CHECKING:
@@ -122,31 +125,73 @@ class Preview:
         return len(labels | boxes)
 
 
-@dataclass(frozen=True)
+class ProjectRecordings:
+    """The project's recordings as an import needs them, read when needed: by id, by file-name
+    stem (one query), and the name index of every recording only once a file names its
+    recordings (a Raven table's Begin File). A season's project holds 100,000 recordings:
+    building each one when the dialog opens took seconds before the user saw anything."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.lookup = RecordingLookup(project)
+        self._index: RecordingIndex | None = None
+
+    def get(self, rec_id: int | None) -> Recording | None:
+        return None if rec_id is None else self.lookup.get(rec_id)
+
+    def named(self, stem: str) -> list[Recording]:
+        """Recordings whose file name without extension is ``stem`` (any case), in id order."""
+        if not stem.isascii():  # SQLite's LIKE folds ASCII letters only
+            return self.index().named(stem)
+        wanted = stem.lower()
+        found = (
+            self.lookup.get(rec_id)
+            for rec_id, stored in self.project.find_recordings(stem)
+            if stem_of(os.path.basename(stored)).lower() == wanted
+        )
+        return [rec for rec in found if rec is not None]
+
+    def index(self) -> RecordingIndex:
+        if self._index is None:
+            self._index = RecordingIndex.of_project(self.project)
+        return self._index
+
+
 class ExistingMarks:
     """The project's clip labels and boxes before an import, as the plan names them (class
-    names lower-cased), to count what the import would find there already."""
+    names lower-cased), to count what the import would find there already: read for the
+    recordings a plan touches, when it first touches them (never the whole project's)."""
 
-    clips: frozenset[tuple[int, int, int, str]]  # recording, start ms, end ms, class
-    boxes: frozenset[tuple[int, float, float, float, float, str]]
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.names = {c.id: c.name.lower() for c in project.classes()}
+        self._clips: dict[int, frozenset[tuple[int, int, str]]] = {}
+        self._boxes: dict[int, frozenset[tuple[float, float, float, float, str]]] = {}
 
     @classmethod
     def of(cls, project: Project) -> ExistingMarks:
-        names = {c.id: c.name.lower() for c in project.classes()}
-        clips = frozenset(
-            (la.recording_id, to_ms(la.start), to_ms(la.end), names.get(la.class_id, ""))
-            for la in project.labels()
-        )
-        boxes = frozenset(
-            (b.recording_id, b.start, b.end, b.low_hz, b.high_hz, names.get(b.class_id, ""))
-            for b in project.boxes()
-        )
-        return cls(clips, boxes)
+        return cls(project)
+
+    def _clips_of(self, rec_id: int) -> frozenset[tuple[int, int, str]]:
+        if rec_id not in self._clips:
+            self._clips[rec_id] = frozenset(
+                (to_ms(la.start), to_ms(la.end), self.names.get(la.class_id, ""))
+                for la in self.project.labels(recording_id=rec_id)
+            )
+        return self._clips[rec_id]
+
+    def _boxes_of(self, rec_id: int) -> frozenset[tuple[float, float, float, float, str]]:
+        if rec_id not in self._boxes:
+            self._boxes[rec_id] = frozenset(
+                (b.start, b.end, b.low_hz, b.high_hz, self.names.get(b.class_id, ""))
+                for b in self.project.boxes(recording_id=rec_id)
+            )
+        return self._boxes[rec_id]
 
     def clips_in(self, plan: ImportPlan, refused_classes: set[str]) -> int:
         refused = {n.lower() for n in refused_classes}
         return sum(
-            (rec, to_ms(start), to_ms(end), name.lower()) in self.clips
+            (to_ms(start), to_ms(end), name.lower()) in self._clips_of(rec)
             for rec, start, end, name, _state in plan.labels
             if name.lower() not in refused
         )
@@ -154,27 +199,30 @@ class ExistingMarks:
     def boxes_in(self, plan: ImportPlan, refused_classes: set[str]) -> int:
         refused = {n.lower() for n in refused_classes}
         return sum(
-            (rec, start, end, low, high, name.lower()) in self.boxes
+            (start, end, low, high, name.lower()) in self._boxes_of(rec)
             for rec, start, end, low, high, name, _state in plan.boxes
             if name.lower() not in refused
         )
 
 
-def make_source(path: Path, recordings: list[Recording], current: Recording | None) -> Source:
-    """A file with its detected format and, for single-file formats, a first-guess recording."""
+def make_source(
+    path: Path, named: Callable[[str], list[Recording]], current: Recording | None
+) -> Source:
+    """A file with its detected format and, for single-file formats, a first-guess recording
+    (``named``: the recordings called like a stem, ``ProjectRecordings.named``)."""
     try:
         detected, error = detect_format(path), ""
     except SonotagError as exc:
         detected, error = "csv", exc.cause
     source = Source(path=path, detected=detected, fmt=detected, detect_error=error)
     if source.single_file:
-        rec = default_recording(path, recordings, current)
+        rec = default_recording(path, named, current)
         source.recording_id = rec.id if rec is not None else None
     return source
 
 
 def default_recording(
-    path: Path, recordings: list[Recording], current: Recording | None
+    path: Path, named: Callable[[str], list[Recording]], current: Recording | None
 ) -> Recording | None:
     """The recording named like the annotation file (``363.xml`` -> ``363.wav``), else current.
 
@@ -184,7 +232,7 @@ def default_recording(
     stem = path.stem.lower()
     for suffix in (".selections", ".table.1"):  # Raven's "x.Table.1.selections.txt"
         stem = stem.removesuffix(suffix)
-    same = [r for r in recordings if r.path.stem.lower() == stem]
+    same = named(stem)
     if len(same) > 1:
         beside = [r for r in same if r.path.parent == path.parent]
         if len(beside) == 1:
@@ -241,10 +289,15 @@ def rate_mismatch(
 
 
 def build_preview(
-    project: Project, sources: list[Source], rule: ImportRule, cache: AnnotationCache
+    project: Project,
+    sources: list[Source],
+    rule: ImportRule,
+    cache: AnnotationCache,
+    recordings: ProjectRecordings | None = None,
 ) -> Preview:
-    """Plans every file and merges the plans (see the module docstring)."""
-    recordings = {r.id: r for r in project.recordings()}
+    """Plans every file and merges the plans (see the module docstring). ``recordings``: the
+    dialog's, kept between previews (a new one reads what it needs again)."""
+    recordings = recordings or ProjectRecordings(project)
     preview = Preview()
     chosen: dict[tuple[int, float, float, str], tuple[str, LabelState]] = {}
     boxes: dict[tuple[int, float, float, float, float, str], tuple[str, LabelState]] = {}
@@ -253,6 +306,8 @@ def build_preview(
         rec = None
         if source.single_file and source.recording_id is not None:
             rec = recordings.get(source.recording_id)
+        # A single-file format names no recording: none chosen, every row says so.
+        index = RecordingIndex(()) if source.single_file else recordings.index()
         own_rate = rec is not None and rule.frames_at_recording_rate
         rate = float(rec.sample_rate) if own_rate and source.fmt == "sonic_visualiser" else None
         read = cache.read(source.path, source.fmt, rate)
@@ -271,6 +326,7 @@ def build_preview(
             default_label=rule.default_label.strip() or None,
             min_score=rule.min_score,
             keep_boxes=rule.keep_boxes,
+            index=index,
         )
         preview.plan.placed += plan.placed
         preview.unplaced += [Unplaced(source.path, a, why) for a, why in plan.unplaced]
@@ -342,16 +398,3 @@ def geometry_for_import(project: Project) -> ClipGeometry:
         return geometry_of(project)
     except (ValueError, TypeError, KeyError):
         return ClipGeometry()
-
-
-def recording_names(recordings: list[Recording]) -> list[str]:
-    """File names, with the folder added where two recordings share a name."""
-    counts: dict[str, int] = {}
-    for rec in recordings:
-        counts[rec.path.name.lower()] = counts.get(rec.path.name.lower(), 0) + 1
-    return [
-        f"{rec.path.parent.name}/{rec.path.name}"
-        if counts[rec.path.name.lower()] > 1
-        else rec.path.name
-        for rec in recordings
-    ]

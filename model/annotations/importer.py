@@ -17,9 +17,10 @@ case; the path's folders break ties), then by name without extension. Single-fil
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
 from model.annotations.box_rule import BOX_MIN_OVERLAP, band_of
@@ -68,14 +69,44 @@ class ImportPlan:
 
 
 class RecordingIndex:
-    """Finds the project recording an annotation's file name refers to."""
+    """Finds the project recording an annotation's file name refers to.
+
+    Built from ``Recording`` objects, or from a project's stored paths alone (``of_project``):
+    names for a season's 100,000 recordings cost a fraction of building every ``Recording``,
+    and the few recordings matched are read when matched.
+    """
 
     def __init__(self, recordings: Iterable[Recording]) -> None:
-        self.by_name: dict[str, list[Recording]] = {}
-        self.by_stem: dict[str, list[Recording]] = {}
-        for rec in recordings:
-            self.by_name.setdefault(rec.path.name.lower(), []).append(rec)
-            self.by_stem.setdefault(rec.path.stem.lower(), []).append(rec)
+        known = {rec.id: rec for rec in recordings}
+        self._recording: Callable[[int], Recording | None] = known.get
+        self._path: Callable[[int], PurePath] = lambda rec_id: known[rec_id].path
+        self._fill((rec.id, rec.path.name) for rec in known.values())
+
+    @classmethod
+    def of_project(cls, project: Project) -> RecordingIndex:
+        from model.project.listing import RecordingLookup
+
+        index = cls(())
+        stored = project.stored_paths()
+        index._recording = RecordingLookup(project).get
+        index._path = lambda rec_id: project.absolute_path(stored[rec_id])
+        index._fill((rec_id, os.path.basename(text)) for rec_id, text in stored.items())
+        return index
+
+    def _fill(self, names: Iterable[tuple[int, str]]) -> None:
+        self.by_name: dict[str, list[int]] = {}
+        self.by_stem: dict[str, list[int]] = {}
+        for rec_id, name in sorted(names):  # id order: the order recordings were added
+            self.by_name.setdefault(name.lower(), []).append(rec_id)
+            self.by_stem.setdefault(stem_of(name).lower(), []).append(rec_id)
+
+    def get(self, rec_id: int) -> Recording | None:
+        return self._recording(rec_id)
+
+    def named(self, stem: str) -> list[Recording]:
+        """Recordings whose file name without extension is ``stem`` (any case)."""
+        found = (self._recording(i) for i in self.by_stem.get(stem.lower(), []))
+        return [rec for rec in found if rec is not None]
 
     def match(self, file: Path | None) -> tuple[Recording | None, str]:
         """The recording, or None and the reason in words."""
@@ -84,16 +115,25 @@ class RecordingIndex:
         for table, key in ((self.by_name, file.name.lower()), (self.by_stem, file.stem.lower())):
             candidates = table.get(key, [])
             if candidates:
-                return _closest(file, candidates)
+                rec_id, why = _closest(file, candidates, self._path)
+                return (self._recording(rec_id) if rec_id is not None else None), why
         return None, f"no recording in the project is called {file.name}"
 
 
-def _closest(file: Path, candidates: list[Recording]) -> tuple[Recording | None, str]:
+def stem_of(name: str) -> str:
+    """``PurePath(name).stem`` without building a path (100,000 names)."""
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
+
+
+def _closest(
+    file: Path, candidates: list[int], path_of: Callable[[int], PurePath]
+) -> tuple[int | None, str]:
     """The candidate whose path shares the longest tail of folders with ``file``."""
     if len(candidates) == 1:
         return candidates[0], ""
     wanted = path_parts(file)
-    scores = [_common_tail(wanted, path_parts(c.path)) for c in candidates]
+    scores = [_common_tail(wanted, path_parts(path_of(c))) for c in candidates]
     best = max(scores)
     winners = [c for c, s in zip(candidates, scores, strict=True) if s == best]
     if len(winners) == 1:
@@ -119,6 +159,7 @@ def plan_import(
     default_label: str | None = None,
     min_score: float | None = None,
     keep_boxes: bool = True,
+    index: RecordingIndex | None = None,
 ) -> ImportPlan:
     """Works out the import without changing the project.
 
@@ -129,14 +170,16 @@ def plan_import(
     Clip length and grid default to the project's ``ClipGeometry`` (the model's windows).
     With ``keep_boxes`` a row with a band of its own becomes a time-frequency box (cut to the
     recording) instead of clip labels; training then reads it by the box rule on the project's
-    clips, whatever ``min_overlap`` and ``grid`` say for plain spans.
+    clips, whatever ``min_overlap`` and ``grid`` say for plain spans. ``index``: the project's
+    ``RecordingIndex`` when the caller keeps one (a preview re-planned at every change).
     """
     geometry = geometry_of(project)
     clip_seconds = geometry.clip_seconds if clip_seconds is None else clip_seconds
     grid = geometry.hop_seconds if grid is None else grid
     if not 0.0 < min_overlap <= 1.0:
         raise ValueError(f"min_overlap must be in (0, 1], got {min_overlap}")
-    index = RecordingIndex(project.recordings()) if recording_for is None else None
+    if recording_for is None and index is None:
+        index = RecordingIndex.of_project(project)
     known = {c.name.lower(): c.name for c in project.classes()}
     plan = ImportPlan()
     chosen: dict[tuple[int, float, float, str], LabelState] = {}

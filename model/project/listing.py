@@ -91,6 +91,18 @@ class ListingMixin(StoreBase):
         found = dict(rows)
         return [from_db(found[i]) if i in found else "" for i in ids]
 
+    def find_recordings(self, text: str, limit: int | None = None) -> list[tuple[int, str]]:
+        """(id, stored path) of recordings whose stored path contains ``text`` (ASCII letters
+        in any case), in id order, at most ``limit``: picking one recording out of 100,000 by
+        typing part of its name or folder, without listing them all."""
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        sql = "SELECT id, path FROM recordings WHERE path LIKE ? ESCAPE '\\' ORDER BY id"
+        params: tuple[Any, ...] = (f"%{escaped}%",)
+        if limit is not None:
+            sql += " LIMIT ?"
+            params += (int(limit),)
+        return [(int(rec_id), from_db(path)) for rec_id, path in self._rows(sql, params)]
+
     def recording_count(self) -> int:
         row = self._one("SELECT count(*) FROM recordings")
         return int(row[0]) if row else 0

@@ -209,6 +209,48 @@ def test_unmatched_name_falls_back_to_current_recording(qtbot, context, raw, tmp
     assert dialog.sources[0].recording_id == other
 
 
+def test_import_dialog_never_lists_every_recording(
+    qtbot, context, xmls, bad_raven, monkeypatch
+) -> None:
+    """At 100,000 recordings the dialog opened in seconds: every ``Recording`` was built, one
+    combo entry each per file, and every label of the project was read. Now the guess comes
+    from one query per file name, the combo holds a few entries ("Other recording…" finds any
+    other by typing), and labels are read for the recordings an import touches."""
+    from app.annotations.recording_picker import OTHER_TEXT
+
+    project = context.project
+    ids = by_stem(project)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("listed every recording or every label")
+
+    real_labels = project.labels
+    monkeypatch.setattr(project, "recordings", refuse)
+    monkeypatch.setattr(
+        project, "labels", lambda recording_id=None, class_id=None: refuse() if recording_id
+        is None else real_labels(recording_id, class_id),
+    )  # fmt: skip
+    dialog = make_dialog(qtbot, context, [*xmls, bad_raven])
+    dialog.default_class_edit.setText("song")
+    dialog.refresh_preview()
+    assert dialog.labels_to_write() > 0 and dialog.clips_already_labelled() == 0
+    combo = dialog.files_table.cellWidget(0, _RECORDING)
+    assert combo.count() <= 4 and combo.itemText(combo.count() - 1) == OTHER_TEXT
+    assert combo.currentData() == ids[dialog.sources[0].path.stem]
+    # "Other recording…": type part of a name, pick it.
+    combo.setCurrentIndex(combo.count() - 1)
+    picker = combo.picker
+    assert picker is not None and picker.isVisible()
+    assert combo.currentData() == ids[dialog.sources[0].path.stem]  # unchanged meanwhile
+    picker.search.setText("xc6638")
+    picker.refresh()
+    assert [picker.matches.item(i).text() for i in range(picker.matches.count())] == [
+        "XC663885.wav"
+    ]
+    picker.accept()
+    assert dialog.sources[0].recording_id == ids["XC663885"] == combo.currentData()
+
+
 def test_import_is_one_undo_step(qtbot, context, xmls, bad_raven) -> None:
     project, stack = context.project, context.undo_stack
     changed: list[bool] = []

@@ -272,3 +272,15 @@ def test_every_edit_reports_how_it_changed_the_label_counts(
         undo.redo()
     assert seen and all(seen)
     assert +tally == project.label_tally() == {(robin, "present"): 1, (robin, BOXES): 1}
+
+
+def test_find_recordings_by_part_of_the_path(project: Project, tmp_path: Path) -> None:
+    """Typed text is matched literally (``%`` and ``_`` are not wildcards), ASCII case-blind."""
+    ids = _three(project, tmp_path)
+    odd = project.add_recording(tmp_path / "site" / "r_100%.wav", FakeInfo(duration=5.0), "f9")
+    assert [i for i, _ in project.find_recordings("R2")] == [ids[1]]
+    assert [i for i, _ in project.find_recordings("site/")] == [*ids, odd.id]
+    assert project.find_recordings("_100%") == [(odd.id, "site/r_100%.wav")]
+    assert project.find_recordings("r_1") == [(odd.id, "site/r_100%.wav")]
+    assert project.find_recordings("%") == [(odd.id, "site/r_100%.wav")]
+    assert [i for i, _ in project.find_recordings("", limit=2)] == ids[:2]
