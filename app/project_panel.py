@@ -131,7 +131,13 @@ class ProjectPanel(QWidget):
         top = QWidget(self)
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
-        top_layout.addWidget(QLabel("<b>Recordings</b>", top))
+        self.recordings_title = QLabel("<b>Recordings</b>", top)
+        top_layout.addWidget(self.recordings_title)
+        for signal in (
+            self.recordings_proxy.rowsInserted, self.recordings_proxy.rowsRemoved,
+            self.recordings_proxy.modelReset, self.recordings_proxy.layoutChanged,
+        ):  # fmt: skip
+            signal.connect(self._count_recordings)
         top_layout.addWidget(self.filter_box)
         top_layout.addWidget(table)
         bottom = QWidget(self)
@@ -190,6 +196,15 @@ class ProjectPanel(QWidget):
         self._filling = False
         if self._selected_id is not None:
             self.select_recording(self._selected_id, emit=False)
+
+    def _count_recordings(self, *_args: object) -> None:
+        """How many recordings the list holds (and shows, when filtered): at a season's
+        100,000 the scroll bar alone says nothing."""
+        shown, every = self.recordings_proxy.rowCount(), self.recordings.rowCount()
+        count = f"{every:,}" if shown == every else f"{shown:,} of {every:,}"
+        self.recordings_title.setText(
+            f"<b>Recordings</b> ({count})" if every else "<b>Recordings</b>"
+        )
 
     def visible_recording_ids(self) -> list[int]:
         proxy = self.recordings_proxy

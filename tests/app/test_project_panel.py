@@ -62,12 +62,15 @@ def test_filter_box_hides_non_matching_recordings(qtbot, window) -> None:
     qtbot.keyClicks(panel.filter_box, "finch")
     qtbot.waitUntil(lambda: len(shown_names(panel)) == 2)  # typing settles, then it filters
     assert shown_names(panel) == ["bengalese_finch_348.flac", "bengalese_finch_363.flac"]
+    assert panel.recordings_title.text() == "<b>Recordings</b> (2 of 4)"
     panel.apply_filter("FINCH 363")  # every word, any case
     assert shown_names(panel) == ["bengalese_finch_363.flac"]
+    assert panel.recordings_title.text() == "<b>Recordings</b> (1 of 4)"
     panel.apply_filter("demo audio")  # the folder counts too
     assert len(shown_names(panel)) == 4
     panel.filter_box.clear()
     qtbot.waitUntil(lambda: len(panel.visible_recording_ids()) == 4)
+    assert panel.recordings_title.text() == "<b>Recordings</b> (4)"
 
 
 def test_choosing_a_recording_shows_it(qtbot, window) -> None:
