@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSplitter,
+    QStyle,
     QTableView,
     QTreeWidget,
     QTreeWidgetItem,
@@ -30,9 +31,9 @@ from PySide6.QtWidgets import (
 from app import dialogs
 from app.recordings_filter import RecordingsFilter
 from app.recordings_model import (
-    COLUMNS,
     ID_ROLE,
     NAME,
+    WIDEST,
     RecordingsModel,
     format_duration,
 )
@@ -98,11 +99,9 @@ class ProjectPanel(QWidget):
         table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # dates start names, numbers end them
         header = table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setResizeContentsPrecision(0)  # fit the rows on screen, never read them all
-        for column in range(1, len(COLUMNS)):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSortIndicator(NAME, Qt.SortOrder.AscendingOrder)  # A→Z, as a file browser
         table.setSortingEnabled(True)
+        fit_number_columns(table)
         table.selectionModel().selectionChanged.connect(self._on_recording_selection)
 
         self.class_tree = QTreeWidget(self)
@@ -416,3 +415,18 @@ class ProjectPanel(QWidget):
         )
         if dialogs.confirm(self, "Delete class", question):
             self.delete_class(cls.id)
+
+
+def fit_number_columns(table: QTableView) -> None:
+    """Number columns as wide as their widest likely text (``WIDEST``) or their header, and
+    the user's to drag after that. Not ResizeToContents: that measures the rows on screen
+    again at every count change, ten of the 20 ms a label key-press took at 100,000
+    recordings; and a width that follows the data makes the name column jump while labelling."""
+    header = table.horizontalHeader()
+    metrics = table.fontMetrics()
+    padding = 2 * table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 12
+    for column, widest in WIDEST.items():
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+        text = metrics.horizontalAdvance(widest) + padding
+        header.resizeSection(column, max(text, header.sectionSizeHint(column)))
+

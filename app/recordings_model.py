@@ -40,6 +40,9 @@ TOOLTIPS = {
     "earlier model only)",
 }
 OLD_MODEL = "old model"
+# The widest text each number column is likely to show (the view sizes the columns by them
+# once, instead of measuring the rows at every count change).
+WIDEST = {DURATION: "10:00:00", LABELS: "888888", LABELLED: "100%", PREDICTIONS: OLD_MODEL}
 _MUTED = QColor("#8a8a8a")
 _MISSING = QColor("#c0392b")
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
