@@ -16,6 +16,7 @@ from tests.app.test_annotations_dialogs import (  # noqa: F401
     context,
     make_dialog,
     raw,
+    run_export,
     xmls,
 )
 
@@ -76,7 +77,7 @@ def test_export_dialog_writes_the_boxes_bands(qtbot, context, xmls, tmp_path) ->
     dialog.set_format("sonic_visualiser")
     assert not dialog.one_table_radio.isEnabled() and dialog.per_recording
     dialog.folder_edit.setText(str(tmp_path / "sv"))
-    dialog.accept()
+    run_export(qtbot, dialog)
     assert len(dialog.written) == 5 and {p.suffix for p in dialog.written} == {".svl"}
     for rec in project.recordings():
         layer = tmp_path / "sv" / f"{rec.path.stem}.svl"
@@ -92,7 +93,7 @@ def test_export_dialog_writes_the_boxes_bands(qtbot, context, xmls, tmp_path) ->
     dialog.boxes_box.setChecked(False)
     assert not dialog.export_button.isEnabled()  # nothing chosen to export
     dialog.boxes_box.setChecked(True)
-    dialog.accept()
+    run_export(qtbot, dialog)
     petrel = by_stem(project)["XC46092"]
     table = tmp_path / "raven" / "XC46092.Table.1.selections.txt"
     rows = read_raven(table)
