@@ -172,7 +172,7 @@ def scene_label(stage: Stage) -> Any:
     """A clip selected and labelled with the keyboard (1 present, Shift+3 absent)."""
     from PySide6.QtCore import Qt
 
-    select_clip(stage, 14.0)
+    select_clip(stage, 5.0)
     press(stage, Qt.Key.Key_1)
     press(stage, Qt.Key.Key_3, Qt.KeyboardModifier.ShiftModifier)
     picture = to_image(stage.window)
