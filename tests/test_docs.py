@@ -192,3 +192,19 @@ def test_the_screenshot_script_renders_a_scene_on_the_demo(qapp, tmp_path: Path)
         with Image.open(path) as image:
             assert image.width >= 400 and image.height >= 400
         assert path.stat().st_size < MAX_IMAGE_BYTES
+
+
+#: The README's set-up commands, verbatim: users copy them, and CI (.ci/run) runs the second.
+SETUP_COMMANDS = (
+    "bash packaging/install.sh && .venv/bin/sonotag",
+    "bash packaging/install.sh && QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -q",
+)
+
+
+def test_the_readme_opens_with_the_two_set_up_commands_ci_runs() -> None:
+    lines = (REPO / "README.md").read_text(encoding="utf-8").splitlines()
+    first_code = [line.split("#")[0].strip() for line in lines[:40] if line.startswith("bash ")]
+    assert first_code[:2] == list(SETUP_COMMANDS), "the README's set-up commands changed or moved"
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    install, _, test = SETUP_COMMANDS[1].partition(" && ")
+    assert f"{install} && without_shared env {test}" in ci, ".ci/run no longer runs the README's"
