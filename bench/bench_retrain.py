@@ -117,7 +117,7 @@ def time_linear_fit(path: Path) -> None:
     """The head that is kept, fitted alone on the cached training features."""
     from model.ml.features import FeatureSource, clip_settings_of
     from model.ml.head import HeadConfig
-    from model.ml.linear_head import fit_linear_weights
+    from model.ml.linear_head import fit_linear_weights, tuning_folds
     from model.ml.train import labelled_features
 
     with Project.open(path) as project:
@@ -127,7 +127,8 @@ def time_linear_fit(path: Path) -> None:
         examples, features, _ = labelled_features(project, source, recordings, _Quiet())
     for run in range(2):
         started = time.perf_counter()
-        fit_linear_weights(features, examples.targets, HeadConfig())
+        folds = tuning_folds(examples)  # each class's C chosen on them, as training does
+        fit_linear_weights(features, examples.targets, HeadConfig(), folds=folds)
         wall = time.perf_counter() - started
         classes = examples.targets.shape[1]
         print(

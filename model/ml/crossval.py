@@ -17,7 +17,7 @@ import numpy as np
 from model.jobs import Reporter
 from model.ml.dataset import POSITIVE, Examples
 from model.ml.head import LINEAR, Features, HeadConfig, predict_scores, train_head
-from model.ml.linear_head import fit_linear_weights
+from model.ml.linear_head import fit_linear_weights, tuning_folds
 from model.ml.metrics import cross_validated
 from model.ml.splitting import FoldPlan
 
@@ -35,7 +35,7 @@ def positive_sources(examples: Examples, sources: Mapping[int, Source]) -> list[
 
 def _fit_and_score(
     features: Features,
-    targets: np.ndarray,
+    examples: Examples,
     train: np.ndarray,
     validation: np.ndarray,
     test: np.ndarray,
@@ -43,10 +43,16 @@ def _fit_and_score(
     reporter: Reporter | None,
 ) -> tuple[np.ndarray, dict[str, int]]:
     """One fold's test scores. The linear head scores with its NumPy weights: building a
-    Keras model per fold would cost more than fitting it. Features on disk (too many to
-    hold) go through ``train_head``, which fits them by mini-batches."""
+    Keras model per fold would cost more than fitting it; it chooses its regularisation on
+    folds of this fold's training part only (nested), so the test part never steers it.
+    Features on disk (too many to hold) go through ``train_head``, which fits them by
+    mini-batches."""
+    targets = examples.targets
     if config.kind == LINEAR and isinstance(features, np.ndarray):
-        fitted = fit_linear_weights(features[train], targets[train], config, reporter=reporter)
+        folds = tuning_folds(examples.subset(train), config.seed)
+        fitted = fit_linear_weights(
+            features[train], targets[train], config, folds=folds, reporter=reporter
+        )
         return fitted.scores(features[test]), {"epochs": 0, "best_epoch": 0}
     held = (features[validation], targets[validation]) if len(validation) else None
     fit = train_head(features[train], targets[train], held, config, reporter=reporter)
@@ -80,7 +86,7 @@ def out_of_fold_scores(
             train, validation = np.union1d(fold.train, fold.validation), np.empty(0, np.int64)
         started = time.monotonic()
         scores[fold.test], note = _fit_and_score(
-            features, targets, train, validation, fold.test, config, reporter
+            features, examples, train, validation, fold.test, config, reporter
         )
         fold_of[fold.test] = number
         seconds = round(time.monotonic() - started, 3)

@@ -3,7 +3,11 @@
 Rules, chosen so corrections and negatives feed training directly:
 
 - Each label yields clip windows: a short label one window centred on it, a long one several
-  windows spread over it. Windows are clamped inside the recording.
+  windows spread over it. Windows start no earlier than 0 s and no later than the scorer's last
+  window (``ClipGeometry``: the first to reach the end, padded with silence past it), so at the
+  end of a recording the model learns from the window it will score, not from one moved back
+  inside the recording that it never scores (on short, pre-cut songs that was every file's last
+  clip, and held-out AP fell from 0.77 in-process to 0.74 through ``sonotag predict``).
 - For each window and class: a PRESENT label covering at least half of the call (or half the
   window, for long labels) makes it a positive; one that only grazes the window makes it
   unknown, so half a call is never taught as "absent". UNCERTAIN makes it unknown, ABSENT a
@@ -24,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from model.clips.geometry import DEFAULT_HOP_SECONDS, ClipGeometry
 from model.project.records import Label, LabelClass, LabelState
 
 POSITIVE, NEGATIVE, UNKNOWN = 1, 0, -1
@@ -87,9 +92,11 @@ def _ms(seconds: float) -> float:
     return round(seconds * 1000) / 1000
 
 
-def label_windows(start: float, end: float, duration: float, clip: float) -> list[float]:
-    """Window starts covering one label, clamped to ``[0, duration - clip]``."""
-    latest = max(0.0, duration - clip)
+def label_windows(
+    start: float, end: float, duration: float, clip: float, hop: float = DEFAULT_HOP_SECONDS
+) -> list[float]:
+    """Window starts covering one label, clamped to ``[0, last scored window's start]``."""
+    latest = ClipGeometry(clip, hop).last_start(duration)
     length = end - start
     if length <= clip:
         starts = [(start + end) / 2 - clip / 2]
@@ -119,8 +126,10 @@ def build_examples(
     classes: Sequence[LabelClass],
     durations: Mapping[int, float],
     clip_seconds: float,
+    hop: float = DEFAULT_HOP_SECONDS,
 ) -> Examples:
     """All labelled windows with their targets; labels of unknown recordings are skipped.
+    ``hop``: the scorer's (the project's ``ClipGeometry``), which places the last window.
 
     Rows come out ordered by recording, then window start.
     """
@@ -136,7 +145,7 @@ def build_examples(
         recording_labels = sorted(per_recording[rid], key=lambda lb: lb.start)
         windows: set[float] = set()
         for label in recording_labels:
-            windows.update(label_windows(label.start, label.end, durations[rid], clip_seconds))
+            windows.update(label_windows(label.start, label.end, durations[rid], clip_seconds, hop))
         ordered = sorted(windows)
         rows.append(_targets(recording_labels, ordered, column, clip_seconds, len(classes)))
         starts.append(np.asarray(ordered, np.float64))

@@ -49,8 +49,11 @@ HEAD_TITLES = {
 @dataclass(frozen=True)
 class HeadConfig:
     kind: str = DEFAULT_HEAD
-    # Inverse L2 strength of the linear head (scikit-learn's C); 1.0 measured best on the
-    # 3-species task among 0.3, 1 and 3 on untrained-ResNet50 features.
+    # Inverse L2 strengths of the linear head (scikit-learn's C) that each class chooses
+    # between, by log loss on folds by recording (``linear_head.tuning_folds``), up to where
+    # the fit is all but the maximum-margin one; () fixes it at ``c``, which is also the
+    # strength where there are no folds (streamed fits, too few recordings to hold any out).
+    c_grid: tuple[float, ...] = (0.1, 1.0, 10.0, 100.0, 1000.0, 10000.0)
     c: float = 1.0
     hidden: int = 256
     dropout: float = 0.5
@@ -84,6 +87,7 @@ class FitResult:
     best_epoch: int = 0
     stopped_early: bool = False
     seconds: float = 0.0
+    regularisation: list[float | None] | None = None  # linear head: each class's C
 
 
 def class_weights(targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -299,6 +303,7 @@ def summarise(names: Sequence[str], fit: FitResult) -> dict[str, Any]:
         "stopped_early": fit.stopped_early,
         "seconds": round(fit.seconds, 3),
         "classes": list(names),
+        "regularisation_c": fit.regularisation,
         "history": fit.history,
     }
 
@@ -312,9 +317,11 @@ def train_head(
     reporter: Reporter | None = None,
     device_text: str = "",
     progress: Callable[[int, int, dict[str, Any]], None] | None = None,
+    folds: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> FitResult:
     """The head ``config`` names, trained on ``features``; only the MLP looks at
-    ``validation`` (to stop early), the linear head learns from the training part alone."""
+    ``validation`` (to stop early), the linear head learns from the training part alone and
+    chooses its regularisation on ``folds`` of it (``linear_head.tuning_folds``)."""
     if config.kind == LINEAR:
         if isinstance(features, FeatureRows) or len(features) > EXACT_WINDOWS:
             from model.ml.streaming import fit_linear_streaming
@@ -322,7 +329,7 @@ def train_head(
             return fit_linear_streaming(features, targets, config, reporter=reporter)
         from model.ml.linear_head import fit_linear
 
-        return fit_linear(features, targets, config, reporter=reporter)
+        return fit_linear(features, targets, config, folds=folds, reporter=reporter)
     mean, variance = feature_statistics(features)
     model = build_head(targets.shape[1], mean, variance, config)
     return fit_head(

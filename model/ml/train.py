@@ -31,6 +31,7 @@ from model.ml.evaluation import store as store_metrics
 from model.ml.feature_table import FeatureRows, FeatureTable
 from model.ml.features import FeatureSource, clip_settings_of
 from model.ml.head import Features, HeadConfig, inference_copy, summarise, train_head
+from model.ml.linear_head import tuning_folds
 from model.ml.splitting import DEFAULT_FOLDS, final_split
 
 MIN_POSITIVES = 2
@@ -138,7 +139,8 @@ def labelled_features(
     settings = source.settings
     durations = {rid: r.duration for rid, r in recordings.items()}
     labels = training_labels(project, clip_seconds=settings.clip_seconds)
-    examples = build_examples(labels, project.classes(), durations, settings.clip_seconds)
+    hop = geometry_of(project).hop_seconds  # the scorer's last window ends each recording
+    examples = build_examples(labels, project.classes(), durations, settings.clip_seconds, hop)
     _check_enough(examples, project.path)
     features, usable = gather_features(source, examples, recordings, reporter)
     examples, features = examples.subset(np.flatnonzero(usable)), features[usable]
@@ -328,8 +330,9 @@ def _fit_final(
         train, validation = np.arange(len(examples)), np.empty(0, np.int64)
     held = (features[validation], examples.targets[validation]) if len(validation) else None
     reporter.update(0, None, f"training the {config.kind} head", stage="training")
+    folds = None if config.needs_validation else tuning_folds(examples.subset(train), seed)
     fit = train_head(
-        features[train], examples.targets[train], held, config,
+        features[train], examples.targets[train], held, config, folds=folds,
         reporter=reporter, device_text=device.description,
         progress=lambda e, n, row: reporter.update(
             e, n, f"training the head: epoch {e}", stage="training", **row

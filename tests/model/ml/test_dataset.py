@@ -30,6 +30,23 @@ def test_short_label_is_centred_and_clamped_inside_the_recording() -> None:
     assert label_windows(0.0, 0.5, 1.0, 2.0) == [0.0]  # recording shorter than a clip
 
 
+def test_clips_at_the_end_of_a_short_recording_train_on_the_windows_that_are_scored() -> None:
+    """A 2.2-s song labelled on the clip grid (0-2 s and 1-3 s): the scorer's last window is
+    the first that reaches the end (1-3 s, padded with silence), so training must see that
+    window, not a copy of the first moved back inside the recording (0.2-2.2 s), which the
+    model would then learn from but never score."""
+    from model.clips import window_starts
+
+    duration = 2.213
+    labels = [_label(1, 0.0, 2.0, 1), _label(1, 1.0, 3.0, 1)]
+    examples = build_examples(labels, CLASSES, {1: duration}, 2.0)
+    assert examples.starts.tolist() == window_starts(duration, 2.0, 1.0).tolist() == [0.0, 1.0]
+    assert label_windows(1.0, 3.0, duration, 2.0, hop=1.0) == [1.0]
+    # The last scored window of 5.5 s: 4-6 s on a 1-s hop, 3.5-5.5 s on a 0.5-s hop.
+    assert label_windows(4.5, 5.5, 5.5, 2.0, hop=1.0) == [4.0]
+    assert label_windows(4.5, 5.5, 5.5, 2.0, hop=0.5) == [3.5]
+
+
 def test_long_label_gets_several_windows_spanning_it() -> None:
     assert label_windows(10.0, 16.0, 60.0, 2.0) == [10.0, 12.0, 14.0]
     assert label_windows(10.0, 15.0, 60.0, 2.0) == [10.0, 11.5, 13.0]
