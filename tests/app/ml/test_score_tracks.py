@@ -153,6 +153,9 @@ class FakePredictor(QObject):
     def predict_visible(self) -> None:
         self.requests += 1
 
+    def unfit_reason(self) -> str | None:
+        return None  # the active model fits the project
+
 
 def test_an_unscored_recording_offers_a_button_that_scores_it(shown, qtbot) -> None:
     context, view, tracks, recording, calls = shown
