@@ -16,10 +16,18 @@ import numpy as np
 
 from model.jobs import Reporter
 from model.ml.dataset import POSITIVE, Examples
-from model.ml.head import LINEAR, Features, HeadConfig, predict_scores, train_head
-from model.ml.linear_head import fit_linear_weights, tuning_folds
+from model.ml.head import (
+    EXACT_WINDOWS,
+    LINEAR,
+    Features,
+    HeadConfig,
+    predict_scores,
+    train_head,
+)
+from model.ml.linear_head import LinearWeights, fit_linear_weights, tuning_folds
 from model.ml.metrics import cross_validated
 from model.ml.splitting import FoldPlan
+from model.ml.streaming import linear_weights_by_adam
 
 Source = tuple[str, str]  # (recording file name, the folder it is in, as a path)
 
@@ -43,21 +51,36 @@ def _fit_and_score(
     reporter: Reporter | None,
 ) -> tuple[np.ndarray, dict[str, int]]:
     """One fold's test scores. The linear head scores with its NumPy weights: building a
-    Keras model per fold would cost more than fitting it; it chooses its regularisation on
-    folds of this fold's training part only (nested), so the test part never steers it.
-    Features on disk (too many to hold) go through ``train_head``, which fits them by
-    mini-batches."""
+    Keras model per fold would cost more than fitting it. It is fitted as ``train_head`` fits
+    it: exactly up to ``EXACT_WINDOWS``, choosing its regularisation on folds of this fold's
+    training part only (nested, so the test part never steers it); beyond, by mini-batches
+    (in memory or from disk) at the configured strength."""
     targets = examples.targets
-    if config.kind == LINEAR and isinstance(features, np.ndarray):
-        folds = tuning_folds(examples.subset(train), config.seed)
-        fitted = fit_linear_weights(
-            features[train], targets[train], config, folds=folds, reporter=reporter
-        )
-        return fitted.scores(features[test]), {"epochs": 0, "best_epoch": 0}
+    if config.kind == LINEAR:
+        if isinstance(features, np.ndarray) and len(train) <= EXACT_WINDOWS:
+            folds = tuning_folds(examples.subset(train), config.seed)
+            fitted = fit_linear_weights(
+                features[train], targets[train], config, folds=folds, reporter=reporter
+            )
+        else:
+            fitted = linear_weights_by_adam(
+                features[train], targets[train], config, reporter=reporter
+            )
+        return _linear_scores(fitted, features[test]), {"epochs": 0, "best_epoch": 0}
     held = (features[validation], targets[validation]) if len(validation) else None
     fit = train_head(features[train], targets[train], held, config, reporter=reporter)
     scores = predict_scores(fit.model, features[test])
     return scores, {"epochs": len(fit.history), "best_epoch": fit.best_epoch}
+
+
+def _linear_scores(fitted: LinearWeights, features: Features) -> np.ndarray:
+    """Scores of features in memory, or on disk a chunk at a time."""
+    if isinstance(features, np.ndarray):
+        return fitted.scores(features)
+    out = np.empty((len(features), len(fitted.bias)), np.float32)
+    for index, rows in features.chunks():
+        out[index] = fitted.scores(rows)
+    return out
 
 
 def out_of_fold_scores(

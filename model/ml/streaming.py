@@ -122,17 +122,32 @@ def fit_linear_streaming(
     BLAS on one thread: its products here are small (1,024 x 2,048 by k), and a second thread
     on a busy CPU spins waiting: a fit on 40k windows took 18 s of CPU with two threads, 8 s
     with one (threadpoolctl comes with scikit-learn)."""
-    from threadpoolctl import threadpool_limits
-
     from model.ml.head import FitResult
-    from model.ml.linear_head import build_linear_head, feature_statistics
+    from model.ml.linear_head import build_linear_head
 
     started = time.monotonic()
+    fitted = linear_weights_by_adam(rows, targets, config, reporter=reporter)
+    final = build_linear_head(fitted.weights, fitted.bias, fitted.mean, fitted.variance)
+    return FitResult(model=final, seconds=time.monotonic() - started)
+
+
+def linear_weights_by_adam(
+    rows: FeatureRows | np.ndarray,
+    targets: np.ndarray,
+    config: Any,
+    *,
+    reporter: Reporter | None = None,
+) -> Any:
+    """The same fit as NumPy weights (``linear_head.LinearWeights``): what the folds of the
+    evaluation score with, without a Keras model each."""
+    from threadpoolctl import threadpool_limits
+
+    from model.ml.linear_head import LinearWeights, feature_statistics
+
     mean, variance = feature_statistics(rows)
     with threadpool_limits(limits=1, user_api="blas"):
         weights, bias = _adam_linear(rows, targets, mean, variance, config, reporter)
-    final = build_linear_head(weights, bias, mean, variance)
-    return FitResult(model=final, seconds=time.monotonic() - started)
+    return LinearWeights(weights, bias, mean, variance)
 
 
 def _adam_linear(

@@ -123,3 +123,43 @@ def test_features_stay_in_memory_unless_memory_needs_disk() -> None:
     assert train.in_memory(10_000, 2048)  # 80 MB
     assert train.in_memory(60_000, 1024)
     assert not train.in_memory(300_000, 2048)  # 2.4 GB: from disk
+
+
+def test_folds_are_fitted_like_the_final_head(monkeypatch, tmp_path: Path) -> None:
+    """The evaluation's folds fit exactly only as far as the final head does
+    (``EXACT_WINDOWS``): beyond it the exact fit took minutes per fold at 10,000 windows in
+    memory, while the model itself was fitted by mini-batches in seconds. From disk too, the
+    folds score with NumPy weights, chunk by chunk."""
+    from model.ml import crossval
+    from model.ml.dataset import Examples
+    from model.ml.head import EXACT_WINDOWS
+
+    features, targets = _task(EXACT_WINDOWS + 1_500)
+    n = len(features)
+    examples = Examples(
+        np.arange(n) % 10, np.arange(n) // 10 * 2.0, targets, (1, 2, 3), ("a", "b", "c"), 2.0
+    )
+    exact: list[int] = []
+    real = crossval.fit_linear_weights
+    monkeypatch.setattr(
+        crossval, "fit_linear_weights", lambda x, *a, **k: exact.append(len(x)) or real(x, *a, **k)
+    )
+    test = np.arange(EXACT_WINDOWS + 500, EXACT_WINDOWS + 1_500)
+    none = np.empty(0, np.int64)
+    small = np.arange(1_000)
+    crossval._fit_and_score(features, examples, small, none, test, HeadConfig(), None)
+    assert exact == [1_000]
+    big = np.arange(EXACT_WINDOWS + 500)
+    scores, _ = crossval._fit_and_score(features, examples, big, none, test, HeadConfig(), None)
+    assert exact == [1_000]  # not again: past the limit by mini-batches
+    assert mean_ap(average_precision(targets[test], scores)) > 0.8
+    with FeatureTable.create(tmp_path, len(features), features.shape[1]) as table:
+        table.write(np.arange(len(features)), features)
+        from_disk, _ = crossval._fit_and_score(
+            table.select(), examples, big, none, test, HeadConfig(), None
+        )
+    assert exact == [1_000] and from_disk.shape == scores.shape
+    assert abs(
+        mean_ap(average_precision(targets[test], from_disk))
+        - mean_ap(average_precision(targets[test], scores))
+    ) < 0.02
