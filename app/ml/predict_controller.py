@@ -73,8 +73,11 @@ class PredictController(QObject):
         active = project.active_model() if project is not None else None
         if active is None:
             return None
+        manifest = active.manifest or {}
+        if not {"classes", "clip_settings"} <= manifest.keys():
+            return None  # not this check's to judge: loading the bundle validates it in full
         try:
-            check_compatible(active.manifest, project.classes(), clip_settings_of(project))
+            check_compatible(manifest, project.classes(), clip_settings_of(project))
         except SonotagError as exc:
             return exc.cause
         return None
