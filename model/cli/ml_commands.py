@@ -23,6 +23,7 @@ from model.cli.checks import (
     positive_int,
     require_hop_fits,
 )
+from model.cli.compute import add_compute_options, apply_compute_options
 from model.cli.progress import ProgressBar
 from model.errors import SonotagError
 from model.jobs import Progress, run_inline
@@ -70,6 +71,7 @@ def register(commands: Any) -> None:
     )
     train.add_argument("--no-score", action="store_true", help="do not re-score recordings")
     train.add_argument("--offline", action="store_true", help="never download weights")
+    add_compute_options(train)
     train.set_defaults(func=run_train)
 
     predict = commands.add_parser(
@@ -115,6 +117,7 @@ def register(commands: Any) -> None:
         help="write windows scoring at least this (0 to 1; 0.5)",
     )
     predict.add_argument("--offline", action="store_true", help="never download weights")
+    add_compute_options(predict)
     predict.set_defaults(func=run_predict)
 
     weights = commands.add_parser("weights", help="ImageNet weights: status, or import a file")
@@ -141,6 +144,7 @@ def run_train(args: argparse.Namespace) -> int:
 
     if args.folds < 3:
         raise UsageError(None, "--folds must be at least 3 (train, validation and test parts)")
+    apply_compute_options(args)
     # Everything that can refuse the run does so now, not after minutes of training.
     if args.out is not None:
         check_output_file(args.out, "model copy (--out)")
@@ -274,6 +278,7 @@ def run_predict(args: argparse.Namespace) -> int:
     from model.batch import batch_predict_job
     from model.ml.bundle import read_manifest
 
+    apply_compute_options(args)
     manifest = read_manifest(args.model)  # a wrong model file is named before any work
     clip_seconds = float(manifest["clip_settings"].get("clip_seconds", 2.0))
     require_hop_fits(args.hop, clip_seconds, args.model)

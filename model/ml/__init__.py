@@ -11,3 +11,13 @@ import os
 # buries real messages on the terminal; warnings and errors still show. Set before any import
 # of TensorFlow, which always goes through this package.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from model.errors import SonotagError  # noqa: E402
+from model.ml import backends  # noqa: E402
+
+# Fixes KERAS_BACKEND before anything imports Keras, so spawned workers inherit the choice;
+# a bad SONOTAG_BACKEND is reported by ``device.configure`` where the user sees it.
+try:
+    backends.select()
+except SonotagError:
+    pass

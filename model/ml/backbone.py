@@ -185,7 +185,7 @@ class FeatureExtractor:
 
     @property
     def description(self) -> str:
-        """The device and engine, e.g. "GPU (NVIDIA H100; Keras)"."""
+        """The device, backend and engine, e.g. "GPU (NVIDIA H100, PyTorch; Keras)"."""
         text = self.device.description
         return f"{text[:-1]}; Keras)" if text.endswith(")") else f"{text} (Keras)"
 
@@ -201,7 +201,7 @@ class FeatureExtractor:
             return
         key = (self.spec.key, self.precision)
         if key not in _NETWORKS:
-            import tensorflow as tf
+            from model.ml import backends
 
             network = build_network(
                 self.spec,
@@ -209,10 +209,7 @@ class FeatureExtractor:
                 reporter=reporter,
                 allow_download=self.allow_download,
             )
-
-            @tf.function(input_signature=[tf.TensorSpec((None, *INPUT_SHAPE), tf.float32)])
-            def step(batch: Any) -> Any:
-                return tf.cast(network(batch, training=False), tf.float32)
+            step = backends.current().inference_step(network)
 
             _NETWORKS.clear()  # one backbone in memory at a time (about 100 MB each)
             _NETWORKS[key] = (network, step)
@@ -232,7 +229,7 @@ class FeatureExtractor:
             if reporter is not None:
                 reporter.check()
             batch = preprocess(images[begin : begin + size])
-            out[begin : begin + len(batch)] = step(batch).numpy()
+            out[begin : begin + len(batch)] = step(batch)
         self.images_embedded += count
         return out
 

@@ -60,7 +60,7 @@ class Bundle:
 
     @property
     def model(self) -> Any:
-        """The Keras model (``keras.Model``); loading it imports TensorFlow."""
+        """The Keras model (``keras.Model``); loading it imports the Keras backend."""
         if self._model is None:
             self._model = _load_keras(self.path, self.manifest)
             _check_shapes(self.path, self.kind, self.manifest, self.class_names, self._model)
@@ -108,14 +108,16 @@ class Bundle:
 def library_versions() -> dict[str, str]:
     import keras
     import numpy
-    import tensorflow
 
     from model import __version__
+    from model.ml import backends
 
+    backend = backends.name()
     return {
         "sonotag": __version__,
         "python": platform.python_version(),
-        "tensorflow": tensorflow.__version__,
+        "backend": backend,
+        backend: backends.current().version(),
         "keras": keras.__version__,
         "numpy": numpy.__version__,
         "platform": f"{sys.platform}-{platform.machine()}",

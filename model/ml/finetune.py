@@ -115,12 +115,14 @@ def fine_tune(
 def predict_images(
     model: Any, images: np.ndarray, batch_size: int = 16, reporter: Reporter | None = None
 ) -> np.ndarray:
+    from keras import ops
+
     out = []
     for begin in range(0, len(images), batch_size):
         if reporter is not None:
             reporter.check()
         batch = preprocess_images(images[begin : begin + batch_size])
-        out.append(np.asarray(model(batch, training=False), np.float32))
+        out.append(np.asarray(ops.convert_to_numpy(model(batch, training=False)), np.float32))
     return np.concatenate(out) if out else np.empty((0, int(model.output_shape[-1])), np.float32)
 
 

@@ -145,7 +145,9 @@ def build_head(
     import keras
     from keras import layers
 
-    keras.utils.set_random_seed(config.seed)
+    from model.ml import backends
+
+    backends.set_random_seed(config.seed)
     inputs = keras.Input((len(mean),), name="features")
     x = layers.Normalization(mean=mean, variance=variance, name="feature_norm")(inputs)
     x = layers.Dense(config.hidden, activation="relu", name="fc1")(x)
@@ -249,19 +251,10 @@ def fit_head(
 
         fit_mlp_streaming(model, features, targets, config, [*callbacks, stopper])
     else:
-        import tensorflow as tf
+        from model.ml import backends
 
-        # A tf.data pipeline rather than NumPy arrays: Keras would rebuild its input adapter
-        # every epoch, which costs more than the epoch itself for a head this small.
-        data = (
-            tf.data.Dataset.from_tensor_slices((features, targets.astype(np.float32)))
-            .shuffle(len(features), seed=config.seed, reshuffle_each_iteration=True)
-            .batch(config.batch_size)
-            .prefetch(tf.data.AUTOTUNE)
-        )
-        model.fit(
-            data, epochs=config.epochs, callbacks=[*callbacks, stopper], shuffle=False, verbose=0
-        )
+        data = backends.current().fit_data(features, targets, config.batch_size, config.seed)
+        model.fit(**data, epochs=config.epochs, callbacks=[*callbacks, stopper], verbose=0)
     best = int(stopper.best_epoch) + 1 if stopper.best is not None else len(history)
     return FitResult(
         model=model,
@@ -284,13 +277,15 @@ def inference_copy(model: Any) -> Any:
 
 def predict_scores(model: Any, features: Features, batch_size: int = 4096) -> np.ndarray:
     """Scores (N, k) float32; direct calls in large batches, far quicker than ``predict``."""
+    from keras import ops
+
     if isinstance(features, FeatureRows):
         scores = np.empty((len(features), model.output_shape[-1]), np.float32)
         for index, rows in features.chunks(batch_size):
-            scores[index] = np.asarray(model(rows, training=False))  # cast to float32 inside
+            scores[index] = ops.convert_to_numpy(model(rows, training=False))  # float32 inside
         return scores
     out = [
-        np.asarray(model(features[i : i + batch_size], training=False), dtype=np.float32)
+        np.asarray(ops.convert_to_numpy(model(features[i : i + batch_size], training=False)))
         for i in range(0, len(features), batch_size)
     ]
     return np.concatenate(out) if out else np.empty((0, model.output_shape[-1]), np.float32)

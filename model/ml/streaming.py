@@ -1,7 +1,7 @@
 """Training the heads on more labelled windows than memory should hold (``FeatureRows``).
 
 Both heads learn from mini-batches drawn through the table's bounded shuffle buffer, so memory
-is the buffer's size (and TensorFlow's, for the MLP), whatever the number of windows:
+is the buffer's size (and the backend's, for the MLP), whatever the number of windows:
 
 - the linear head minimises scikit-learn's objective for it (per class: mean logistic loss over
   its known windows plus ``|w|^2 / (2 C n)``) with Adam steps of 1,024 windows in NumPy, the
@@ -13,7 +13,7 @@ is the buffer's size (and TensorFlow's, for the MLP), whatever the number of win
   looks that often) and batches grow with the data (``batch_size_for``), because a fixed batch of
   64 makes per-step overhead, not arithmetic, the cost of a pass over 100,000s of windows.
 
-The MLP's batches go to TensorFlow as float16 (half the copying); its first layer works in
+The MLP's batches go to the Keras backend as float16 (half the copying); its first layer works in
 float32.
 """
 
@@ -90,20 +90,15 @@ def batches(
 
 @contextlib.contextmanager
 def _dataset(rows: FeatureRows, targets: np.ndarray, batch_size: int, seed: int) -> Iterator[Any]:
-    """A tf.data view of ``batches``. Its generator is stopped and closed afterwards: TensorFlow
-    would otherwise keep it, with its shuffle buffer, alive for as long as the process."""
-    import tensorflow as tf
+    """What the backend's ``fit`` reads ``batches`` as (a tf.data view on TensorFlow). Its
+    generator is stopped and closed afterwards: TensorFlow would otherwise keep it, with its
+    shuffle buffer, alive for as long as the process."""
+    from model.ml import backends
 
     stop = threading.Event()
     generator = batches(rows, targets, batch_size, seed, stop)
-    signature = (
-        tf.TensorSpec((None, rows.dim), tf.float16),
-        tf.TensorSpec((None, targets.shape[1]), tf.float32),
-    )
     try:
-        yield tf.data.Dataset.from_generator(
-            lambda: generator, output_signature=signature
-        ).prefetch(2)
+        yield backends.current().stream_data(generator, rows.dim, targets.shape[1])
     finally:
         stop.set()
         with contextlib.suppress(ValueError):  # still running in TensorFlow's thread: it

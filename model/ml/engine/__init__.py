@@ -40,6 +40,23 @@ def cuda_gpu_present() -> bool:
     return Path("/proc/driver/nvidia/version").exists() or shutil.which("nvidia-smi") is not None
 
 
+def accelerator_likely() -> bool:
+    """Whether the Keras backend will compute on a GPU (``model.ml.device``), guessed without
+    importing it: a forced ``SONOTAG_DEVICE``, an NVIDIA driver with CUDA wheels, or Apple
+    silicon under PyTorch (MPS). Then Keras runs the backbone; else OpenVINO on the CPU."""
+    import platform
+
+    from model.ml import backends, device
+
+    wanted = device.wanted_device()
+    if wanted != device.AUTO:
+        return wanted == device.GPU
+    if cuda_gpu_present():
+        return True
+    apple = sys.platform == "darwin" and platform.machine() == "arm64"
+    return apple and backends.name() == backends.TORCH
+
+
 def openvino_available() -> bool:
     from model.ml.engine.openvino_runtime import available
 
@@ -67,7 +84,7 @@ def choose(requested: str | None = None) -> str:
             raise SonotagError(None, f"the OpenVINO engine was asked for but {reason}")
     if wanted:
         return wanted
-    if not cuda_gpu_present() and openvino_usable() is None:
+    if not accelerator_likely() and openvino_usable() is None:
         return OPENVINO
     return KERAS
 

@@ -1,0 +1,80 @@
+"""JAX's own code for the ML core (see ``model.ml.backends``): CUDA GPUs on Linux, else the
+CPU (JAX's CPU wheel is what CI runs the second backend on)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+# JAX reserves 75% of GPU memory at start-up unless told otherwise: grow instead, as the
+# TensorFlow backend does. Must be set before JAX initialises its GPU client.
+os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+
+import jax  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
+
+
+def version() -> str:
+    return str(jax.__version__)
+
+
+def _gpus() -> list[Any]:
+    try:
+        return list(jax.devices("gpu"))
+    except RuntimeError:  # no GPU platform in this jaxlib
+        return []
+
+
+def accelerator() -> tuple[str, str] | None:
+    gpus = _gpus()
+    if not gpus:
+        return None
+    return "gpu:0", str(getattr(gpus[0], "device_kind", "GPU"))
+
+
+def configure(accelerate: bool) -> None:
+    """The device new arrays land on; the accelerator otherwise is JAX's own default."""
+    if not accelerate and _gpus():
+        jax.config.update("jax_default_device", jax.devices("cpu")[0])
+    if accelerate:
+        jax.config.update("jax_default_matmul_precision", "highest")  # float32 like the CPU
+
+
+def inference_step(network: Any) -> Callable[[np.ndarray], np.ndarray]:
+    """One jitted function; batches are padded to a power of two (at most the largest seen)
+    so a last short batch reuses a compiled shape instead of compiling another."""
+    trainable = [v.value for v in network.trainable_variables]
+    frozen = [v.value for v in network.non_trainable_variables]
+
+    @jax.jit
+    def run(trainable: Any, frozen: Any, batch: Any) -> Any:
+        out, _ = network.stateless_call(trainable, frozen, batch, training=False)
+        return out.astype(jnp.float32)
+
+    def step(batch: np.ndarray) -> np.ndarray:
+        count = len(batch)
+        size = 1 << max(count - 1, 0).bit_length()
+        if size != count:
+            pad = np.zeros((size - count, *batch.shape[1:]), batch.dtype)
+            batch = np.concatenate([batch, pad])
+        return np.asarray(run(trainable, frozen, batch))[:count]
+
+    return step
+
+
+def fit_data(
+    features: np.ndarray, targets: np.ndarray, batch_size: int, seed: int
+) -> dict[str, Any]:
+    return {
+        "x": features,
+        "y": targets.astype(np.float32),
+        "batch_size": batch_size,
+        "shuffle": True,
+    }
+
+
+def stream_data(generator: Iterator[tuple[np.ndarray, np.ndarray]], dim: int, classes: int) -> Any:
+    return generator

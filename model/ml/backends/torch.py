@@ -1,0 +1,68 @@
+"""PyTorch's own code for the ML core (see ``model.ml.backends``): CUDA on Windows and Linux,
+MPS on Apple silicon, else the CPU."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import torch
+
+DEVICE_ENV = "KERAS_TORCH_DEVICE"  # read by Keras' torch backend when it is imported
+
+
+def version() -> str:
+    return str(torch.__version__)
+
+
+def accelerator() -> tuple[str, str] | None:
+    if torch.cuda.is_available():
+        return "cuda:0", torch.cuda.get_device_name(0)
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return "mps", "Apple GPU (MPS)"
+    return None
+
+
+def configure(accelerate: bool) -> None:
+    """The device Keras puts every tensor and variable on. PyTorch's caching allocator grows
+    with use, so there is no memory-growth switch to set."""
+    found = accelerator() if accelerate else None
+    device = found[0] if found else "cpu"
+    os.environ[DEVICE_ENV] = device
+    core = sys.modules.get("keras.src.backend.torch.core")
+    if core is not None:  # Keras already read the variable: tell it directly
+        core.DEFAULT_DEVICE = device
+    if found and found[0].startswith("cuda"):
+        torch.backends.cuda.matmul.allow_tf32 = False  # same float32 figures as the CPU
+        torch.backends.cudnn.allow_tf32 = False
+
+
+def inference_step(network: Any) -> Callable[[np.ndarray], np.ndarray]:
+    from keras import ops
+
+    def step(batch: np.ndarray) -> np.ndarray:
+        with torch.inference_mode():
+            out = network(ops.convert_to_tensor(batch), training=False)
+            return np.asarray(ops.convert_to_numpy(ops.cast(out, "float32")))
+
+    return step
+
+
+def fit_data(
+    features: np.ndarray, targets: np.ndarray, batch_size: int, seed: int
+) -> dict[str, Any]:
+    """NumPy arrays; Keras shuffles them each epoch from its seeded generator."""
+    return {
+        "x": features,
+        "y": targets.astype(np.float32),
+        "batch_size": batch_size,
+        "shuffle": True,
+    }
+
+
+def stream_data(generator: Iterator[tuple[np.ndarray, np.ndarray]], dim: int, classes: int) -> Any:
+    return generator
