@@ -98,12 +98,15 @@ def step(name: str, seconds: int, budget: float, action: Callable[[], None]) -> 
 def cpu_scope() -> Any:
     import keras
 
-    return keras.device("cpu:0")
+    # "cpu", not "cpu:0": PyTorch would copy every new weight to "another" device, and a
+    # copied weight can no longer be frozen (Keras sets requires_grad on it).
+    return keras.device("cpu")
 
 
-def main_scope(args: argparse.Namespace) -> Any:
-    """The accelerator (Keras' default once ``device.configure`` chose it), or the CPU."""
-    return cpu_scope() if args.cpu else contextlib.nullcontext()
+def scope(where: str) -> Any:
+    """A fresh device scope (each can be entered once): the CPU, or the accelerator (Keras'
+    default once ``device.configure`` chose it)."""
+    return cpu_scope() if where == "CPU" else contextlib.nullcontext()
 
 
 # --- synthetic audio -----------------------------------------------------------------------
@@ -195,12 +198,12 @@ class Check:
 
         spec = BackboneSpec.untrained()
         nets = {}
-        for where, scope in ((self.main, main_scope(self.args)), ("CPU", cpu_scope())):
+        for where in (self.main, "CPU"):
             if where == self.main and where == "CPU" and nets:
                 continue
             for precision in ("float32", "mixed_bfloat16"):
                 begun = time.monotonic()
-                with scope:
+                with scope(where):
                     net = build_network(spec, precision=precision)
                     nets[(where, precision)] = (net, backends.current().inference_step(net))
                 seconds = time.monotonic() - begun
@@ -212,9 +215,8 @@ class Check:
         from model.ml.backbone import preprocess
 
         _, run = self.state["nets"][(where, precision)]
-        scope = cpu_scope() if where == "CPU" else main_scope(self.args)
         out = np.empty((len(images), 2048), np.float32)
-        with scope:
+        with scope(where):
             for begin in range(0, len(images), batch):
                 out[begin : begin + batch] = run(preprocess(images[begin : begin + batch]))
         return out
@@ -282,10 +284,10 @@ class Check:
         cut = int(len(x) * 0.8)  # by time: the last fifth of the hour is held out
         config = HeadConfig(kind=MLP, epochs=self.args.head_epochs)
         results = {}
-        for where, scope in ((self.main, main_scope(self.args)), ("CPU", cpu_scope())):
+        for where in (self.main, "CPU"):
             if where == "CPU" and self.args.cpu:
                 continue
-            with scope:
+            with scope(where):
                 begun = time.monotonic()
                 fit = train_head(x[:cut], y[:cut], (x[cut:], y[cut:]), config)
                 seconds = time.monotonic() - begun
@@ -311,11 +313,11 @@ class Check:
         from model.ml.head import inference_copy
 
         images, y = self.state["images"], self.state["targets"]
-        sizes = [(self.main, main_scope(self.args), len(images))]
+        sizes = [(self.main, len(images))]
         if not self.args.cpu:
-            sizes.append(("CPU", cpu_scope(), self.args.cpu_clips))
-        for where, scope, count in sizes:
-            with scope:
+            sizes.append(("CPU", self.args.cpu_clips))
+        for where, count in sizes:
+            with scope(where):
                 head = inference_copy(self.state["head"])  # its weights on this device
                 model = build_fine_tune_model(BackboneSpec.untrained(), head, "float32")
                 begun = time.monotonic()
@@ -335,11 +337,11 @@ class Check:
         from model.ml.head import inference_copy, predict_scores
         from model.ml.scoring import FileJob, ScoringEngine
 
-        runs = [(self.main, main_scope(self.args), None)]
+        runs: list[tuple[str, float | None]] = [(self.main, None)]
         if not self.args.cpu:
-            runs.append(("CPU", cpu_scope(), self.args.cpu_minutes))
+            runs.append(("CPU", self.args.cpu_minutes))
         scores = {}
-        for where, scope, minutes in runs:
+        for where, minutes in runs:
             path = self.state["path"]
             if minutes is not None:
                 path = path.with_name("first_minutes.wav")
@@ -352,7 +354,7 @@ class Check:
                                         batch_size=self.args.score_batch, engine="keras")
             extractor: Any = backbone.extractor
             extractor._network, extractor._step = self.state["nets"][(where, "float32")]
-            with scope:
+            with scope(where):
                 head = inference_copy(self.state["head"])
                 engine = ScoringEngine(backbone, lambda f, h=head: predict_scores(h, f),
                                        self.state["settings"], hop=1.0, outputs=len(CLASSES))

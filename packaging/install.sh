@@ -47,5 +47,8 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".[dev]"
+# jax: its CPU wheel (about 90 MB) is the second Keras backend the tests run the ML core on
+# (tests/model/ml/test_backends.py); PyTorch's Linux wheel from PyPI would bring about 3 GB of
+# CUDA libraries, so it is left to users who want it (pip install -e ".[torch]").
+.venv/bin/python -m pip install -q -e ".[dev,jax]"
 echo "install.sh: ready — run .venv/bin/sonotag"

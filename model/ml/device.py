@@ -31,7 +31,7 @@ _ALIASES = {"": AUTO, "best": AUTO, "cuda": GPU, "mps": GPU, "accelerator": GPU}
 @dataclass(frozen=True)
 class DeviceInfo:
     kind: str  # "GPU" or "CPU"
-    name: str  # the Keras device name, e.g. "gpu:0", "cuda:0", "mps", "cpu:0"
+    name: str  # the Keras device name, e.g. "gpu:0", "cuda", "mps", "cpu"
     description: str  # for people: "GPU (NVIDIA H100, PyTorch)" / "CPU (2 cores, TensorFlow)"
     precision: str  # the Keras dtype policy used for the backbone
     backend: str = "tensorflow"  # the Keras backend: tensorflow, torch or jax
@@ -114,7 +114,7 @@ def configure() -> DeviceInfo:
         if sys.platform != "win32"
         else f"CPU ({model}{suffix}, {label})"
     )
-    return DeviceInfo("CPU", "cpu:0", text, precision, backends.name())
+    return DeviceInfo("CPU", "cpu", text, precision, backends.name())
 
 
 def default_cpu_precision() -> str:

@@ -20,7 +20,7 @@ def version() -> str:
 
 def accelerator() -> tuple[str, str] | None:
     if torch.cuda.is_available():
-        return "cuda:0", torch.cuda.get_device_name(0)
+        return "cuda", torch.cuda.get_device_name(0)  # Keras' own name for it
     mps = getattr(torch.backends, "mps", None)
     if mps is not None and mps.is_available():
         return "mps", "Apple GPU (MPS)"
