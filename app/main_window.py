@@ -37,6 +37,7 @@ from app.labelling.lanes import LabelLanes, add_lanes_menu, connect_lanes
 from app.labelling.legend import KeyLegend
 from app.labelling.listening import ListeningActions
 from app.labelling.overlay import LabelOverlay
+from app.ml.compute_menu import add_compute_menu, apply_compute
 from app.panels import install_panels
 from app.panels import sheet_rows as panel_sheet_rows
 from app.playback import PlaybackController, Playhead
@@ -73,6 +74,7 @@ class MainWindow(RecordingIntake, QMainWindow):
         super().__init__()
         self.setObjectName("sonotag-main-window")
         self.prefs = prefs if prefs is not None else Preferences()
+        apply_compute(self.prefs)  # before any worker starts
         self.jobs = jobs if jobs is not None else JobRunner(self)
         # The state other panels (training, review, activity) share with this window.
         self.context = AppContext(self.jobs, self)
@@ -179,6 +181,7 @@ class MainWindow(RecordingIntake, QMainWindow):
         self._add(file_menu, "&Add recordings…", self.ask_add_recordings, "Ctrl+Shift+A")
         self._add(file_menu, "Add &folder…", self.ask_add_folder, "Ctrl+Shift+F")
         self._add(file_menu, "Time &zone of file names…", lambda: ask_filename_zone(self))
+        add_compute_menu(file_menu, self.prefs)
         file_menu.addSeparator()
 
         edit_menu = bar.addMenu("&Edit")

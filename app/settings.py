@@ -20,6 +20,8 @@ MAX_RECENT = 10
 MAX_REMEMBERED_PROJECTS = 50
 SPEEDS = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
 LANE_MODES = ("auto", "always", "never")
+DEVICE_MODES = ("auto", "cpu", "gpu")  # model.ml.device.DEVICE_CHOICES
+BACKEND_MODES = ("auto", "tensorflow", "torch", "jax")  # model.ml.backends
 
 
 def _to_bool(value: object, default: bool) -> bool:
@@ -233,6 +235,27 @@ class Preferences:
     @last_audio_dir.setter
     def last_audio_dir(self, path: Path) -> None:
         self.qsettings.setValue("paths/last_audio_dir", to_setting(path))
+
+    # -- compute (model.ml.device, model.ml.backends) -----------------------------------------
+    @property
+    def compute_device(self) -> str:
+        """Where training and scoring run: auto (the best there is), cpu or gpu."""
+        value = str(self.qsettings.value("compute/device", "auto"))
+        return value if value in DEVICE_MODES else "auto"
+
+    @compute_device.setter
+    def compute_device(self, value: str) -> None:
+        self.qsettings.setValue("compute/device", value if value in DEVICE_MODES else "auto")
+
+    @property
+    def compute_backend(self) -> str:
+        """The Keras backend: auto, tensorflow, torch or jax."""
+        value = str(self.qsettings.value("compute/backend", "auto"))
+        return value if value in BACKEND_MODES else "auto"
+
+    @compute_backend.setter
+    def compute_backend(self, value: str) -> None:
+        self.qsettings.setValue("compute/backend", value if value in BACKEND_MODES else "auto")
 
     def sync(self) -> None:
         self.qsettings.sync()

@@ -170,6 +170,10 @@ class Check:
         self.state: dict[str, Any] = {}
         self.main = "CPU" if args.cpu else "GPU"
 
+    def places(self) -> list[str]:
+        """Where each step runs: the GPU and then the CPU, or the CPU alone (``--cpu``)."""
+        return [self.main] if self.args.cpu else [self.main, "CPU"]
+
     def environment(self) -> None:
         from model.ml import backends, device
 
@@ -284,9 +288,7 @@ class Check:
         cut = int(len(x) * 0.8)  # by time: the last fifth of the hour is held out
         config = HeadConfig(kind=MLP, epochs=self.args.head_epochs)
         results = {}
-        for where in (self.main, "CPU"):
-            if where == "CPU" and self.args.cpu:
-                continue
+        for where in self.places():
             with scope(where):
                 begun = time.monotonic()
                 fit = train_head(x[:cut], y[:cut], (x[cut:], y[cut:]), config)
@@ -391,18 +393,23 @@ def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cpu", action="store_true", help="no GPU: run every step on the CPU")
     parser.add_argument("--quick", action="store_true", help="sized for a 2-core laptop")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: does every step run?")
     parser.add_argument("--budget", type=float, default=None, help="seconds for all steps")
     parser.add_argument("--json", type=Path, default=None, help="where to write the figures")
     args = parser.parse_args()
     big = not (args.cpu or args.quick)
     args.minutes = 60.0 if not args.quick else 4.0
     args.clips = 5000 if not args.quick else 240
-    args.bench_clips = 2048 if big else 64
+    args.bench_clips = 2048 if big else (64 if not args.quick else 32)
     args.cpu_bench_clips = 64 if not args.quick else 32
     args.cpu_clips = 160 if not args.quick else 32
     args.cpu_minutes = 3.0 if not args.quick else 1.0
     args.head_epochs = 60
     args.score_batch = 256 if big else 32
+    if args.smoke:
+        args.quick = True
+        args.minutes, args.clips, args.bench_clips, args.cpu_bench_clips = 1.0, 40, 4, 4
+        args.cpu_clips, args.cpu_minutes, args.head_epochs = 4, 0.5, 3
     if args.budget is None:  # the GPU run fits a 6-minute call; a CPU run takes what it needs
         args.budget = 3600 if args.cpu else 330
     return args
@@ -423,8 +430,9 @@ def main() -> int:
         ("fine-tune conv5, one epoch", 120, check.fine_tune),
         ("score the one-hour file", 120, check.score),
     ]
+    stretch = 10 if args.cpu else 1  # a laptop CPU takes minutes where the GPU takes seconds
     for name, seconds, action in steps:
-        step(name, seconds, args.budget, action)
+        step(name, seconds * stretch, args.budget, action)
     FIGURES["total_s"] = round(time.monotonic() - STARTED, 1)
     # What a machine without this project's dependencies must be given (bench/gpu_wheels.sh).
     FIGURES["third_party_modules"] = sorted(

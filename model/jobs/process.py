@@ -252,6 +252,20 @@ class ProcessJob:
                     return event
 
 
+#: What a worker reads once, when Keras starts: one started under other values is replaced.
+COMPUTE_ENV = (
+    "KERAS_BACKEND",
+    "SONOTAG_BACKEND",
+    "SONOTAG_DEVICE",
+    "SONOTAG_PRECISION",
+    "SONOTAG_ENGINE",
+)
+
+
+def compute_env() -> tuple[str | None, ...]:
+    return tuple(os.environ.get(key) for key in COMPUTE_ENV)
+
+
 class WorkerProcess:
     """A spawned process that runs process jobs one after another.
 
@@ -271,11 +285,19 @@ class WorkerProcess:
         self._idle_since = time.monotonic()
         self.starts = 0  # processes started so far (a replaced worker counts again)
         self._retired: list[Any] = []  # idle workers asked to exit, not yet reaped
+        self._env = compute_env()  # the device and backend choice the worker started under
 
     def _ensure_started(self) -> None:
+        """A live worker serves the next job unless the device or backend choice changed
+        since it started (Preferences): Keras has fixed both in it, so a fresh one starts."""
         self._reap_retired()
         if self._process is not None and self._process.is_alive():
-            return
+            if compute_env() == self._env:
+                return
+            self._tasks.put(None)
+            self._retired.append(self._process)
+            self._process = None
+        self._env = compute_env()
         self._tasks = self._ctx.Queue()
         self._events = self._ctx.Queue()
         self._cancel = self._ctx.Event()

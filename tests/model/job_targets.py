@@ -45,6 +45,11 @@ def pid(reporter: Reporter) -> int:
     return os.getpid()
 
 
+def environment(reporter: Reporter, key: str) -> str | None:
+    reporter.update(1, 1)
+    return os.environ.get(key)
+
+
 def label_in_worker(
     reporter: Reporter, project_path: str, recording_id: int, class_id: int, starts: list[float]
 ) -> int:

@@ -200,3 +200,23 @@ def test_a_worker_whose_app_died_exits_by_itself() -> None:
     while psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
         assert time.monotonic() < deadline, "an orphaned worker kept running"
         time.sleep(0.2)
+
+
+def test_a_new_device_or_backend_choice_starts_a_fresh_worker(monkeypatch) -> None:
+    """Keras fixes device and backend once per process: a Preferences change must not be
+    ignored by the warm worker, and an unchanged one must not cost a restart."""
+    from model.jobs import WorkerProcess
+
+    monkeypatch.setenv("SONOTAG_DEVICE", "auto")
+    worker = WorkerProcess()
+    try:
+        first = worker.job("tests.model.job_targets:environment", key="SONOTAG_DEVICE").start()
+        assert first.wait().result == "auto"
+        again = worker.job("tests.model.job_targets:pid").start().wait().result
+        assert again == first.pid
+        monkeypatch.setenv("SONOTAG_DEVICE", "cpu")
+        changed = worker.job("tests.model.job_targets:environment", key="SONOTAG_DEVICE").start()
+        assert changed.wait().result == "cpu"
+        assert changed.pid != first.pid
+    finally:
+        worker.close()

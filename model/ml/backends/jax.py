@@ -1,5 +1,6 @@
 """JAX's own code for the ML core (see ``model.ml.backends``): CUDA GPUs on Linux, else the
-CPU (JAX's CPU wheel is what CI runs the second backend on)."""
+CPU (JAX's CPU wheel is what CI runs the second backend on). JAX is imported by the functions,
+so this module can be imported where JAX is missing."""
 
 from __future__ import annotations
 
@@ -13,15 +14,16 @@ import numpy as np
 # TensorFlow backend does. Must be set before JAX initialises its GPU client.
 os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
 
-import jax  # noqa: E402
-import jax.numpy as jnp  # noqa: E402
-
 
 def version() -> str:
+    import jax
+
     return str(jax.__version__)
 
 
 def _gpus() -> list[Any]:
+    import jax
+
     try:
         return list(jax.devices("gpu"))
     except RuntimeError:  # no GPU platform in this jaxlib
@@ -37,6 +39,8 @@ def accelerator() -> tuple[str, str] | None:
 
 def configure(accelerate: bool) -> None:
     """The device new arrays land on; the accelerator otherwise is JAX's own default."""
+    import jax
+
     if not accelerate and _gpus():
         jax.config.update("jax_default_device", jax.devices("cpu")[0])
     if accelerate:
@@ -46,6 +50,9 @@ def configure(accelerate: bool) -> None:
 def inference_step(network: Any) -> Callable[[np.ndarray], np.ndarray]:
     """One jitted function; batches are padded to a power of two (at most the largest seen)
     so a last short batch reuses a compiled shape instead of compiling another."""
+    import jax
+    import jax.numpy as jnp
+
     trainable = [v.value for v in network.trainable_variables]
     frozen = [v.value for v in network.non_trainable_variables]
 

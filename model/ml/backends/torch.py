@@ -1,5 +1,6 @@
 """PyTorch's own code for the ML core (see ``model.ml.backends``): CUDA on Windows and Linux,
-MPS on Apple silicon, else the CPU."""
+MPS on Apple silicon, else the CPU. PyTorch is imported by the functions, not at import time,
+so this module can be imported (by tools that walk the package) where PyTorch is missing."""
 
 from __future__ import annotations
 
@@ -9,16 +10,19 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
-import torch
 
 DEVICE_ENV = "KERAS_TORCH_DEVICE"  # read by Keras' torch backend when it is imported
 
 
 def version() -> str:
+    import torch
+
     return str(torch.__version__)
 
 
 def accelerator() -> tuple[str, str] | None:
+    import torch
+
     if torch.cuda.is_available():
         return "cuda", torch.cuda.get_device_name(0)  # Keras' own name for it
     mps = getattr(torch.backends, "mps", None)
@@ -30,6 +34,8 @@ def accelerator() -> tuple[str, str] | None:
 def configure(accelerate: bool) -> None:
     """The device Keras puts every tensor and variable on. PyTorch's caching allocator grows
     with use, so there is no memory-growth switch to set."""
+    import torch
+
     found = accelerator() if accelerate else None
     device = found[0] if found else "cpu"
     os.environ[DEVICE_ENV] = device
@@ -42,6 +48,7 @@ def configure(accelerate: bool) -> None:
 
 
 def inference_step(network: Any) -> Callable[[np.ndarray], np.ndarray]:
+    import torch
     from keras import ops
 
     def step(batch: np.ndarray) -> np.ndarray:
