@@ -307,6 +307,12 @@ class TrainingPanel(QWidget):
         )
         if result.get("backbone_device"):
             text += f" Backbone features: {result['backbone_device']}."
+        if result.get("device"):  # the training's device and backend, not the features' engine
+            extra = result.get("backbone_device")
+            self.device_label.setText(
+                f"Device: {result['device']}"
+                + (f"; backbone features: {extra}" if extra and extra != result["device"] else "")
+            )
         if untrained:
             text += " Flagged: untrained backbone, testing only."
         if left_out:

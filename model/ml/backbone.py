@@ -181,7 +181,16 @@ class FeatureExtractor:
 
     @property
     def cache_key(self) -> str:
-        return cache_key(self.spec, self.precision)
+        """Like OpenVINO's engine, PyTorch and JAX round bfloat16 differently from TensorFlow:
+        their bfloat16 features are cached apart (float32 ones agree and are shared)."""
+        from model.ml import backends
+        from model.ml.device import BFLOAT16
+
+        key = cache_key(self.spec, self.precision)
+        backend = self.device.backend
+        if self.precision == BFLOAT16 and backend != backends.TENSORFLOW:
+            key += f"-{backend}"
+        return key
 
     @property
     def description(self) -> str:

@@ -100,6 +100,7 @@ def configure() -> DeviceInfo:
             "GPU build (see the README: 'GPU')",
         )
     backend.configure(found is not None)
+    backends.keep_tensorflow_out()
     label = backends.label()
     forced = os.environ.get(PRECISION_ENV, "").strip()
     if found is not None:

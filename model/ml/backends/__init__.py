@@ -138,3 +138,19 @@ def set_random_seed(seed: int) -> None:
         import torch
 
         torch.manual_seed(seed)
+
+
+def keep_tensorflow_out() -> None:
+    """On PyTorch or JAX, tells Keras that TensorFlow is absent even where it is installed.
+
+    Keras checks ``tf.available`` when it serialises a model (``get_config``, ``save``), and
+    that check imports TensorFlow whenever it is installed, which is always for Sonotag: half a
+    gigabyte and seconds in every PyTorch or JAX worker that saves a model. Sonotag hands Keras
+    no TensorFlow object on those backends, so the answer "absent" is true for its use."""
+    if name() == TENSORFLOW or "tensorflow" in sys.modules:
+        return
+    from keras.src.utils import module_utils
+
+    lazy = getattr(module_utils, "tensorflow", None)
+    if lazy is not None and hasattr(lazy, "_available"):
+        lazy._available = False

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 
 from app.ml.job_control import worker_process
 from app.ml.models_panel import UNTRAINED_FLAG
-from model.ml import backbones
+from model.ml import backbones, backends
 from model.ml.evaluation import is_pending
 from model.project import LabelState, Project, SetLabel
 from tests.app.ml.conftest import label_with_commands
@@ -90,6 +90,7 @@ def test_train_from_key_labels_and_see_score_tracks(qtbot, lab, audio_set, outpu
         "Left out: European storm petrel (needs at least 2 clips labelled present"
     )
     assert panel.device_label.text().startswith(("Device: CPU", "Device: GPU"))
+    assert backends.label() in panel.device_label.text()  # the training's backend, not OpenVINO
     # the default (linear) head has no epochs: the panel says so instead of an empty plot
     assert panel.loss_plot.isHidden() and panel.epoch_label.text().startswith("Linear head")
     assert "Flagged: untrained backbone" in panel.status_label.text()

@@ -12,6 +12,7 @@ import pytest
 from model.clips import ClipSettings
 from model.errors import ModelBundleError
 from model.jobs import run_inline
+from model.ml import backends
 from model.ml.backbones import create as create_backbone
 from model.ml.bundle import (
     FORMAT_VERSION,
@@ -54,7 +55,9 @@ def test_manifest_records_what_trained_the_model(trained: Trained) -> None:
     assert set(manifest["label_counts"]) == set(CLASSES)
     assert all(counts["present"] > 0 for counts in manifest["label_counts"].values())
     assert manifest["metrics"]["map"] == trained.result["metrics"]["map"]
-    assert {"tensorflow", "keras", "numpy", "python", "sonotag"} <= set(manifest["versions"])
+    versions = manifest["versions"]
+    assert {"backend", "keras", "numpy", "python", "sonotag"} <= set(versions)
+    assert versions["backend"] == backends.name() and versions[backends.name()]
     assert manifest["created"].endswith("+00:00")
     assert manifest["format_version"] == FORMAT_VERSION
 
