@@ -22,11 +22,16 @@ from tests.app.conftest import make_window
 
 def add_scores(path: Path) -> None:
     """An active model with scores for every recording, so there is something to review."""
+    from model.ml.features import clip_settings_of
+
     with Project.open(path) as project:
         classes = project.classes()
-        model = project.add_model(
-            "m1", path.parent / "m1.sonotag-model", {"clip_settings": {"clip_seconds": 2.0}}, {}
-        )
+        # A manifest that fits the project: the app checks it before scoring (eee4c49).
+        manifest = {
+            "classes": [{"name": c.name, "index": i} for i, c in enumerate(classes)],
+            "clip_settings": clip_settings_of(project).to_dict(),
+        }
+        model = project.add_model("m1", path.parent / "m1.sonotag-model", manifest, {})
         rng = np.random.default_rng(3)
         for rec in project.recordings():
             starts = np.arange(0, rec.duration - 2.0, 1.0)
