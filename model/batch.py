@@ -162,12 +162,23 @@ def batch_predict_job(
     fmt: str = "csv",
     threshold: float = 0.5,
     allow_download: bool = True,
+    cluster: str | None = None,
+    workers: int | None = None,
 ) -> dict[str, Any]:
-    """Job: one detection table per audio file under ``out_dir``; resumes an earlier run."""
+    """Job: one detection table per audio file under ``out_dir``; resumes an earlier run.
+
+    ``cluster`` (``"auto"`` or an address) scores on a Ray cluster (``model.cluster``) with
+    ``workers`` actors (None: one per node and one per GPU); everything else is this job's."""
     from model.ml.bundle import read_manifest
 
     if fmt not in FORMATS:
         raise SonotagError(None, f"unknown table format {fmt!r} (use {', '.join(FORMATS)})")
+    if cluster is not None:
+        from model.cluster import require
+
+        require()  # before any work: the extra is missing
+    if workers is not None and workers < 1:
+        raise SonotagError(None, f"the number of cluster workers must be at least 1, not {workers}")
     if not 0.0 <= threshold <= 1.0:  # also refuses NaN
         raise SonotagError(None, f"the threshold must be between 0 and 1, not {threshold}")
     reporter.update(0, None, "finding recordings", stage="finding")
@@ -187,6 +198,7 @@ def batch_predict_job(
     clip_seconds = ClipSettings.from_dict(manifest["clip_settings"]).clip_seconds  # validated
     run = _Run(reporter, BatchState(out), key, out, model_path, hop, fmt, threshold)
     run.clip_seconds, run.allow_download = clip_seconds, allow_download
+    run.cluster, run.workers = cluster, workers
     run.total, run.failed = len(files), list(missing)
     try:
         run.score(run.select(files))
@@ -235,6 +247,8 @@ class _Run:
     started: float = field(default_factory=time.monotonic)
     engine_text: str = ""
     bundle: Any = None
+    cluster: str | None = None  # a Ray cluster's address (or "auto") scores instead
+    workers: int | None = None
 
     def fail(self, item: BatchFile, cause: str) -> None:
         self.failed.append((item.key, cause))
@@ -278,7 +292,9 @@ class _Run:
         """Scores ``todo`` through one ``ScoringEngine``: files overlap in the pipeline (the
         next file is read while this one's last batch is embedded, short files share
         batches), and each is written and logged the moment its last window is scored."""
-        if todo:
+        if todo and self.cluster is not None:
+            self._score_on_cluster(todo)
+        elif todo:
             engine = self._engine()
             self.meter.start()
             live = Live(self, engine.description, todo)
@@ -297,6 +313,20 @@ class _Run:
             engine=self.engine_text,
             **self.meter.figures(),
         )
+
+    def _score_on_cluster(self, todo: list[BatchFile]) -> None:
+        """Workers score, this process writes (``model.cluster.driver``); failures are then
+        listed in the files' order, as a local run lists them, whatever order they came in."""
+        from model.cluster.driver import ClusterScoring
+        from model.ml.bundle import Bundle, read_manifest
+
+        # The tables need the class names and clip settings only: the workers load the model.
+        self.bundle = Bundle(Path(self.model_path), read_manifest(self.model_path))
+        order = {item.key: number for number, item in enumerate(todo)}
+        try:
+            ClusterScoring(self, self.cluster or "auto", self.workers).score(todo)
+        finally:
+            self.failed.sort(key=lambda failure: order.get(failure[0], -1))
 
     def _engine(self) -> ScoringEngine:
         """The model, built before the first file: a model that cannot run (no weights

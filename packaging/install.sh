@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up Sonotag from a source checkout on Debian/Ubuntu (Python >= 3.11):
 #   1. the system libraries Qt and PortAudio need (apt, as root or through sudo),
-#   2. a virtual environment in .venv with Sonotag installed in editable mode (+ test tools).
+#   2. a virtual environment in .venv with Sonotag installed in editable mode (+ test tools
+#      and the cluster extra, whose tests run with the others).
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -50,5 +51,6 @@ fi
 # jax: its CPU wheel (about 90 MB) is the second Keras backend the tests run the ML core on
 # (tests/model/ml/test_backends.py); PyTorch's Linux wheel from PyPI would bring about 3 GB of
 # CUDA libraries, so it is left to users who want it (pip install -e ".[torch]").
-.venv/bin/python -m pip install -q -e ".[dev,jax]"
+# cluster: Ray, for sonotag predict --cluster; its tests run with the rest (tests/model/cluster).
+.venv/bin/python -m pip install -q -e ".[dev,jax,cluster]"
 echo "install.sh: ready — run .venv/bin/sonotag"

@@ -118,6 +118,9 @@ def register(commands: Any) -> None:
     )
     predict.add_argument("--offline", action="store_true", help="never download weights")
     add_compute_options(predict)
+    from model.cli.cluster_options import add_cluster_options
+
+    add_cluster_options(predict)
     predict.set_defaults(func=run_predict)
 
     weights = commands.add_parser("weights", help="ImageNet weights: status, or import a file")
@@ -254,6 +257,8 @@ class BatchProgressBar(ProgressBar):
         data = progress.data
         if data.get("stage") not in ("scoring", "done"):
             return super().render(progress, now)
+        from model.cli.cluster_options import cluster_parts, worker_lines
+
         now = time.monotonic() if now is None else now
         total = progress.total or 0
         audio_total = data.get("audio_total_s") or 0.0
@@ -266,11 +271,14 @@ class BatchProgressBar(ProgressBar):
         ]
         if data.get("clips_per_s"):
             parts.append(f"{data['clips_per_s']:.1f} clips/s")
+        parts += cluster_parts(data)
         if data.get("eta_s") is not None and data.get("stage") == "scoring":
             parts.append("ETA " + format_clock(data["eta_s"]))
         parts.append(format_clock(now - self.started))
         if progress.message:
             parts.append(progress.message)
+        if not self._tty and data.get("workers"):  # a log: each worker on a line of its own
+            return "\n  ".join([" ".join(parts), *worker_lines(data)])
         return " ".join(parts)
 
 
@@ -282,6 +290,9 @@ def run_predict(args: argparse.Namespace) -> int:
     manifest = read_manifest(args.model)  # a wrong model file is named before any work
     clip_seconds = float(manifest["clip_settings"].get("clip_seconds", 2.0))
     require_hop_fits(args.hop, clip_seconds, args.model)
+    from model.cli.cluster_options import check_cluster_options
+
+    check_cluster_options(args)
     check_output_folder(args.out, "detection tables (--out)")
     bar = BatchProgressBar("scoring")
     try:
@@ -295,6 +306,8 @@ def run_predict(args: argparse.Namespace) -> int:
             hop=args.hop,
             threshold=args.threshold,
             allow_download=not args.offline,
+            cluster=args.cluster,
+            workers=args.workers,
         )
     except KeyboardInterrupt:
         bar.close()

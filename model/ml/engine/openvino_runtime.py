@@ -82,6 +82,11 @@ def cpu_precision() -> str:
 
 
 def threads() -> int:
+    """Every core, or the share a cluster worker was given (``SONOTAG_CPU_THREADS``, set by
+    ``model.cluster.worker``): two workers on one node must not both take every core."""
+    wanted = os.environ.get("SONOTAG_CPU_THREADS", "").strip()
+    if wanted.isdigit() and int(wanted) > 0:
+        return int(wanted)
     return max(1, os.cpu_count() or 1)
 
 

@@ -1,0 +1,72 @@
+"""``sonotag predict --cluster auto|ADDRESS [--workers N]``: options and progress words.
+
+The options are always offered (``--help`` says what they need); asking for a cluster without
+the extra installed is refused before any work with what to install.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from model.cli.checks import UsageError, positive_int
+
+
+def add_cluster_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--cluster",
+        metavar="auto|ADDRESS",
+        default=None,
+        help=(
+            'score on a Ray cluster (needs the cluster extra: pip install "sonotag[cluster]"): '
+            "auto joins the cluster of RAY_ADDRESS or one started here with 'ray start "
+            "--head', else starts a local one with every core; or the head's HOST:PORT. "
+            "Every worker must see the recordings at the same path (shared file system); "
+            "tables, errors.csv and the resume log are written here, as in a local run"
+        ),
+    )
+    parser.add_argument(
+        "--workers",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="cluster workers (default: one per node using its cores, plus one per GPU)",
+    )
+
+
+def check_cluster_options(args: argparse.Namespace) -> None:
+    """Before any work: ``--workers`` needs ``--cluster``; a cluster needs the extra."""
+    if args.workers is not None and args.cluster is None:
+        raise UsageError(None, "--workers is for a cluster run: add --cluster auto or ADDRESS")
+    if args.cluster is not None:
+        from model.cluster import require
+
+        require()
+
+
+def cluster_parts(data: dict[str, Any]) -> list[str]:
+    """Words for the progress line of a cluster run: hours of audio per minute and workers."""
+    parts = []
+    rate = data.get("audio_hours_per_min")
+    if rate:
+        parts.append(f"{rate:.2f} h audio/min")
+    workers = data.get("workers")
+    if workers:
+        busy = sum(1 for w in workers if w.get("stage") == "scoring")
+        parts.append(f"{busy}/{len(workers)} workers busy")
+    return parts
+
+
+def worker_lines(data: dict[str, Any]) -> list[str]:
+    """One line per worker: where it runs, what it does, files it finished."""
+    lines = []
+    for worker in data.get("workers") or []:
+        doing = worker.get("stage", "")
+        if doing == "scoring" and worker.get("file"):
+            doing = f"scoring {worker['file']} ({worker.get('fraction', 0.0):.0%})"
+        host = f" on {worker['host']}" if worker.get("host") else ""
+        lines.append(
+            f"{worker.get('name', 'worker')}{host}: {doing}; "
+            f"{worker.get('files_done', 0)} file(s) done; {worker.get('device', '')}"
+        )
+    return lines
