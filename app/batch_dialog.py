@@ -36,6 +36,7 @@ from app.batch_progress import (
     BatchProgressDialog,
     ProjectScoringProgress,
 )
+from app.cluster_choice import ClusterChoice
 from app.context import AppContext
 from app.dialogs import report_error
 from app.jobs import Job
@@ -128,6 +129,11 @@ class BatchDialog(QDialog):
         form.addRow("Hop", self.hop)
         form.addRow("Table format", self.format)
         form.addRow("Threshold", self.threshold)
+        self.place = ClusterChoice()
+        if self.place.offered():  # the cluster extra is installed
+            form.addRow("Run", self.place)
+        else:
+            self.place.hide()
         self.run_button = QPushButton("Run on folder")
         self.run_button.setDefault(True)
         self.project_button = QPushButton("Score whole project")
@@ -245,6 +251,7 @@ class BatchDialog(QDialog):
             "hop": float(self.hop.value()),
             "fmt": str(self.format.currentData()),
             "threshold": float(self.threshold.value()),
+            **(self.place.kwargs() if self.place.offered() else {}),
         }
 
     # -- running -------------------------------------------------------------------------------
@@ -253,6 +260,8 @@ class BatchDialog(QDialog):
         if kwargs is None or self.job is not None:
             return None
         title = f"Running model on {Path(kwargs['inputs'][0]).name}"
+        if kwargs.get("cluster"):
+            title += " on a Ray cluster"
         job = self.context.jobs.run_process(title, TARGET, **kwargs)
         job.finished.connect(self._on_finished)
         job.failed.connect(self._on_failed)

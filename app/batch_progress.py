@@ -14,6 +14,7 @@ from app.dialogs import JobProgressDialog
 from app.jobs import Job
 from app.ml.job_control import cancel_within
 from model.batch import Throughput
+from model.cluster.progress import worker_lines
 from model.jobs import Progress
 
 if TYPE_CHECKING:
@@ -43,10 +44,13 @@ def describe_progress(progress: Progress, unit: str = "Files") -> str:
         lines.append(done)
         rate = data.get("clips_per_s")
         speed = f"{rate:.1f} clips/s · " if rate else ""
+        hours = data.get("audio_hours_per_min")
+        speed += f"{hours:.2f} h of audio/min · " if hours else ""
         if data.get("stage") == "scoring":
             lines.append(speed + time_left(data.get("eta_s")))
     if data.get("engine") and data.get("stage") in ("loading", "scoring", "done"):
         lines.append(f"Engine: {data['engine']}")
+    lines += worker_lines(data)  # a cluster run: what each worker is doing
     return "\n".join(lines)
 
 

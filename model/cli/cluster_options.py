@@ -1,4 +1,4 @@
-"""``sonotag predict --cluster auto|ADDRESS [--workers N]``: options and progress words.
+"""``sonotag predict --cluster auto|ADDRESS [--workers N]``: the options and their checks.
 
 The options are always offered (``--help`` says what they need); asking for a cluster without
 the extra installed is refused before any work with what to install.
@@ -7,7 +7,6 @@ the extra installed is refused before any work with what to install.
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from model.cli.checks import UsageError, positive_int
 
@@ -42,31 +41,3 @@ def check_cluster_options(args: argparse.Namespace) -> None:
         from model.cluster import require
 
         require()
-
-
-def cluster_parts(data: dict[str, Any]) -> list[str]:
-    """Words for the progress line of a cluster run: hours of audio per minute and workers."""
-    parts = []
-    rate = data.get("audio_hours_per_min")
-    if rate:
-        parts.append(f"{rate:.2f} h audio/min")
-    workers = data.get("workers")
-    if workers:
-        busy = sum(1 for w in workers if w.get("stage") == "scoring")
-        parts.append(f"{busy}/{len(workers)} workers busy")
-    return parts
-
-
-def worker_lines(data: dict[str, Any]) -> list[str]:
-    """One line per worker: where it runs, what it does, files it finished."""
-    lines = []
-    for worker in data.get("workers") or []:
-        doing = worker.get("stage", "")
-        if doing == "scoring" and worker.get("file"):
-            doing = f"scoring {worker['file']} ({worker.get('fraction', 0.0):.0%})"
-        host = f" on {worker['host']}" if worker.get("host") else ""
-        lines.append(
-            f"{worker.get('name', 'worker')}{host}: {doing}; "
-            f"{worker.get('files_done', 0)} file(s) done; {worker.get('device', '')}"
-        )
-    return lines

@@ -257,7 +257,7 @@ class BatchProgressBar(ProgressBar):
         data = progress.data
         if data.get("stage") not in ("scoring", "done"):
             return super().render(progress, now)
-        from model.cli.cluster_options import cluster_parts, worker_lines
+        from model.cluster.progress import cluster_parts, worker_lines
 
         now = time.monotonic() if now is None else now
         total = progress.total or 0

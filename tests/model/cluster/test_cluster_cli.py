@@ -9,7 +9,7 @@ from pathlib import Path
 
 import model.cluster
 from model.cli import main
-from model.cli.cluster_options import cluster_parts, worker_lines
+from model.cluster.progress import cluster_parts, worker_lines
 from tests.model.test_batch import write_wav
 
 REPO = Path(__file__).resolve().parents[3]
