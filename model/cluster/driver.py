@@ -142,6 +142,7 @@ class ClusterScoring:
         devices = sorted({str(w.status.get("device")) for w in self.workers if not w.gone})
         run.engine_text = f"{self.session.where}, {self._alive()} worker(s): " + "; ".join(devices)
         run.meter.start()
+        self._report()  # scoring starts now (the first chunks go out next)
 
     def _alive(self) -> int:
         return sum(not w.gone for w in self.workers)
