@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QSpinBox, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from model.cluster import AUTO, available
 
@@ -17,7 +25,7 @@ HERE, CLUSTER = "here", "cluster"
 
 
 class ClusterChoice(QWidget):
-    """"Run: on this computer | on a Ray cluster", the address and the number of workers."""
+    """ "Run: on this computer | on a Ray cluster", the address and the number of workers."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -42,11 +50,22 @@ class ClusterChoice(QWidget):
         )
         self.address_label = QLabel("address")
         self.workers_label = QLabel("workers")
-        box = QHBoxLayout(self)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.addWidget(self.where)
+        self.hint = QLabel(
+            "Every worker reads the recordings at this same path (a shared folder); the "
+            "tables are written here. Ray must run on the other computers (README: Scoring "
+            "a season on a Ray cluster)."
+        )
+        self.hint.setWordWrap(True)
+        self.hint.setStyleSheet("color: palette(dark)")
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.where)
         for widget in (self.address_label, self.address, self.workers_label, self.workers):
-            box.addWidget(widget, 1 if widget is self.address else 0)
+            row.addWidget(widget, 1 if widget is self.address else 0)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addLayout(row)
+        box.addWidget(self.hint)
         self.where.currentIndexChanged.connect(self._show)
         self._show()
 
@@ -58,7 +77,8 @@ class ClusterChoice(QWidget):
         return self.where.currentData() == CLUSTER
 
     def _show(self) -> None:
-        for widget in (self.address_label, self.address, self.workers_label, self.workers):
+        shown = (self.address_label, self.address, self.workers_label, self.workers, self.hint)
+        for widget in shown:
             widget.setVisible(self.on_cluster())
 
     def kwargs(self) -> dict[str, Any]:

@@ -60,6 +60,7 @@ def test_cluster_choice_reaches_the_job_and_the_progress_view_shows_workers(
     assert place.isVisible() and not place.address.isVisible()
     place.where.setCurrentIndex(place.where.findData(app.cluster_choice.CLUSTER))
     assert place.address.isVisible() and place.address.text() == "auto"
+    assert place.hint.isVisible() and "same path" in place.hint.text()
     place.address.setText("lab-1:6379")
     place.workers.setValue(2)
     labels: list[str] = []
