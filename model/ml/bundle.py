@@ -358,7 +358,11 @@ def check_compatible(
     """Raises ModelBundleError naming what does not fit; extra project classes are fine (the
     model simply has no scores for them), missing ones and other clip settings are not."""
     names = {getattr(c, "name", c) for c in project_classes}
-    missing = [c["name"] for c in manifest["classes"] if c["name"] not in names]
+    try:
+        known = [str(c["name"]) for c in manifest["classes"]]
+    except (KeyError, TypeError) as exc:  # a manifest stored incomplete: refused, not a crash
+        raise ModelBundleError(path, f"the model's description lists no classes ({exc!r})") from exc
+    missing = [name for name in known if name not in names]
     if missing:
         raise ModelBundleError(
             path,
@@ -368,7 +372,7 @@ def check_compatible(
         )
     try:
         theirs = ClipSettings.from_dict(manifest["clip_settings"])
-    except (ValueError, TypeError) as exc:
+    except (KeyError, ValueError, TypeError) as exc:
         raise ModelBundleError(path, f"the model's clip settings cannot be used ({exc})") from exc
     if theirs.fingerprint() != clip_settings.fingerprint():
         ours = clip_settings.to_dict()

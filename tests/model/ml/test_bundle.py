@@ -189,3 +189,18 @@ def test_scoring_in_small_pieces_stores_the_same_scores(
             np.testing.assert_array_equal(again[0], starts)
             assert again[1] == ids
             np.testing.assert_allclose(again[2], scores, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "manifest, words",
+    [
+        ({"clip_settings": ClipSettings().to_dict()}, "lists no classes"),
+        ({"classes": [{"name": "wren"}]}, "clip settings cannot be used"),
+        ({"classes": "wren", "clip_settings": {}}, "lists no classes"),
+    ],
+)
+def test_an_incomplete_stored_manifest_is_refused_not_a_crash(manifest: dict, words: str) -> None:
+    """The window checks the active model's stored manifest before scoring; one stored without
+    its classes (an older or hand-made project) raised KeyError in the Qt event loop."""
+    with pytest.raises(ModelBundleError, match=words):
+        check_compatible(manifest, ["wren"], ClipSettings())
