@@ -107,10 +107,12 @@ def masked_loss(pos_weight: np.ndarray, neg_weight: np.ndarray) -> Callable[[Any
     """Weighted binary cross-entropy that ignores targets of -1."""
     from keras import ops
 
-    pos = ops.convert_to_tensor(pos_weight)
-    neg = ops.convert_to_tensor(neg_weight)
-
     def loss(y_true: Any, y_pred: Any) -> Any:
+        # Made at each call, not once outside: on PyTorch a tensor lives on the device that
+        # was current when it was made, and a head trained on the CPU after one on the GPU
+        # (or the other way round) then mixed devices ("cuda:0 and cpu").
+        pos = ops.convert_to_tensor(pos_weight)
+        neg = ops.convert_to_tensor(neg_weight)
         y_true = ops.cast(y_true, "float32")
         y_pred = ops.clip(ops.cast(y_pred, "float32"), 1e-7, 1 - 1e-7)
         known = ops.cast(y_true >= 0, "float32")
