@@ -219,10 +219,12 @@ class Check:
         from model.ml.backbone import preprocess
 
         _, run = self.state["nets"][(where, precision)]
+        raw = getattr(run, "takes_uint8", False)  # the app's rule (FeatureExtractor.embed)
         out = np.empty((len(images), 2048), np.float32)
         with scope(where):
             for begin in range(0, len(images), batch):
-                out[begin : begin + batch] = run(preprocess(images[begin : begin + batch]))
+                chunk = images[begin : begin + batch]
+                out[begin : begin + batch] = run(chunk if raw else preprocess(chunk))
         return out
 
     def _rate(self, where: str, precision: str, batch: int, images: np.ndarray) -> np.ndarray:
@@ -267,6 +269,44 @@ class Check:
             FIGURES[f"reference_torchvision_{name}_b{batch}"] = round(rate, 1)
             say(f"plain PyTorch ResNet50 {name:8s} batch {batch}: {rate:8.1f} clips/s "
                 "(channels-last, data already on the GPU)")
+
+    def layouts(self) -> None:
+        """Where Keras-on-PyTorch loses against the yardstick: the same Keras ResNet50 fed a
+        batch already on the GPU (no NumPy in, no NumPy out), channels-last as the app builds
+        it and channels-first, float32 and bfloat16. A diagnosis for the next round, not the
+        app's path."""
+        if self.args.cpu:
+            say("--cpu: the layout diagnosis is for the GPU run only")
+            return
+        import keras
+        import torch
+
+        batch = 256
+        for layout in ("channels_last", "channels_first"):
+            for precision in ("float32", "mixed_bfloat16"):
+                keras.config.set_image_data_format(layout)
+                keras.config.set_dtype_policy(precision)
+                shape = (224, 224, 3) if layout == "channels_last" else (3, 224, 224)
+                try:
+                    net = keras.applications.ResNet50(include_top=False, weights=None,
+                                                      input_shape=shape, pooling="avg")
+                finally:
+                    keras.config.set_image_data_format("channels_last")
+                    keras.config.set_dtype_policy("float32")
+                x = torch.randn(batch, *shape, device="cuda")
+                with torch.inference_mode():
+                    for _ in range(2):
+                        net(x, training=False)
+                    torch.cuda.synchronize()
+                    begun = time.perf_counter()
+                    rounds = 4
+                    for _ in range(rounds):
+                        net(x, training=False)
+                    torch.cuda.synchronize()
+                rate = rounds * batch / (time.perf_counter() - begun)
+                FIGURES[f"keras_{layout}_{precision}_on_gpu_b{batch}"] = round(rate, 1)
+                say(f"Keras ResNet50 {layout:14s} {precision:15s} batch {batch}, input on the "
+                    f"GPU: {rate:8.1f} clips/s")
 
     def images(self, count: int) -> np.ndarray:
         return np.random.default_rng(0).integers(0, 256, (count, 224, 224, 3), np.uint8)
@@ -475,6 +515,7 @@ def main() -> int:
         ("build backbone", 120, check.build),
         ("backbone clips/s", 120, check.throughput),
         ("plain PyTorch yardstick", 60, check.reference),
+        ("Keras layouts on the GPU (diagnosis)", 60, check.layouts),
         ("backbone clips/s on the CPU (sized down)", 100, check.throughput_cpu),
         ("one-hour file, clip images and features", 150, check.data),
         ("head on cached features", 90, check.head),

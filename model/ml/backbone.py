@@ -233,12 +233,13 @@ class FeatureExtractor:
             return out
         self.load()
         step = self._step
+        raw = getattr(step, "takes_uint8", False)  # preprocesses on its device (PyTorch)
         size = self.batch_size
         for begin in range(0, count, size):
             if reporter is not None:
                 reporter.check()
-            batch = preprocess(images[begin : begin + size])
-            out[begin : begin + len(batch)] = step(batch)
+            batch = images[begin : begin + size]
+            out[begin : begin + len(batch)] = step(batch if raw else preprocess(batch))
         self.images_embedded += count
         return out
 

@@ -9,7 +9,9 @@ step, the fastest way to feed ``fit`` - lives in one module per backend (``tenso
 - ``version()`` -> the library's version, stored in every bundle;
 - ``accelerator()`` -> ``(keras_device, label)`` of the best accelerator, or None;
 - ``configure(accelerate)`` -> before first use: memory growth, or hide the accelerator;
-- ``inference_step(network)`` -> a function (N, 224, 224, 3) float32 -> (N, 2048) float32;
+- ``inference_step(network)`` -> a function (N, 224, 224, 3) float32 -> (N, 2048) float32, or
+  one that takes the uint8 images and preprocesses them on its device (its ``takes_uint8``
+  attribute is true: PyTorch's, where the host-to-device copy was the bottleneck);
 - ``fit_data(features, targets, batch_size, seed)`` -> keyword arguments for ``model.fit``;
 - ``stream_data(generator, dim, classes)`` -> what ``model.fit`` reads a batch generator as.
 

@@ -223,3 +223,34 @@ def test_backbone_says_which_engine_runs_it(monkeypatch: pytest.MonkeyPatch) -> 
     entry = backbone.describe()
     assert entry["engine"] == "openvino" and entry["precision"] == "float32"
     assert create("resnet50-untrained", engine="keras").engine == "keras"
+
+
+def test_a_step_that_preprocesses_on_its_device_is_given_the_uint8_images() -> None:
+    """PyTorch's inference step takes the clip images as they are and preprocesses them on the
+    GPU (a float32 copy per batch held an H200 at a fifth of the network's speed); every
+    other step gets Keras' caffe preprocessing done in NumPy. Same features either way."""
+    from model.ml.backbone import BackboneSpec, FeatureExtractor, preprocess
+
+    seen: list[np.ndarray] = []
+
+    def on_device(batch: np.ndarray) -> np.ndarray:
+        seen.append(batch)
+        x = batch[..., ::-1].astype(np.float32) - np.array([103.939, 116.779, 123.68], np.float32)
+        return np.repeat(x.reshape(len(x), -1)[:, :1], 2048, axis=1)
+
+    on_device.takes_uint8 = True  # type: ignore[attr-defined]
+
+    def in_numpy(batch: np.ndarray) -> np.ndarray:
+        seen.append(batch)
+        return np.repeat(batch.reshape(len(batch), -1)[:, :1], 2048, axis=1)
+
+    images = np.random.default_rng(3).integers(0, 256, (5, 224, 224, 3), np.uint8)
+    results = []
+    for step in (on_device, in_numpy):
+        extractor = FeatureExtractor(BackboneSpec.untrained(), precision="float32", batch_size=2)
+        extractor._network, extractor._step = object(), step  # no network built
+        seen.clear()
+        results.append(extractor.embed(images))
+        assert [b.dtype for b in seen] == [np.uint8 if step is on_device else np.float32] * 3
+    np.testing.assert_array_equal(results[0], results[1])
+    np.testing.assert_array_equal(results[1][:, 0], preprocess(images).reshape(5, -1)[:, 0])
