@@ -218,8 +218,11 @@ def _label(project: object, half: Half) -> None:
                     proj.put_label(recording.id, c0, c0 + CLIP, ids[name], "absent")  # type: ignore[attr-defined]
 
 
-def build(real_root: Path, folder: Path, *, fresh: bool = False) -> dict[str, Half]:
-    """Both halves as labelled projects under ``folder`` (kept between runs unless ``fresh``)."""
+def build(
+    real_root: Path, folder: Path, *, fresh: bool = False, negatives_seed: int = 0
+) -> dict[str, Half]:
+    """Both halves as labelled projects under ``folder`` (kept between runs unless ``fresh``).
+    ``negatives_seed``: another draw of both halves' negative recordings (0: the usual one)."""
     from model.project import Project
 
     if fresh and folder.exists():
@@ -239,7 +242,8 @@ def build(real_root: Path, folder: Path, *, fresh: bool = False) -> dict[str, Ha
                 half.boxes[target.resolve()] = _boxes(path, cls)
         negatives = audio / "negatives"
         made = sorted(negatives.glob("*.wav"))
-        half.recordings += made if made else write_negatives(negatives, seed=1 + number)
+        seed = 1 + number + 2 * negatives_seed  # the two halves never share a draw
+        half.recordings += made if made else write_negatives(negatives, seed=seed)
         if not half.project.exists():
             with Project.create(half.project) as project:
                 for cls in CLASSES:

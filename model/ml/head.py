@@ -49,12 +49,15 @@ HEAD_TITLES = {
 @dataclass(frozen=True)
 class HeadConfig:
     kind: str = DEFAULT_HEAD
-    # Inverse L2 strengths of the linear head (scikit-learn's C) that each class chooses
-    # between, by log loss on folds by recording (``linear_head.tuning_folds``), up to where
-    # the fit is all but the maximum-margin one; () fixes it at ``c``, which is also the
-    # strength where there are no folds (streamed fits, too few recordings to hold any out).
-    c_grid: tuple[float, ...] = (0.1, 1.0, 10.0, 100.0, 1000.0, 10000.0)
+    # Inverse L2 strength of the linear head (scikit-learn's C), solved to the optimum.
     c: float = 1.0
+    # Strengths each class may choose between instead, by log loss on folds by recording of
+    # the training windows (``linear_head.tuning_folds``), e.g. (0.1, 1, ..., 1e4). Off by
+    # default: on the 3-species task it made a retrain's fit 7x slower (nested in the
+    # evaluation, its figures 14x), and with one great tit individual in the training half
+    # the folds chose the weakest L2 on every draw of the negatives, better on one draw and
+    # worse on two than C = 1 (bench/bench_quality.py prints both).
+    c_grid: tuple[float, ...] = ()
     hidden: int = 256
     dropout: float = 0.5
     learning_rate: float = 1e-3

@@ -137,9 +137,9 @@ def linear_weights_by_adam(
     evaluation score with, without a Keras model each."""
     from threadpoolctl import threadpool_limits
 
-    from model.ml.linear_head import LinearWeights, feature_statistics
+    from model.ml.linear_head import LINEAR_VARIANCE_FLOOR, LinearWeights, feature_statistics
 
-    mean, variance = feature_statistics(rows)
+    mean, variance = feature_statistics(rows, LINEAR_VARIANCE_FLOOR)
     with threadpool_limits(limits=1, user_api="blas"):
         weights, bias = _adam_linear(rows, targets, mean, variance, config, reporter)
     return LinearWeights(weights, bias, mean, variance)

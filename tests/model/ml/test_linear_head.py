@@ -9,17 +9,27 @@ import pytest
 
 from model.ml import linear_head
 from model.ml.head import HeadConfig
-from model.ml.linear_head import feature_statistics, fit_linear_weights
+from model.ml.linear_head import fit_linear_weights
 
 
 def _task(n: int = 120, d: int = 600, k: int = 3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Non-negative, badly scaled features (like pooled ReLU outputs) with overlapping classes."""
+    """Non-negative, badly scaled features (like pooled ReLU outputs) with overlapping classes,
+    some constant and some nearly so (the untrained backbone has both)."""
     rng = np.random.default_rng(seed)
     targets = (rng.random((n, k)) < 0.3).astype(np.int8)
     targets[rng.random((n, k)) < 0.1] = -1  # unknown for that class
     prototypes = rng.normal(0, 1, (k, d))
     raw = rng.normal(0, 1, (n, d)) + 0.4 * np.clip(targets, 0, 1) @ prototypes
-    return (np.maximum(raw, 0) * rng.lognormal(0, 1.5, d)).astype(np.float32), targets
+    features = np.maximum(raw, 0) * rng.lognormal(0, 1.5, d)
+    features[:, : d // 20] = 0.0  # dead units
+    features[:, d // 20 : d // 10] *= 1e-3  # nearly dead, still carrying the classes
+    return features.astype(np.float32), targets
+
+
+def _standardised(features: np.ndarray) -> np.ndarray:
+    from sklearn.preprocessing import StandardScaler
+
+    return StandardScaler().fit_transform(features.astype(np.float64))
 
 
 def _objective(x: np.ndarray, y: np.ndarray, w: np.ndarray, b: float, c: float) -> float:
@@ -28,11 +38,11 @@ def _objective(x: np.ndarray, y: np.ndarray, w: np.ndarray, b: float, c: float) 
 
 
 def _full_solution(features: np.ndarray, targets: np.ndarray, column: int, c: float) -> tuple:
-    """scikit-learn on every feature value, converged tightly: the reference optimum."""
+    """scikit-learn's standardised logistic regression (StandardScaler, every feature value),
+    converged tightly: the reference optimum, the baseline the head must match."""
     from sklearn.linear_model import LogisticRegression
 
-    mean, variance = feature_statistics(features)
-    x = ((features - mean) / np.sqrt(variance)).astype(np.float64)
+    x = _standardised(features)
     known = targets[:, column] >= 0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -125,8 +135,7 @@ def _fold_log_loss(features: np.ndarray, targets: np.ndarray, folds: list, c: fl
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import log_loss
 
-    mean, variance = feature_statistics(features)
-    x = ((features - mean) / np.sqrt(variance)).astype(np.float64)
+    x = _standardised(features)
     y = targets[:, 0]
     total = 0.0
     for train, test in folds:
@@ -139,7 +148,7 @@ def _fold_log_loss(features: np.ndarray, targets: np.ndarray, folds: list, c: fl
 
 
 def test_each_class_chooses_the_strength_with_the_lowest_held_out_log_loss() -> None:
-    config = HeadConfig()
+    config = HeadConfig(c_grid=(0.1, 1.0, 10.0, 100.0, 1000.0, 10000.0))
     chosen = []
     for noisy in (False, True):
         features, targets, folds = _grouped_task(noisy)
@@ -148,8 +157,7 @@ def test_each_class_chooses_the_strength_with_the_lowest_held_out_log_loss() -> 
         assert c == config.c_grid[int(np.argmin(losses))], (noisy, losses)
         chosen.append(c)
     assert chosen[0] >= 10 and chosen[1] <= 1  # clean: weak L2; noisy labels: strong
-    # Without folds (or with the grid emptied) the fixed strength is used.
+    # Without folds, or without a grid (the default), the fixed strength is used.
     features, targets, folds = _grouped_task(False)
     assert fit_linear_weights(features, targets, config).c[0] == config.c
-    fixed = HeadConfig(c=3.0, c_grid=())
-    assert fit_linear_weights(features, targets, fixed, folds=folds).c[0] == 3.0
+    assert fit_linear_weights(features, targets, HeadConfig(c=3.0), folds=folds).c[0] == 3.0
