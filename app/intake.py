@@ -36,7 +36,7 @@ class RecordingIntake:
     recording: Recording | None
     _active_jobs: set[Job]
     open_project: Callable[[str | Path], bool]
-    new_project: Callable[[str | Path], bool]
+    new_project: Callable[..., bool]
     statusBar: Callable[[], QStatusBar]  # noqa: N815 - QMainWindow's
 
     def add_recordings(self, paths: list[Path]) -> Job | None:
@@ -77,9 +77,15 @@ class RecordingIntake:
         self.statusBar().showMessage("Adding recordings cancelled", 10_000)
 
     def ask_new_project(self) -> None:
+        """What is recorded first (it decides what the model hears), then where the file goes."""
+        from app.new_project_dialog import ask_clip_settings
+
+        settings = ask_clip_settings(self, self.context.jobs)
+        if settings is None:
+            return
         path = dialogs.ask_project_path(self, new=True)
         if path is not None:
-            self.new_project(path)
+            self.new_project(path, settings)
 
     def ask_open_project(self) -> None:
         path = dialogs.ask_project_path(self, new=False)

@@ -47,9 +47,11 @@ from app.screen_state import ScreenState
 from app.settings import Preferences
 from app.spectrogram import SpectrogramControls, SpectrogramView
 from app.zone_picker import ask_filename_zone
+from model.clips.settings import ClipSettings
 from model.errors import AudioError, ProjectError
 from model.pathtext import display
 from model.project import Project, Recording, UndoStack
+from model.project.clip_choice import choose_clip_settings
 
 
 def format_cursor(t: float, f: float, db: float, recording: Recording | None) -> str:
@@ -288,12 +290,16 @@ class MainWindow(RecordingIntake, QMainWindow):
             self.statusBar().showMessage(f"Project upgraded; the old file is {project.backup}")
         return True
 
-    def new_project(self, path: str | Path) -> bool:
+    def new_project(self, path: str | Path, settings: ClipSettings | None = None) -> bool:
+        """Creates the project with ``settings`` (a taxon preset's; the songbird default when
+        None) as its clip settings."""
         try:
             project = Project.create(path)
         except ProjectError as exc:
             dialogs.report_exception(self, "Cannot create the project", exc)
             return False
+        if settings is not None:
+            choose_clip_settings(project, settings)  # a new project: nothing depends on them
         self._set_project(project)
         return True
 

@@ -104,10 +104,12 @@ def add_audio_job(
     """
     from model.audio import probe
     from model.project import Project
+    from model.project.clip_choice import rate_warning, stored_clip_settings
 
     result = IngestResult()
     with Project.open(project_path) as project:
         reporter.update(0, None, "reading the folders")
+        settings = stored_clip_settings(project)
         known = project.recording_path_texts()
         files, missing, result.already_present = _walk(inputs, known)
         result.skipped = list(missing)
@@ -126,8 +128,11 @@ def add_audio_job(
             try:
                 info = probe(path)
                 project.add_recording(path, info=info)
-                if info.warning:
-                    result.warned.append((path, info.warning))
+                warning = "; ".join(
+                    w for w in (info.warning, rate_warning(settings, info.sample_rate)) if w
+                )
+                if warning:
+                    result.warned.append((path, warning))
             except AudioError as exc:
                 result.skipped.append((path, exc.cause))
                 continue

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from model.cli import preset_command
 from model.cli.checks import UsageError
 from model.cli.progress import ProgressBar
 from model.errors import SonotagError
@@ -21,6 +22,7 @@ def register(commands: Any) -> None:
     new = actions.add_parser("new", help="create a project, optionally with recordings")
     new.add_argument("project", type=Path, metavar="P.sonotag")
     new.add_argument("inputs", nargs="*", type=Path, metavar="AUDIO_OR_DIR")
+    preset_command.add_preset_arguments(new)
     new.set_defaults(func=run_new)
 
     add = actions.add_parser(
@@ -36,6 +38,7 @@ def register(commands: Any) -> None:
     from model.cli import clock_command
 
     clock_command.register(actions)
+    preset_command.register(actions)
 
 
 def _check_suffix(path: Path) -> None:
@@ -65,11 +68,14 @@ def _add(project_path: Path, inputs: list[Path]) -> int:
 
 def run_new(args: argparse.Namespace) -> int:
     from model.project import Project
+    from model.project.clip_choice import choose_clip_settings
 
     _check_suffix(args.project)
-    Project.create(args.project).close()
+    settings = preset_command.settings_from(args)  # a bad --band fails before the file exists
+    with Project.create(args.project) as project:
+        choose_clip_settings(project, settings)
+    print(f"{args.project}: created with {preset_command.summary(settings)}")
     if not args.inputs:
-        print(f"{args.project}: created (empty)")
         return 0
     return _add(args.project, args.inputs)
 

@@ -13,7 +13,6 @@ does not depend on whether its features came from the cache or the backbone.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -27,11 +26,12 @@ from model.jobs import Reporter
 from model.ml.backbones import Backbone
 from model.ml.engine import blas_one_thread
 from model.ml.scoring.prefetch import Prefetch
+from model.project.clip_choice import CLIP_SETTINGS_META as CLIP_SETTINGS_META
+from model.project.clip_choice import stored_clip_settings
 from model.project.feature_cache import FeatureStore
 from model.project.records import Recording
 from model.project.segments import as_stored
 
-CLIP_SETTINGS_META = "clip_settings"
 WRITE_ROWS = 1024  # computed vectors written to the cache at least this many at a time ...
 WRITE_EVERY_S = 20.0  # ... or this often, whichever comes first
 
@@ -42,8 +42,7 @@ def clip_settings_of(project: Any) -> ClipSettings:
     getter = getattr(project, "clip_settings", None)
     if callable(getter):
         return getter()
-    text = project.get_meta(CLIP_SETTINGS_META) if hasattr(project, "get_meta") else None
-    return ClipSettings.from_dict(json.loads(text)) if text else ClipSettings()
+    return stored_clip_settings(project)
 
 
 @dataclass
