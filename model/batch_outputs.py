@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import os
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -77,17 +78,21 @@ def write_detections(
     bundle: Any,
     threshold: float,
     sample_rate: float | None = None,
+    start_time: datetime | None = None,
 ) -> int:
     """One row per (window, class) scoring at least ``threshold``, in the dialect the project
     exporter writes too (``model.annotations.dialect``), written atomically; returns the row
     count. A file with no detection still gets its (empty) table, so "scored, nothing found"
-    differs from "not scored"."""
+    differs from "not scored". Each row has its clock time when the recording's start is known
+    (read with the sample rate when that is not given: GUANO, AudioMoth comment or name, UTC
+    for AudioMoth names); the column is there either way, so tables stack."""
     from model.annotations.dialect import band_for, detection_rows, write_table
 
     if sample_rate is None:
         from model.audio import probe
 
-        sample_rate = probe(audio).sample_rate
+        info = probe(audio)
+        sample_rate, start_time = info.sample_rate, info.start_time
     names, declared = bundle.class_names, bundle.info.detection_band_hz
     band = band_for(sample_rate, declared)
     rows = detection_rows(
@@ -99,10 +104,15 @@ def write_detections(
         bundle.clip_settings.clip_seconds,
         band,
         merge=False,
+        start_time=start_time,
     )
     target.parent.mkdir(parents=True, exist_ok=True)
     flag = declared is not None
-    atomic_write(target, lambda part: write_table(part, fmt, rows, scored=True, declared_band=flag))
+
+    def write(part: Path) -> None:
+        write_table(part, fmt, rows, scored=True, declared_band=flag, clocks=True)
+
+    atomic_write(target, write)
     return len(rows)
 
 

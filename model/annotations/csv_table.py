@@ -16,6 +16,7 @@ from pathlib import Path
 from model.annotations.records import (
     Annotation,
     broken,
+    clock_text,
     file_path,
     format_number,
     optional_number,
@@ -39,7 +40,9 @@ LABEL = ("label", "class", "class_name", "species", "annotation", "common name",
 SCORE = ("score", "confidence", "probability", "prob")
 STATE = ("state",)
 
-HEADER = ["file", "start_s", "end_s", "low_hz", "high_hz", "label", "score", "state"]
+HEADER = [
+    "file", "start_s", "end_s", "low_hz", "high_hz", "label", "score", "state", "clock_start",
+]  # fmt: skip
 
 
 def read_csv_table(path: str | Path, *, label_column: str | None = None) -> list[Annotation]:
@@ -98,6 +101,7 @@ def write_csv_table(path: str | Path, annotations: Sequence[Annotation]) -> None
             a.label,
             _opt(a.score, 6),
             a.state or "",
+            clock_text(a.clock_start),
         ]
         for a in ordered
     ]

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +32,7 @@ import numpy as np
 from model.annotations.audacity import write_audacity
 from model.annotations.csv_table import write_csv_table
 from model.annotations.raven import write_raven
-from model.annotations.records import Annotation
+from model.annotations.records import Annotation, clock_at
 
 FORMATS: tuple[str, ...] = ("raven", "audacity", "csv")
 SUFFIXES = {"raven": ".Table.1.selections.txt", "audacity": ".labels.txt", "csv": ".csv"}
@@ -80,13 +81,18 @@ def detection_rows(
     band: Band,
     *,
     merge: bool,
+    start_time: datetime | None = None,
 ) -> list[Annotation]:
-    """Rows of one recording's detections: ``scores`` is (windows, classes)."""
+    """Rows of one recording's detections: ``scores`` is (windows, classes). With the
+    recording's ``start_time`` each row gets its clock time (``clock_start``)."""
     rows: list[Annotation] = []
     for k, name in enumerate(class_names):
         spans = detection_spans(starts, scores[:, k], thresholds[k], clip, merge)
         rows += [
-            Annotation(file, s, e, band[0], band[1], label=name, score=round(score, 4))
+            Annotation(
+                file, s, e, band[0], band[1], label=name, score=round(score, 4),
+                clock_start=clock_at(start_time, s),
+            )  # fmt: skip
             for s, e, score in spans
         ]
     return rows
@@ -100,12 +106,15 @@ def write_table(
     scored: bool,
     declared_band: bool = False,
     file_durations: Mapping[Path, float] | None = None,
+    clocks: bool | None = None,
 ) -> None:
     """Writes one table in the dialect: ``scored`` tables (detections) always have a score
     column, label tables never; a Raven table with ``file_durations`` spans several files;
-    ``declared_band``: the rows' band is the model's own, worth a line in Audacity tracks."""
+    ``declared_band``: the rows' band is the model's own, worth a line in Audacity tracks;
+    ``clocks``: a Raven clock-time column (None: when a row has a clock time; the CSV always
+    has one)."""
     if fmt == "raven":
-        write_raven(path, rows, scores=scored, file_durations=file_durations)
+        write_raven(path, rows, scores=scored, file_durations=file_durations, clocks=clocks)
     elif fmt == "audacity":
         write_audacity(path, rows, frequencies=declared_band)
     elif fmt == "csv":

@@ -29,7 +29,7 @@ import numpy as np
 
 from model.annotations import dialect
 from model.annotations.dialect import band_for, detection_rows, detection_spans, write_table
-from model.annotations.records import Annotation
+from model.annotations.records import Annotation, clock_at
 from model.annotations.sonic_visualiser import write_sonic_visualiser
 from model.errors import AnnotationFormatError, ProjectError
 from model.jobs import Reporter
@@ -86,6 +86,7 @@ def export_labels(
                 *band,
                 label=names.get(mark.class_id, f"class {mark.class_id}"),
                 state=mark.state.value if show_state else None,
+                clock_start=clock_at(rec.start_time, mark.start),
             )  # fmt: skip
         )
     chosen = [r for r in recordings.values() if r.id in by_recording]
@@ -127,8 +128,9 @@ def export_predictions(
         limits = [_threshold_for(threshold, name) for name in labels]
         band = band_for(rec.sample_rate, declared)
         by_recording[rec.id] = detection_rows(
-            rec.path, starts, scores, labels, limits, clip, band, merge=merge_adjacent
-        )
+            rec.path, starts, scores, labels, limits, clip, band, merge=merge_adjacent,
+            start_time=rec.start_time,
+        )  # fmt: skip
     declared_flag = declared is not None
     return _write(out, fmt, chosen, by_recording, per_recording, True, declared_flag, reporter)
 
@@ -202,7 +204,7 @@ def _write(
             reporter.update(0, 1, out.name)
         write_table(
             out, fmt, everything, scored=scored, declared_band=declared_band,
-            file_durations=durations,
+            file_durations=durations, clocks=scored or None,
         )  # fmt: skip
         return [out]
     if out.exists() and not out.is_dir():
@@ -217,7 +219,10 @@ def _write(
         if fmt == "sonic_visualiser":
             write_sonic_visualiser(target, ready, sample_rate=rec.sample_rate)
         else:
-            write_table(target, fmt, ready, scored=scored, declared_band=declared_band)
+            write_table(
+                target, fmt, ready, scored=scored, declared_band=declared_band,
+                clocks=scored or None,  # detection tables always: they stack with predict's
+            )  # fmt: skip
         written.append(target)
     return written
 

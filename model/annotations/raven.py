@@ -26,6 +26,7 @@ from pathlib import Path
 from model.annotations.records import (
     Annotation,
     broken,
+    clock_text,
     file_path,
     format_number,
     optional_number,
@@ -37,6 +38,8 @@ from model.errors import AnnotationFormatError
 BEGIN, END = "Begin Time (s)", "End Time (s)"
 LOW, HIGH = "Low Freq (Hz)", "High Freq (Hz)"
 BEGIN_PATH, BEGIN_FILE, FILE_OFFSET = "Begin Path", "Begin File", "File Offset (s)"
+# Not Raven's own "Begin Clock Time" (hh:mm:ss, no date, no zone), which Raven would recompute.
+CLOCK = "Begin Clock Time (ISO 8601)"
 
 #: Columns tried, in order, for the class name when the caller does not name one.
 LABEL_COLUMNS = (
@@ -143,6 +146,7 @@ def write_raven(
     scores: bool | None = None,
     states: bool | None = None,
     file_durations: Mapping[Path, float] | None = None,
+    clocks: bool | None = None,
 ) -> None:
     """Writes a selection table; with ``file_durations`` a multi-file table over those files.
 
@@ -150,18 +154,22 @@ def write_raven(
     the same header as a full one, so tables can be stacked): the seven Raven columns, then
     ``Begin Path, File Offset (s), Begin File`` (blank for rows naming no file), the class
     column, then ``Score`` when ``scores`` and ``State`` when ``states`` (None: when any row
-    has one). For a multi-file table the files are laid end to end in the order of
-    ``file_durations`` (the order Raven must open them in), so ``Begin Time (s)`` is the file's
-    start on that timeline plus the offset inside it. Unknown frequencies are left blank, so
+    has one), then ``Begin Clock Time (ISO 8601)`` when ``clocks`` (None: when any row has
+    one; the moment the selection begins, with its UTC offset). For a multi-file table the
+    files are laid end to end in the order of ``file_durations`` (the order Raven must open
+    them in), so ``Begin Time (s)`` is the file's start on that timeline plus the offset
+    inside it. Unknown frequencies are left blank, so
     give rows a band (``model.annotations.dialect`` gives 0 to Nyquist) for Raven itself.
     """
     path = Path(path)
     timeline = _timeline(annotations, file_durations)
     scores = any(a.score is not None for a in annotations) if scores is None else scores
     states = any(a.state for a in annotations) if states is None else states
+    clocks = any(a.clock_start for a in annotations) if clocks is None else clocks
     header = ["Selection", "View", "Channel", BEGIN, END, LOW, HIGH]
     header += [BEGIN_PATH, FILE_OFFSET, BEGIN_FILE, label_column]
     header += ([SCORE] if scores else []) + (["State"] if states else [])
+    header += [CLOCK] if clocks else []
     ordered = sorted(annotations, key=lambda a: (timeline.get(a.file, 0.0) + a.start, a.end))
     rows = []
     for number, a in enumerate(ordered, start=1):
@@ -176,6 +184,7 @@ def write_raven(
         row.append(a.label)
         row += [_score(a.score)] if scores else []
         row += [a.state or ""] if states else []
+        row += [clock_text(a.clock_start)] if clocks else []
         rows.append(row)
     write_rows(path, header, rows, "\t")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path, PurePath, PureWindowsPath
 
 
@@ -33,6 +34,7 @@ class Annotation:
     state: str | None = None
     row: int | None = None
     problem: str = ""
+    clock_start: datetime | None = None  # when ``start`` was, where the recording's start is known
 
     @property
     def duration(self) -> float:
@@ -108,3 +110,14 @@ def format_number(value: float, decimals: int = 6) -> str:
     text = f"{value:.{decimals}f}".rstrip("0")
     text = text + "0" if text.endswith(".") else text
     return "0.0" if text == "-0.0" else text
+
+
+def clock_at(start_time: datetime | None, seconds: float) -> datetime | None:
+    """The moment ``seconds`` into a recording that started at ``start_time`` (None: unknown)."""
+    return None if start_time is None else start_time + timedelta(seconds=float(seconds))
+
+
+def clock_text(moment: datetime | None) -> str:
+    """ISO 8601 with the UTC offset and milliseconds (``2021-05-02T04:00:01.500+00:00``), as
+    Python, R (``ymd_hms``), pandas and spreadsheets read it; blank when unknown."""
+    return "" if moment is None else moment.isoformat(timespec="milliseconds")

@@ -27,3 +27,5 @@ class AudioInfo:
     start_time_source: str | None  # "guano" | "audiomoth-filename" | "audiomoth-comment" | ...
     subtype: str = ""  # e.g. "PCM_16"
     warning: str = ""
+    site: str = ""  # GUANO site, AudioMoth id or folder name (``model.audio.site``)
+    site_source: str | None = None  # "guano" | "audiomoth-id" | "folder"

@@ -29,6 +29,7 @@ from model.audio.decoder_notes import caught_decoder_notes, summary
 from model.audio.info import AudioInfo
 from model.audio.opening import NO_CHANNELS, open_soundfile
 from model.audio.riff import read_riff_layout
+from model.audio.site import find_site
 from model.audio.start_time import find_start_time
 from model.errors import AudioError
 
@@ -136,8 +137,11 @@ class AudioFile:
 
         if self._sequential and frames * f.channels * 4 <= OGG_CACHE_BYTES:
             self._decode_whole = True  # short Ogg: decode once, then any span is instant
-        comment = _metadata(f).get("comment")
-        start, source = find_start_time(self.path, guano_chunk=guano_chunk, comment=comment)
+        metadata = _metadata(f)
+        start, source = find_start_time(
+            self.path, guano_chunk=guano_chunk, comment=metadata.get("comment")
+        )
+        site, site_source = find_site(self.path, guano_chunk=guano_chunk, metadata=metadata)
         return AudioInfo(
             path=self.path,
             format=fmt,
@@ -149,6 +153,8 @@ class AudioFile:
             start_time_source=source,
             subtype=f.subtype or "",
             warning=warning,
+            site=site,
+            site_source=site_source,
         )
 
     def damage(self) -> SampleDamage:

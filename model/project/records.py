@@ -36,6 +36,8 @@ class Recording:
     added: datetime
     start_time_source: str | None = None
     format: str = ""
+    site: str = ""  # where it was recorded (``model.project.sites``)
+    site_source: str | None = None  # "guano" | "audiomoth-id" | "folder" | "edited"
 
     @property
     def exists(self) -> bool:

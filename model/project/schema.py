@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Callable
 
 APPLICATION_ID = 0x534F4E4F  # "SONO"
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # Version 1: recordings, classes and labels only (kept verbatim: old files look like this).
 V1_DDL = """
@@ -167,12 +167,39 @@ def _v4_to_v5(conn: sqlite3.Connection) -> None:
         write_peaks(conn, model_id, recording_id, ids, scores)
 
 
+def _v5_to_v6(conn: sqlite3.Connection) -> None:
+    """Gives every recording a site, so results can be split by site. New recordings take the
+    recorder's own words (GUANO, AudioMoth id: ``model.audio.site``); recordings already in the
+    file take the name of their folder, which needs no access to the audio (a season's files
+    may be on a disk that is not plugged in). ``site_source`` says which, ``edited`` once a
+    person changed it."""
+    from pathlib import PurePosixPath, PureWindowsPath
+
+    from model.audio.site import SITE_FOLDER, clean_site
+    from model.pathtext import from_db
+
+    for statement in (
+        "ALTER TABLE recordings ADD COLUMN site TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE recordings ADD COLUMN site_source TEXT",
+        "CREATE INDEX recordings_site ON recordings(site, id)",
+    ):
+        conn.execute(statement)
+    updates = []
+    for rec_id, stored in conn.execute("SELECT id, path FROM recordings").fetchall():
+        text = from_db(stored)
+        # Stored paths are posix when relative; absolute ones may be Windows paths.
+        pure = PureWindowsPath(text) if "\\" in text else PurePosixPath(text)
+        updates.append((clean_site(pure.parent.name), SITE_FOLDER, rec_id))
+    conn.executemany("UPDATE recordings SET site = ?, site_source = ? WHERE id = ?", updates)
+
+
 # MIGRATIONS[i] turns version i + 1 into version i + 2.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_to_v2,
     _v2_to_v3,
     _v3_to_v4,
     _v4_to_v5,
+    _v5_to_v6,
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION - 1
 
@@ -193,6 +220,7 @@ TABLES: dict[int, set[str]] = {
         "prediction_peaks",
     },
 }
+TABLES[6] = TABLES[5]  # version 6 adds columns (the recording's site), no table
 
 
 def create_schema(conn: sqlite3.Connection) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from model.audio.site import SITE_FOLDER, folder_site
 from model.errors import ProjectError
 from model.pathtext import from_db, resolved, to_db
 from model.project.annotations import AnnotationsMixin
@@ -26,15 +27,22 @@ from model.project.records import (
 )
 from model.project.results import ResultsMixin
 from model.project.score_index import ScoreIndexMixin
+from model.project.sites import SitesMixin
 
 _REC_COLUMNS = (
     "id, path, fingerprint, sample_rate, channels, frames, duration, start_time, added, "
-    "start_time_source, format"
+    "start_time_source, format, site, site_source"
 )
 
 
 class Project(
-    ProjectHandle, AnnotationsMixin, BoxesMixin, ResultsMixin, ListingMixin, ScoreIndexMixin
+    ProjectHandle,
+    AnnotationsMixin,
+    BoxesMixin,
+    ResultsMixin,
+    ListingMixin,
+    ScoreIndexMixin,
+    SitesMixin,
 ):
     """An open project file. Use ``Project.create`` / ``Project.open``, then ``close``."""
 
@@ -95,6 +103,8 @@ class Project(
             added=dt_from_text(row[8]) or now_utc(),
             start_time_source=row[9],
             format=row[10],
+            site=row[11],
+            site_source=row[12],
         )
 
     def add_recording(
@@ -118,11 +128,14 @@ class Project(
         from model.project.clock import project_start_time
 
         start = project_start_time(info, self)  # a file name's time in the project's zone
+        site, site_source = getattr(info, "site", ""), getattr(info, "site_source", None)
+        if not site:
+            site, site_source = folder_site(absolute), SITE_FOLDER
         with self.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO recordings(path, fingerprint, sample_rate, channels, frames, "
-                "duration, start_time, added, start_time_source, format) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "duration, start_time, added, start_time_source, format, site, site_source) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     stored,
                     fingerprint,
@@ -134,6 +147,8 @@ class Project(
                     dt_to_text(now_utc()),
                     getattr(info, "start_time_source", None),
                     str(getattr(info, "format", "") or ""),
+                    site,
+                    site_source,
                 ),
             )
             new_id = cur.lastrowid

@@ -19,8 +19,9 @@ from tests.model.ml.test_manifest import good_manifest
 
 RAVEN_HEADER = (
     "Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\tHigh Freq (Hz)\t"
-    "Begin Path\tFile Offset (s)\tBegin File\tAnnotation\tScore"
+    "Begin Path\tFile Offset (s)\tBegin File\tAnnotation\tScore\tBegin Clock Time (ISO 8601)"
 )
+LABEL_HEADER = RAVEN_HEADER.removesuffix("\tScore\tBegin Clock Time (ISO 8601)")
 STARTS = np.arange(6, dtype=float)
 SCORES = np.array([[0.1, 0.9], [0.7, 0.2], [0.8, 0.6], [0.2, 0.1], [0.95, 0.3], [0.3, 0.99]])
 
@@ -48,7 +49,9 @@ def _both_again(scored, tmp_path: Path, fmt: str):
         project, tmp_path / "export", fmt, threshold=0.5, merge_adjacent=False
     )
     predicted = tmp_path / "predict" / f"20210502_040000{BATCH_FORMATS[fmt]}"
-    write_detections(predicted, fmt, rec.path, STARTS, SCORES, _bundle(manifest), 0.5, 48_000)
+    write_detections(
+        predicted, fmt, rec.path, STARTS, SCORES, _bundle(manifest), 0.5, 48_000, rec.start_time
+    )
     return exported, predicted
 
 
@@ -93,7 +96,7 @@ def test_label_tables_share_the_columns_without_a_score(project, fake_recording,
     rec = fake_recording(tmp_path / "a.wav", 10.0, sample_rate=32_000)
     project.put_label(rec.id, 2.0, 4.0, project.add_class("owl").id, "present")
     (table,) = export_labels(project, tmp_path / "labels", "raven")
-    assert table.read_text().splitlines()[0] == RAVEN_HEADER.removesuffix("\tScore")
+    assert table.read_text().splitlines()[0] == LABEL_HEADER
     (track,) = export_labels(project, tmp_path / "labels", "audacity")
     assert track.name == "a.labels.txt"
     assert track.read_text() == "2.000000\t4.000000\towl\n"  # full band: no frequency line
@@ -108,3 +111,31 @@ def test_an_old_name_with_a_tab_is_refused_not_changed_on_export(project, fake_r
     for fmt in ("raven", "audacity"):
         with pytest.raises(AnnotationFormatError, match="contains a tab or line break"):
             export_labels(project, tmp_path / fmt, fmt)
+
+
+def test_predict_tables_carry_each_detections_clock_time(tmp_path):
+    """AudioMoth names its files by their UTC start: each row gets its moment with the offset;
+    a file with no known start keeps the column, blank, so tables still stack."""
+    import csv
+
+    import soundfile as sf
+
+    moth = tmp_path / "20210502_040000.WAV"
+    plain = tmp_path / "dawn.wav"
+    for path in (moth, plain):
+        sf.write(str(path), np.zeros(7 * 8000, np.float32), 8000)
+    for path in (moth, plain):
+        write_detections(tmp_path / f"{path.stem}.csv", "csv", path, STARTS, SCORES, _bundle(), 0.5)
+        raven = tmp_path / f"{path.stem}.Table.1.selections.txt"
+        write_detections(raven, "raven", path, STARTS, SCORES, _bundle(), 0.5)
+        assert raven.read_text().splitlines()[0] == RAVEN_HEADER
+    with (tmp_path / "20210502_040000.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["start_s"], r["clock_start"]) for r in rows[:2]] == [
+        ("0.0", "2021-05-02T04:00:00.000+00:00"),
+        ("1.0", "2021-05-02T04:00:01.000+00:00"),
+    ]
+    with (tmp_path / "dawn.csv").open() as handle:
+        assert {r["clock_start"] for r in csv.DictReader(handle)} == {""}
+    raven_rows = (tmp_path / "20210502_040000.Table.1.selections.txt").read_text().splitlines()
+    assert raven_rows[2].split("\t")[-1] == "2021-05-02T04:00:01.000+00:00"
