@@ -28,11 +28,13 @@ from PySide6.QtWidgets import (
 )
 
 from app import dialogs, file_dialogs
+from app.activity_sites_view import SiteCombo, draw_sites, site_legend
 from app.context import AppContext
 from app.review_panel import colour_icon
 from app.zone_picker import ZoneCombo
 from model.activity import Activity, activity_job, export_csv, export_png, model_class_ids
 from model.activity_detections import export_detections_job
+from model.activity_sites import export_sites_png
 from model.errors import SonotagError
 from model.pathtext import display
 from model.project.clock import ACTIVITY_ZONE_META, filename_zone_name
@@ -76,6 +78,9 @@ class ActivityPanel(QDockWidget):
             "Time zone of the hour-of-day and date axes; a named zone follows daylight saving "
             "(type to search, e.g. London)"
         )
+        self.site_combo = SiteCombo(self)
+        self.site_label = QLabel("Site")
+        self.site_label.setVisible(False)
         self.per_hour = QCheckBox("Per recorded hour")
         self.per_hour.setToolTip("Divide by the hours recorded in each bin (uneven effort)")
         for label, widget in (
@@ -85,6 +90,8 @@ class ActivityPanel(QDockWidget):
         ):
             controls.addWidget(QLabel(label))
             controls.addWidget(widget)
+        controls.addWidget(self.site_label)
+        controls.addWidget(self.site_combo)
         controls.addWidget(self.per_hour)
         controls.addStretch(1)
         self.png_button = QPushButton("Export PNG…")
@@ -131,6 +138,7 @@ class ActivityPanel(QDockWidget):
         self.setWidget(body)
 
         self.class_combo.currentIndexChanged.connect(self._redraw)
+        self.site_combo.currentIndexChanged.connect(self._redraw)
         self.per_hour.toggled.connect(self._redraw)
         self.threshold.valueChanged.connect(self.schedule_refresh)
         self.zone_combo.currentIndexChanged.connect(self._zone_chosen)
@@ -232,6 +240,8 @@ class ActivityPanel(QDockWidget):
 
     def _finished(self, activity: Activity) -> None:
         self.activity = activity
+        self.site_combo.fill(activity)
+        self.site_label.setVisible(self.site_combo.isVisible())
         self._redraw()
         self.summarised.emit(activity)
 
@@ -249,8 +259,9 @@ class ActivityPanel(QDockWidget):
 
     # ----------------------------------------------------------------- drawing
     def shown(self) -> Activity | None:
-        """The summary restricted to the chosen class (what the plots and exports show)."""
-        activity, class_id = self.activity, self.class_combo.currentData()
+        """The summary restricted to the chosen site and class (what the plots and exports
+        show; for "Each site" the pooled one, with every site's in ``by_site``)."""
+        activity, class_id = self.site_combo.pick(self.activity), self.class_combo.currentData()
         if activity is None or class_id is None:
             return activity
         return activity.only(class_id)
@@ -276,6 +287,9 @@ class ActivityPanel(QDockWidget):
         unit = "detections per recorded hour" if rate else "detections"
         hours = np.nan_to_num(activity.hour_rate() if rate else activity.by_hour.astype(float))
         days = activity.date_rate() if rate else activity.by_date.astype(float)
+        if self.site_combo.each:
+            hour_top, date_top = draw_sites(self.hour_plot, self.date_plot, activity, rate)
+            hours, days = np.array([[hour_top]]), np.array([[date_top]])
         top = max(float(hours.max(initial=0.0)), 1.0) * 1.05
         empty = np.flatnonzero(activity.hour_effort <= 0)
         if len(empty):
@@ -294,7 +308,7 @@ class ActivityPanel(QDockWidget):
             [datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp() for d in activity.dates]
         )
         recorded = activity.date_effort > 0
-        for i, cls in enumerate(activity.classes):
+        for i, cls in enumerate(() if self.site_combo.each else activity.classes):
             bars = pg.BarGraphItem(
                 x=np.arange(24) + (i - (k - 1) / 2) * width,
                 height=hours[i],
@@ -324,6 +338,10 @@ class ActivityPanel(QDockWidget):
         on_clock = activity is not None and bool(activity.dates or activity.hour_effort.any())
         if activity is None or not on_clock:
             self.legend.hide()
+            return
+        if self.site_combo.each:
+            self.legend.setText(site_legend(activity))
+            self.legend.show()
             return
         chips = [
             f'<span style="color:{cls.colour}; font-size:14pt;">■</span>&nbsp;{escape(cls.name)}'
@@ -366,7 +384,8 @@ class ActivityPanel(QDockWidget):
         if activity is None or target is None:
             return None
         try:
-            written = export_png(activity, target, per_hour=self.per_hour.isChecked())
+            draw = export_sites_png if self.site_combo.each else export_png
+            written = draw(activity, target, per_hour=self.per_hour.isChecked())
         except SonotagError as exc:
             self.context.error.emit(str(exc), "")
             return None

@@ -78,6 +78,7 @@ def install_panels(window: MainWindow, file_menu: QMenu, view_menu: QMenu) -> Pa
         parent=window,
     )
     activity = ActivityPanel(context, window)
+    window.panel.sites_changed.connect(activity.schedule_refresh)  # split by site: recount
     explorer = ExplorerPanel(
         context,
         on_show=lambda rec, s, e: show_clip(window, rec, s, e),

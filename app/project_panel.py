@@ -9,7 +9,7 @@ confirmation) and then call them; tests drive the methods.
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtGui import QAction, QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QColorDialog,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import dialogs
+from app.recording_sites import SITE
 from app.recordings_filter import RecordingsFilter
 from app.recordings_model import (
     ID_ROLE,
@@ -69,6 +70,7 @@ class ProjectPanel(QWidget):
 
     recording_selected = Signal(int)  # recording id
     class_selected = Signal(object)  # class id or None
+    sites_changed = Signal()  # a site was typed or set: results split by site change
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -94,7 +96,15 @@ class ProjectPanel(QWidget):
         table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # Only the Site column is editable (the model's flags): double-click or F2 on it.
+        table.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+        )
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.set_site_action = QAction("Set site of the listed recordings…", table)
+        self.set_site_action.triggered.connect(self.ask_site_of_listed)
+        table.addAction(self.set_site_action)
         table.setWordWrap(False)
         table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # dates start names, numbers end them
         header = table.horizontalHeader()
@@ -102,6 +112,9 @@ class ProjectPanel(QWidget):
         header.setSortIndicator(NAME, Qt.SortOrder.AscendingOrder)  # A→Z, as a file browser
         table.setSortingEnabled(True)
         fit_number_columns(table)
+        self.recordings.dataChanged.connect(
+            lambda top, _bottom, _roles=(): top.column() == SITE and self.sites_changed.emit()
+        )
         table.selectionModel().selectionChanged.connect(self._on_recording_selection)
 
         self.class_tree = QTreeWidget(self)
@@ -204,6 +217,34 @@ class ProjectPanel(QWidget):
         self.recordings_title.setText(
             f"<b>Recordings</b> ({count})" if every else "<b>Recordings</b>"
         )
+
+    def ask_site_of_listed(self) -> None:
+        """One site for every recording the list shows (filter first: a folder, an AudioMoth
+        id, a date), e.g. to name an AudioMoth id's recordings after the place it hung."""
+        if self.project is None or self.project.read_only:
+            return
+        ids = self.visible_recording_ids()
+        if not ids:
+            return
+        current = self.recordings.site_of(ids[0])
+        site, ok = QInputDialog.getText(
+            self,
+            "Set site",
+            f"Site of the {len(ids)} recording(s) listed"
+            + (" (the filter chooses which)" if self.recordings_proxy.words else "")
+            + ":",
+            text=current,
+        )
+        if ok:
+            self.set_site_of(ids, site)
+
+    def set_site_of(self, recording_ids: list[int], site: str) -> int:
+        try:
+            changed = self.recordings.set_sites(recording_ids, site)
+        except ProjectError as exc:
+            dialogs.report_exception(self, "Cannot set the site", exc)
+            return 0
+        return changed  # the model's dataChanged says sites_changed
 
     def visible_recording_ids(self) -> list[int]:
         proxy = self.recordings_proxy

@@ -23,6 +23,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor
 
+from app.recording_sites import SITE, SiteColumn
 from model.pathtext import display
 from model.project import Project
 from model.timefmt import format_clock
@@ -30,9 +31,11 @@ from model.timefmt import format_clock
 ID_ROLE = Qt.ItemDataRole.UserRole
 FILTER_ROLE = Qt.ItemDataRole.UserRole + 2
 # Short headers: the recording's name is what the narrow dock must show.
-COLUMNS = ("Recording", "Length", "Labels", "Labelled", "Scored")
-NAME, DURATION, LABELS, LABELLED, PREDICTIONS = range(5)
+COLUMNS = ("Recording", "Length", "Labels", "Labelled", "Scored", "Site")
+NAME, DURATION, LABELS, LABELLED, PREDICTIONS = range(5)  # then SITE
 TOOLTIPS = {
+    SITE: "Where it was recorded (GUANO, AudioMoth id or folder); double-click or F2 to edit. "
+    "Activity is split by site",
     DURATION: "Length of the recording",
     LABELS: "Labels in the recording (one per class and clip)",
     LABELLED: "Share of the recording covered by labelled clips",
@@ -43,6 +46,7 @@ OLD_MODEL = "old model"
 # The widest text each number column is likely to show (the view sizes the columns by them
 # once, instead of measuring the rows at every count change).
 WIDEST = {DURATION: "10:00:00", LABELS: "888888", LABELLED: "100%", PREDICTIONS: OLD_MODEL}
+WIDEST[SITE] = "Wytham North"  # a typical site name; the user drags it wider
 _MUTED = QColor("#8a8a8a")
 _MISSING = QColor("#c0392b")
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -54,7 +58,7 @@ def format_duration(seconds: float) -> str:
     return f"{seconds:.1f} s" if seconds < 60 else format_clock(seconds)
 
 
-class RecordingsModel(QAbstractTableModel):
+class RecordingsModel(SiteColumn, QAbstractTableModel):
     """One row per recording: name, duration, label count, windows scored by the active model.
 
     Items are kept in id order (ids only grow); ``_order`` maps a row to its item, so sorting
@@ -80,6 +84,7 @@ class RecordingsModel(QAbstractTableModel):
         self._exists: dict[int, bool] = {}  # item -> file found (checked when first shown)
         self._haystacks: list[str | None] = []
         self._name_keys: np.ndarray | None = None
+        self._sites: list[str] = []
         self._sort_column = -1
         self._sort_order = Qt.SortOrder.AscendingOrder
 
@@ -117,6 +122,8 @@ class RecordingsModel(QAbstractTableModel):
         self._stale = np.concatenate([self._stale, zeros])
         self._haystacks += [None] * len(new)
         self._name_keys = None
+        sites = project.recording_sites(None if not after else new.ids.tolist())
+        self._sites += [sites.get(int(i), "") for i in new.ids.tolist()]
         return len(new)
 
     def refresh(self) -> list[int]:
@@ -314,9 +321,17 @@ class RecordingsModel(QAbstractTableModel):
                 return f"{self.labelled_share(item):.0%}"
             if column == PREDICTIONS and not self._scored[item] and self._stale[item]:
                 return OLD_MODEL
+            if column == SITE:
+                return self._sites[item]
             return str(int((self._labels if column == LABELS else self._scored)[item]))
         if role == ID_ROLE:
             return int(self._ids[item])
+        if column == SITE:
+            if role == Qt.ItemDataRole.EditRole:
+                return self._sites[item]
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return TOOLTIPS[SITE]
+            return None
         if role == Qt.ItemDataRole.TextAlignmentRole and column != NAME:
             return int(_RIGHT.value)
         if column == PREDICTIONS and not self._scored[item] and self._stale[item]:
@@ -338,7 +353,8 @@ class RecordingsModel(QAbstractTableModel):
             text = self._haystacks[item]
             if text is None:
                 self._load_all_paths()  # the filter is about to ask for every row
-                text = self._haystacks[item] = f"{self._name(item)} {display(self._path(item))}"
+                path = display(self._path(item))
+                text = self._haystacks[item] = f"{self._name(item)} {path} {self._sites[item]}"
             return text
         return None
 
@@ -370,6 +386,9 @@ class RecordingsModel(QAbstractTableModel):
                 names = np.array([name(item).lower() for item in range(n)])
                 self._name_keys = np.unique(names, return_inverse=True)[1].astype(np.int64)
             key: np.ndarray = self._name_keys
+        elif self._sort_column == SITE:
+            folded = np.array([site.casefold() for site in self._sites] or [""])[:n]
+            key = np.unique(folded, return_inverse=True)[1].astype(np.int64)
         else:
             key = {
                 DURATION: self._durations,

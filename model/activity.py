@@ -19,7 +19,7 @@ chunk (``activity_scan``, ``activity_clock``). The summary holds counts; the lis
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, tzinfo
 from pathlib import Path
@@ -69,6 +69,9 @@ class Activity:
     zone_info: tzinfo | None = None  # the zone itself, to place listed detections the same way
     clip: float = 2.0
     extra: dict[str, Any] = field(default_factory=dict)
+    site: str | None = None  # the one site summarised; None: every site pooled
+    by_site: dict[str, Activity] = field(default_factory=dict)  # each site's own, when several
+    recording_ids: frozenset[int] | None = None  # the recordings summarised; None: all scored
 
     def rate(self, counts: np.ndarray, effort: np.ndarray) -> np.ndarray:
         """Detections per recorded hour; NaN where nothing was recorded (unknown, not zero)."""
@@ -104,6 +107,7 @@ class Activity:
             totals=self.totals[i : i + 1],
             by_hour=self.by_hour[i : i + 1],
             by_date=self.by_date[i : i + 1],
+            by_site={site: part.only(class_id) for site, part in self.by_site.items()},
         )
 
 
@@ -139,11 +143,16 @@ def _thresholds(
     return {c: float(thresholds) for c in class_ids}
 
 
-def _clocks(project: Project, model_id: int) -> tuple[Clocks, list[int], int]:
-    """The scored recordings with a start time as ``Clocks``; the ids of those without."""
+def _clocks(
+    project: Project, model_id: int, only: Collection[int] | None = None
+) -> tuple[Clocks, list[int], int]:
+    """The scored recordings (of ``only``, when given) with a start time as ``Clocks``; the
+    ids of those without."""
     timed: list[tuple[int, datetime, float]] = []
     untimed: list[int] = []
     rows = project.scored_recording_clocks(model_id)
+    if only is not None:
+        rows = [row for row in rows if row[0] in only]
     for rec_id, text, duration in rows:
         start = dt_from_text(text)
         if start is None:
@@ -173,12 +182,14 @@ def summarise_activity(
     model_id: int | None = None,
     zone: tzinfo | None = None,
     reporter: Reporter | None = None,
+    recording_ids: Collection[int] | None = None,
 ) -> Activity:
     """Detections of the active (or given) model per class, by hour of day and by date.
 
-    ``zone`` expresses clock times in one time zone (a ``zoneinfo`` zone keeps its daylight
-    saving); ``None`` keeps each recording's own (AudioMoth names are UTC, so a site far from
-    Greenwich usually wants its local zone).
+    ``recording_ids`` limits the summary to those recordings (one site's). ``zone`` expresses
+    clock times in one time zone (a ``zoneinfo`` zone keeps its daylight saving); ``None``
+    keeps each recording's own (AudioMoth names are UTC, so a site far from Greenwich usually
+    wants its local zone).
     """
     model = resolve_model(project, model_id)
     clip = clip_seconds_of(model)
@@ -189,13 +200,14 @@ def summarise_activity(
         raise ProjectError(project.path, f"has no class number {missing[0]}")
     classes = tuple(all_classes[c] for c in wanted)
     limits = _thresholds(thresholds, wanted)
-    clocks, untimed, scored = _clocks(project, model.id)
+    only = frozenset(int(i) for i in recording_ids) if recording_ids is not None else None
+    clocks, untimed, scored = _clocks(project, model.id, only)
     steps = clocks.steps(zone) if zone is not None else None
     hour_effort, day_seconds = clocks.effort(steps)
     by_hour = np.zeros(len(classes) * 24, np.int64)
     by_day: dict[int, np.ndarray] = {}
     totals = np.zeros(len(classes), np.int64)
-    candidates = _candidates(project, model.id, limits)
+    candidates = _candidates(project, model.id, limits, only)
     row_of = {c: i for i, c in enumerate(wanted)}
     done = 0
     for chunk in project.iter_scores(model.id, candidates, class_ids=wanted):
@@ -244,24 +256,33 @@ def summarise_activity(
         model_id=model.id,
         zone_info=zone,
         clip=clip,
+        recording_ids=only,
     )
 
 
-def _candidates(project: Project, model_id: int, limits: Mapping[int, float]) -> list[int]:
-    """Recordings with a window of some class at or above its threshold (the peaks index)."""
+def _candidates(
+    project: Project,
+    model_id: int,
+    limits: Mapping[int, float],
+    only: Collection[int] | None = None,
+) -> list[int]:
+    """Recordings (of ``only``) with a window of some class at or above its threshold (the
+    peaks index)."""
     found: set[int] = set()
     for class_id, limit in limits.items():
         found.update(project.recordings_reaching(model_id, class_id, limit))
-    return sorted(found)
+    return sorted(found if only is None else found & set(only))
 
 
 def activity_job(reporter: Reporter, project_path: str | Path, **kwargs: Any) -> Activity:
-    """``summarise_activity`` as a job: a year of scores takes a while to read. Takes the
-    project's path (a handle of its own), never the window's open ``Project``."""
+    """The summary split by site (``model.activity_sites``) as a job: a year of scores takes
+    a while to read. Takes the project's path (a handle of its own), never the window's open
+    ``Project``."""
+    from model.activity_sites import summarise_by_site
     from model.project.store import Project
 
     with Project.open(project_path) as project:
-        return summarise_activity(project, reporter=reporter, **kwargs)
+        return summarise_by_site(project, reporter=reporter, **kwargs)
 
 
 def zone_name(zone: tzinfo | None) -> str:
@@ -272,8 +293,19 @@ def zone_name(zone: tzinfo | None) -> str:
 
 # ---------------------------------------------------------------------------- export
 def export_csv(activity: Activity, path: str | Path) -> Path:
-    """One tidy table (a row per bin and class) that R or a spreadsheet reads as it is."""
-    path = Path(path)
+    """One tidy table (a row per site, bin and class) that R or a spreadsheet reads as it is:
+    with several sites, the pooled rows (site ``(all sites)``) then each site's own."""
+    from model.activity_sites import site_parts
+
+    rows: list[list[Any]] = []
+    for site, part in site_parts(activity):
+        rows += [[site, *row] for row in _table_rows(part)]
+    header = ["site", "grouping", "bin", "class", "detections", "recorded_hours"]
+    header.append("per_recorded_hour")
+    return _write(Path(path), header, [[_cell(v) for v in r] for r in rows])
+
+
+def _table_rows(activity: Activity) -> list[list[Any]]:
     rows: list[list[Any]] = []
     hour_rate, date_rate = activity.hour_rate(), activity.date_rate()
     for c, cls in enumerate(activity.classes):
@@ -285,8 +317,7 @@ def export_csv(activity: Activity, path: str | Path) -> Path:
             effort = activity.date_effort[d] / 3600
             count = int(activity.by_date[c, d])
             rows.append(["date", day.isoformat(), cls.name, count, effort, date_rate[c, d]])
-    header = ["grouping", "bin", "class", "detections", "recorded_hours", "per_recorded_hour"]
-    return _write(path, header, [[_cell(v) for v in r] for r in rows])
+    return rows
 
 
 def _cell(value: Any) -> Any:

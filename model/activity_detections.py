@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from model.project.store import Project
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-HEADER = ["file", "class", "start_s", "end_s", "peak_score", "clock_start"]
+HEADER = ["file", "class", "start_s", "end_s", "peak_score", "clock_start", "site"]
 ROWS_PER_WRITE = 50_000
 
 
@@ -60,9 +60,10 @@ def detection_table(
     from the project's scores: the summary keeps counts only."""
     wanted = [c.id for c in activity.classes]
     rank = {class_id: k for k, class_id in enumerate(wanted)}
-    clocks, _untimed, _n = _clocks(project, activity.model_id)
+    only = activity.recording_ids
+    clocks, _untimed, _n = _clocks(project, activity.model_id, only)
     steps = clocks.steps(activity.zone_info) if activity.zone_info is not None else None
-    candidates = _candidates(project, activity.model_id, activity.thresholds)
+    candidates = _candidates(project, activity.model_id, activity.thresholds, only)
     parts: list[tuple[np.ndarray, ...]] = []
     done = 0
     for chunk in project.iter_scores(activity.model_id, candidates, class_ids=wanted):
@@ -150,9 +151,11 @@ def export_detections_csv(
     the file that was there (or none), never half a table."""
     path = Path(path)
     table = detection_table(project, activity, reporter)
-    files = project.stored_paths(np.unique(table.recording_ids).tolist())  # one pass if many
+    recorded = np.unique(table.recording_ids).tolist()
+    files = project.stored_paths(recorded)  # one pass if many
+    sites = project.recording_sites(recorded)
     names = {c.id: c.name for c in activity.classes}
-    write_rows = _row_writer(table, files, names)
+    write_rows = _row_writer(table, files, names, sites)
     part = path.with_name(path.name + ".part")
     try:
         with part.open("w", newline="", encoding="utf-8") as handle:
@@ -175,7 +178,7 @@ def export_detections_csv(
 
 
 def _row_writer(
-    table: DetectionTable, files: dict[int, str], names: dict[int, str]
+    table: DetectionTable, files: dict[int, str], names: dict[int, str], sites: dict[int, str]
 ) -> Callable[[int, int], Any]:
     """Rows ``first:last`` of the CSV, formatted a block at a time."""
 
@@ -183,13 +186,15 @@ def _row_writer(
         part = slice(first, last)
         timed = table.timed[part].tolist()
         clocks = iso_clock(table.utc_us[part], table.offset_us[part])
+        recordings = table.recording_ids[part].tolist()
         return zip(
-            [files.get(r, str(r)) for r in table.recording_ids[part].tolist()],
+            [files.get(r, str(r)) for r in recordings],
             [names[c] for c in table.class_ids[part].tolist()],
             [f"{x:.3f}" for x in table.starts[part].tolist()],
             [f"{x:.3f}" for x in table.ends[part].tolist()],
             [f"{x:.4f}" for x in table.peaks[part].tolist()],
             [c if t else "" for c, t in zip(clocks, timed, strict=True)],
+            [sites.get(r, "") for r in recordings],
             strict=True,
         )
 

@@ -105,15 +105,17 @@ def test_detections_csv_is_every_listed_detection_as_datetime_writes_it(
     got = summarise_activity(season, 0.5, zone=zone)
     names = {c.id: c.name for c in season.classes()}
     files = {r.id: r.stored_path for r in season.recordings()}
+    sites = {r.id: r.site for r in season.recordings()}
     want = [
         [files[d.recording_id], names[d.class_id], f"{d.start:.3f}", f"{d.end:.3f}",
-         f"{d.peak_score:.4f}", d.clock_start.isoformat() if d.clock_start else ""]
+         f"{d.peak_score:.4f}", d.clock_start.isoformat() if d.clock_start else "",
+         sites[d.recording_id]]
         for d in list_detections(season, got)
     ]  # fmt: skip
     assert any("." in row[5] for row in want) and any(not row[5] for row in want)
     with export_detections_csv(got, tmp_path / "d.csv", season).open(newline="") as handle:
         rows = list(csv.reader(handle))
-    assert rows[0] == ["file", "class", "start_s", "end_s", "peak_score", "clock_start"]
+    assert rows[0] == ["file", "class", "start_s", "end_s", "peak_score", "clock_start", "site"]
     assert rows[1:] == want
 
 
