@@ -8,6 +8,7 @@ real pipeline in a background job, with its frequency axis in kHz.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,15 +23,19 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from app import file_dialogs
 from app.jobs import Job, JobRunner
 from model.clips.demo_calls import demo_image_job
 from model.clips.filters import hz_to_mel
 from model.clips.presets import CUSTOM, DEFAULT_PRESET, PRESETS, custom_settings, describe, khz
+from model.clips.preview import recording_preview_job
 from model.clips.settings import ClipSettings
+from model.pathtext import recover
 
 SCALE = 2  # the 224-px image drawn at twice its size, pixels kept sharp
 AXIS = 64  # room for the kHz labels left of the image and the seconds under it
@@ -119,6 +124,16 @@ class NewProjectDialog(QDialog):
         self.picture.setMinimumSize(224 * SCALE + AXIS, 224 * SCALE + 22)
         self.caption = QLabel()
         self.caption.setWordWrap(True)
+        self.recording: Path | None = None  # the user's own file to preview, else the demo
+        self.try_button = QPushButton("Try it on one of my recordings…")
+        self.try_button.setToolTip(
+            "Shows the brightest clip of the recording's first minute as the model would get it "
+            "with the chosen preset (the file is only read)"
+        )
+        self.try_button.clicked.connect(self.ask_recording)
+        self.demo_button = QPushButton("Back to the demo call")
+        self.demo_button.clicked.connect(lambda: self.preview_recording(None))
+        self.demo_button.setVisible(False)
         self.caption.setMinimumHeight(2 * self.caption.fontMetrics().lineSpacing())
 
         left = QVBoxLayout()
@@ -131,6 +146,11 @@ class NewProjectDialog(QDialog):
         right.addWidget(self.advice)
         right.addWidget(self.picture)
         right.addWidget(self.caption)
+        tries = QHBoxLayout()
+        tries.addWidget(self.try_button)
+        tries.addWidget(self.demo_button)
+        tries.addStretch(1)
+        right.addLayout(tries)
         right.addStretch(1)
         columns = QHBoxLayout()
         columns.addLayout(left, 2)
@@ -228,9 +248,14 @@ class NewProjectDialog(QDialog):
             self._job.cancel()
         self._request += 1
         request = self._request
-        job = self.jobs.run_thread(
-            "Drawing a demo clip", demo_image_job, self.preset(), settings.to_dict()
-        )
+        if self.recording is not None:
+            job = self.jobs.run_thread(
+                "Drawing a clip", recording_preview_job, str(self.recording), settings.to_dict()
+            )
+        else:
+            job = self.jobs.run_thread(
+                "Drawing a demo clip", demo_image_job, self.preset(), settings.to_dict()
+            )
         job.finished.connect(lambda result: self._show(request, settings, result))
         job.failed.connect(lambda message, _detail: self._failed(request, message))
         self._job = job
@@ -240,13 +265,30 @@ class NewProjectDialog(QDialog):
             return  # the user chose again while it was drawn
         image, caption = result
         self.picture.setPixmap(preview_pixmap(image, settings))
-        self.caption.setText(f"Demo: {caption}.")
+        self.caption.setText(
+            f"Your recording: {caption}." if self.recording else f"Demo: {caption}."
+        )
         self._job = None
 
     def _failed(self, request: int, message: str) -> None:
         if request == self._request:
             self.picture.setText(f"The clip image could not be drawn: {message}")
             self._job = None
+
+    def ask_recording(self) -> None:
+        from app.dialogs import AUDIO_FILTER
+
+        chosen, _ = file_dialogs.get_open_file_name(
+            self, "A recording to try the preset on", "", AUDIO_FILTER
+        )
+        if chosen:
+            self.preview_recording(recover(Path(chosen)))
+
+    def preview_recording(self, path: Path | None) -> None:
+        """Previews every preset on ``path`` from now on (None: the demo calls again)."""
+        self.recording = path
+        self.demo_button.setVisible(path is not None)
+        self._changed()
 
     @property
     def preview_ready(self) -> bool:

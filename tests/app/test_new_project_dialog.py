@@ -96,3 +96,43 @@ def test_new_project_without_settings_keeps_the_default(qtbot, window, tmp_path:
     assert stored_clip_settings(window.project) == PRESETS["songbirds"].settings
     with Project.open(tmp_path / "plain.sonotag", read_only=True) as project:
         assert project.get_meta("clip_settings") is None  # nothing written: the default holds
+
+
+def test_a_recording_of_ones_own_is_previewed_under_each_preset(
+    qtbot, dialog, tmp_path: Path, output_dir: Path
+) -> None:
+    """A 384 kHz bat pass: black under the songbird preset, its calls under the bat one."""
+    from tests.model.cli.test_preset_command import bat_night
+
+    wav = tmp_path / "pass.wav"
+    bat_night(wav, seconds=3.0)
+    _ready(qtbot, dialog)
+    dialog.preview_recording(wav)
+    _ready(qtbot, dialog)
+    assert "Your recording: pass.wav" in dialog.caption.text()
+    assert dialog.demo_button.isVisible()
+    songbird = dialog.picture.pixmap().toImage()
+    dialog.select("bats")
+    _ready(qtbot, dialog)
+    bats = dialog.picture.pixmap().toImage()
+    dialog.grab().save(str(output_dir / "new_project_own_recording.png"))
+    assert _brightness(bats) > _brightness(songbird) + 5
+    dialog.preview_recording(None)
+    _ready(qtbot, dialog)
+    assert dialog.caption.text().startswith("Demo:") and not dialog.demo_button.isVisible()
+
+
+def test_an_unreadable_recording_says_why(qtbot, dialog, tmp_path: Path) -> None:
+    bad = tmp_path / "broken.wav"
+    bad.write_bytes(b"RIFF\x00\x00garbage")
+    dialog.preview_recording(bad)
+    qtbot.waitUntil(lambda: "could not be drawn" in dialog.picture.text(), timeout=20_000)
+    assert "broken.wav" in dialog.picture.text()
+
+
+def _brightness(image) -> float:
+    from PySide6.QtGui import QImage
+
+    rgb = image.convertToFormat(QImage.Format.Format_RGB888)
+    data = np.frombuffer(rgb.constBits(), np.uint8, rgb.sizeInBytes())
+    return float(data.mean())
