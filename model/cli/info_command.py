@@ -30,6 +30,8 @@ def describe(info: Any) -> dict[str, Any]:
         "duration_s": round(info.duration, 6),
         "start_time": info.start_time.isoformat() if info.start_time else None,
         "start_time_source": info.start_time_source,
+        "site": info.site,
+        "site_source": info.site_source,
         "warning": info.warning or None,
     }
 
@@ -60,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"  channels     {info.channels}")
         print(f"  duration     {info.duration:.3f} s ({info.frames} frames)")
         print(f"  start time   {start}")
+        print(f"  site         {info.site or '(none)'} (from {info.site_source})")
         if info.warning:
             print(f"  warning      {info.warning}")
     return 1 if failures else 0

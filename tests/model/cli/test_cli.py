@@ -47,6 +47,7 @@ def test_info_prints_facts_and_start_time(real_data: Path, capsys) -> None:
     assert main(["info", str(path)]) == 0
     out = capsys.readouterr().out
     assert "48000 Hz" in out and "2021-05-02T04:00:00+00:00" in out
+    assert "site         247AA5075E06337D (from audiomoth-id)" in out
 
 
 def test_info_json_and_bad_file(real_data: Path, tmp_path: Path, capsys) -> None:
