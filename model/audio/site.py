@@ -22,6 +22,8 @@ import re
 from pathlib import PurePath
 from typing import Any
 
+from model.pathtext import display
+
 SITE_GUANO = "guano"
 SITE_AUDIOMOTH = "audiomoth-id"
 SITE_FOLDER = "folder"
@@ -39,7 +41,8 @@ def clean_site(text: Any) -> str:
     and a CSV column, so tabs and line breaks become spaces."""
     if text is None:
         return ""
-    flat = " ".join(str(text).split())
+    # A folder name that is not valid UTF-8 carries surrogate escapes SQLite cannot store.
+    flat = " ".join(display(str(text)).split())
     return flat[:MAX_SITE_CHARS]
 
 

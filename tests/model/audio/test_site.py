@@ -40,6 +40,7 @@ def test_folder_is_the_default_and_names_are_one_short_line() -> None:
     )
     assert folder_site("D:/Field/Hedge north/x.wav") == "Hedge north"
     assert clean_site(" a\tb\nc ") == "a b c" and len(clean_site("x" * 500)) == 80
+    assert clean_site("carte_\udce9t\udce9") == "carte_\ufffdt\ufffd"  # a non-UTF-8 folder
 
 
 def test_probe_reads_the_site_of_real_and_guano_files(real_data: Path, tmp_path: Path) -> None:
