@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from model.ml.backends.numpy_feed import fit_data, stream_data  # noqa: F401 - the interface
+
 # JAX reserves 75% of GPU memory at start-up unless told otherwise: grow instead, as the
 # TensorFlow backend does. Must be set before JAX initialises its GPU client.
 os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
@@ -70,18 +72,3 @@ def inference_step(network: Any) -> Callable[[np.ndarray], np.ndarray]:
         return np.asarray(run(trainable, frozen, batch))[:count]
 
     return step
-
-
-def fit_data(
-    features: np.ndarray, targets: np.ndarray, batch_size: int, seed: int
-) -> dict[str, Any]:
-    return {
-        "x": features,
-        "y": targets.astype(np.float32),
-        "batch_size": batch_size,
-        "shuffle": True,
-    }
-
-
-def stream_data(generator: Iterator[tuple[np.ndarray, np.ndarray]], dim: int, classes: int) -> Any:
-    return generator

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from model.ml.backends.numpy_feed import fit_data, stream_data  # noqa: F401 - the interface
+
 DEVICE_ENV = "KERAS_TORCH_DEVICE"  # read by Keras' torch backend when it is imported
 
 
@@ -72,19 +74,3 @@ def inference_step(network: Any) -> Callable[[np.ndarray], np.ndarray]:
 
     step.takes_uint8 = True  # type: ignore[attr-defined]
     return step
-
-
-def fit_data(
-    features: np.ndarray, targets: np.ndarray, batch_size: int, seed: int
-) -> dict[str, Any]:
-    """NumPy arrays; Keras shuffles them each epoch from its seeded generator."""
-    return {
-        "x": features,
-        "y": targets.astype(np.float32),
-        "batch_size": batch_size,
-        "shuffle": True,
-    }
-
-
-def stream_data(generator: Iterator[tuple[np.ndarray, np.ndarray]], dim: int, classes: int) -> Any:
-    return generator
