@@ -5,7 +5,7 @@ so this module can be imported where JAX is missing."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
