@@ -117,3 +117,40 @@ def test_the_cli_backend_option_sets_keras_backend_for_a_fresh_process() -> None
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.split() == ["tensorflow", "cpu"]
 
+
+#: The ML tests that exercise Keras itself (training the MLP head in memory and from disk,
+#: saving and loading bundles, the NumPy head against Keras), run again on JAX's CPU wheel.
+#: Fine-tuning (ResNet50's backward pass) is left out: on JAX's CPU build one epoch of the
+#: test's clips ran past 10 minutes here (2 cores under a load of about 10);
+#: bench/gpu_check.py fine-tunes on PyTorch and, with --cpu, on JAX.
+SECOND_BACKEND_SUITE = [
+    "tests/model/ml/test_bundle.py",
+    "tests/model/ml/test_numpy_head.py",
+    "tests/model/ml/test_streaming.py::test_mlp_head_trains_from_disk_with_early_stopping",
+    "tests/model/ml/test_streaming.py::test_training_a_project_from_disk",
+    "tests/model/ml/test_train.py::test_the_study_head_reports_epochs_and_stops_early_on_its_own"
+    "_validation_part",
+]
+SECOND_RUN = "SONOTAG_SECOND_BACKEND_RUN"
+
+
+@pytest.mark.skipif(not backends.installed(backends.JAX), reason="JAX is not installed")
+@pytest.mark.skipif(bool(os.environ.get(SECOND_RUN)), reason="already the second run")
+@pytest.mark.skipif(backends.name() != backends.TENSORFLOW, reason="run from the TensorFlow suite")
+def test_the_keras_tests_pass_on_jax_too() -> None:
+    """CI's second backend: JAX's CPU wheel (about 90 MB; PyTorch's Linux wheel from PyPI
+    brings about 3 GB of CUDA libraries), installed by packaging/install.sh."""
+    environment = {**os.environ, "KERAS_BACKEND": backends.JAX, SECOND_RUN: "1"}
+    environment["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *SECOND_BACKEND_SUITE],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        env=environment,
+        cwd=ROOT,
+    )
+    assert out.returncode == 0, out.stdout[-6000:] + out.stderr[-2000:]
+    assert " passed" in out.stdout.strip().splitlines()[-1]
