@@ -8,6 +8,8 @@ confirmation) and then call them; tests drive the methods.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
@@ -76,6 +78,7 @@ class ProjectPanel(QWidget):
         super().__init__(parent)
         self.project: Project | None = None
         self.undo: UndoStack | None = None
+        self._unsubscribe_sites: Callable[[], None] | None = None
         self._classes: list[LabelClass] = []
         self._filling = False
         self._selected_id: int | None = None
@@ -174,6 +177,12 @@ class ProjectPanel(QWidget):
         self._selected_id = None
         for button in self.buttons.values():
             button.setEnabled(project is not None and not project.read_only)
+        if self._unsubscribe_sites is not None:
+            self._unsubscribe_sites()
+        self._unsubscribe_sites = None if undo is None else undo.subscribe(
+            lambda: self.recordings.show_sites(undo.last_sites)  # a site edit, undo or redo
+        )
+        self.recordings.undo = undo
         self.recordings.set_project(project)
         self.refresh_classes()
 

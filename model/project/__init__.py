@@ -17,6 +17,7 @@ from model.project.commands import (
 )
 from model.project.records import Box, Label, LabelClass, LabelState, ModelRecord, Recording
 from model.project.schema import SCHEMA_VERSION
+from model.project.site_commands import SetSite
 from model.project.store import Project
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "SetClassColour",
     "SetClassShortcut",
     "SetLabel",
+    "SetSite",
     "UndoStack",
     "band_text",
     "describe_box",

@@ -39,6 +39,12 @@ def touched_recordings(command: Command) -> Touched:
     return None if method is None else method()
 
 
+def sites_touched(command: Command) -> frozenset[int]:
+    """Recordings whose site ``command`` changed (``model.project.site_commands``)."""
+    method = getattr(command, "sites_touched", None)
+    return frozenset() if method is None else frozenset(method())
+
+
 #: (class id, state) -> number of clip labels; (class id, BOXES) -> number of boxes
 Tally = Counter[tuple[int, str]]
 BOXES = "boxes"  # the tally's key for a class's time-frequency boxes (any state)
@@ -277,6 +283,9 @@ class CommandGroup:
             touched |= part
         return frozenset(touched)
 
+    def sites_touched(self) -> frozenset[int]:
+        return frozenset().union(*(sites_touched(command) for command in self.commands))
+
     def label_delta(self) -> Tally | None:
         delta: Tally = Counter()
         for command in self.commands:
@@ -300,6 +309,8 @@ class UndoStack:
         self.last_touched: Touched = frozenset()
         # How the latest push/undo/redo changed the label counts (None: unknown, recount).
         self.last_delta: Tally | None = Counter()
+        # Recordings whose site the latest push/undo/redo changed (the list redraws those).
+        self.last_sites: frozenset[int] = frozenset()
 
     def push(self, cmd: Command) -> None:
         """Runs the command; if it raises, nothing is recorded (and the project is unchanged)."""
@@ -307,7 +318,7 @@ class UndoStack:
         self._undo.append(cmd)
         del self._undo[: max(0, len(self._undo) - self.limit)]
         self._redo.clear()
-        self._changed(touched_recordings(cmd), label_delta(cmd))
+        self._changed(touched_recordings(cmd), label_delta(cmd), sites_touched(cmd))
 
     def undo(self) -> Command | None:
         if not self._undo:
@@ -320,7 +331,8 @@ class UndoStack:
             raise
         self._redo.append(cmd)
         delta = label_delta(cmd)
-        self._changed(touched_recordings(cmd), None if delta is None else _negated(delta))
+        negated = None if delta is None else _negated(delta)
+        self._changed(touched_recordings(cmd), negated, sites_touched(cmd))
         return cmd
 
     def redo(self) -> Command | None:
@@ -333,7 +345,7 @@ class UndoStack:
             self._redo.append(cmd)
             raise
         self._undo.append(cmd)
-        self._changed(touched_recordings(cmd), label_delta(cmd))
+        self._changed(touched_recordings(cmd), label_delta(cmd), sites_touched(cmd))
         return cmd
 
     @property
@@ -362,9 +374,12 @@ class UndoStack:
         self._redo.clear()
         self._changed(frozenset(), Counter())
 
-    def _changed(self, touched: Touched, delta: Tally | None) -> None:
+    def _changed(
+        self, touched: Touched, delta: Tally | None, sites: frozenset[int] = frozenset()
+    ) -> None:
         self.last_touched = touched
         self.last_delta = delta
+        self.last_sites = sites
         for callback in list(self._listeners):
             callback()
 

@@ -31,6 +31,25 @@ class SitesMixin(StoreBase):
             found.update((int(i), str(s)) for i, s in self._rows(sql, part))
         return found
 
+    def site_sources(self, recording_ids: Iterable[int]) -> dict[int, tuple[str, str | None]]:
+        """Recording id -> (site, where it came from): what an undo of a site edit restores."""
+        ids = [int(i) for i in recording_ids]
+        found: dict[int, tuple[str, str | None]] = {}
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            marks = ",".join("?" * len(part))
+            sql = f"SELECT id, site, site_source FROM recordings WHERE id IN ({marks})"  # noqa: S608
+            found.update((int(i), (str(s), src)) for i, s, src in self._rows(sql, part))
+        return found
+
+    def restore_sites(self, sites: dict[int, tuple[str, str | None]]) -> None:
+        """Puts back sites and their sources as ``site_sources`` read them (undo)."""
+        if self.read_only:
+            raise ProjectError(self.path, "project is open read-only")
+        rows = [(site, source, int(i)) for i, (site, source) in sites.items()]
+        with self.transaction() as conn:
+            conn.executemany("UPDATE recordings SET site = ?, site_source = ? WHERE id = ?", rows)
+
     def sites(self) -> list[tuple[str, int]]:
         """(site, number of recordings) for every site, A→Z (case-insensitive)."""
         rows = self._rows("SELECT site, count(*) FROM recordings GROUP BY site")

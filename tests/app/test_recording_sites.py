@@ -79,3 +79,30 @@ def test_a_read_only_project_cannot_be_edited(qtbot, project: Project, tmp_path:
         model.set_project(frozen)
         assert not model.flags(model.index(0, SITE)) & Qt.ItemFlag.ItemIsEditable
         assert not model.setData(model.index(0, SITE), "x")
+
+
+def test_a_site_edit_is_undone_and_redone_in_the_window(qtbot, window, monkeypatch) -> None:
+    """Typed in a cell or set for the listed rows, a site edit is one step of Edit ▸ Undo,
+    like a label: the cell, the stored site and the activity (sites_changed) all follow."""
+    panel, proj = window.panel, window.project
+    model = panel.recordings
+    cell = model.index(0, SITE)
+    rec_id = cell.data(ID_ROLE)
+    before = (proj.recording(rec_id).site, proj.recording(rec_id).site_source)
+    assert model.setData(cell, "Pond")
+    assert window.undo.undo_text == 'Set site "Pond" (1 recording)'
+    with qtbot.waitSignal(panel.sites_changed):
+        window.undo_edit()
+    assert cell.data() == before[0]
+    assert (proj.recording(rec_id).site, proj.recording(rec_id).site_source) == before
+    with qtbot.waitSignal(panel.sites_changed):
+        window.redo_edit()
+    assert cell.data() == "Pond" and proj.recording(rec_id).site == "Pond"
+
+    every = panel.visible_recording_ids()
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Wood", True))
+    panel.ask_site_of_listed()
+    assert {s for _, s in proj.recording_sites(every).items()} == {"Wood"}
+    window.undo_edit()  # the whole list in one step
+    assert proj.recording(rec_id).site == "Pond"
+    assert model.site_of(rec_id) == "Pond"
