@@ -21,6 +21,7 @@ over each file; both options can be given together.
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/bench_spectrogram_view.py [--long-min 120]
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/bench_spectrogram_view.py --boxes 1000
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/bench_spectrogram_view.py --labels
+    QT_QPA_PLATFORM=offscreen .venv/bin/python bench/bench_spectrogram_view.py --first-repeats 9
 """
 
 from __future__ import annotations
@@ -152,7 +153,7 @@ def repaint_times(view, count: int = 40) -> dict[str, float]:
     return {"median_ms": statistics.median(times), "worst_ms": max(times)}
 
 
-def child(path: Path, boxes: int = 0, with_labels: bool = False) -> dict:
+def child(path: Path, boxes: int = 0, with_labels: bool = False, first_only: bool = False) -> dict:
     import resource
 
     from PySide6.QtWidgets import QApplication
@@ -192,6 +193,9 @@ def child(path: Path, boxes: int = 0, with_labels: bool = False) -> dict:
         "screen_complete_s": all_visible if ok else float("nan"),
         "levels": [],
     }
+    if first_only:
+        view.shutdown()
+        return result
     meter.take([])
     for span in [s for s in SPANS if s < info.duration]:
         view.set_view_range(0.0, span)
@@ -242,11 +246,13 @@ def child(path: Path, boxes: int = 0, with_labels: bool = False) -> dict:
 # -- parent: generate, measure each in a child, print side by side --------------------------
 
 
-def measure(path: Path, boxes: int = 0, with_labels: bool = False) -> dict:
+def measure(
+    path: Path, boxes: int = 0, with_labels: bool = False, first_only: bool = False
+) -> dict:
     env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
-    labels = ["--labels"] if with_labels else []
+    flags = (["--labels"] if with_labels else []) + (["--first-only"] if first_only else [])
     out = subprocess.run(
-        [sys.executable, __file__, "--child", str(path), "--boxes", str(boxes), *labels],
+        [sys.executable, __file__, "--child", str(path), "--boxes", str(boxes), *flags],
         capture_output=True,
         text=True,
         env=env,
@@ -319,10 +325,19 @@ def main() -> None:
         action="store_true",
         help="with the window's label layers over the view (busy labels, eleven classes)",
     )
+    parser.add_argument(
+        "--first-repeats",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also time the first image in N more fresh processes per file (median, range): "
+        "one start is too noisy on a shared machine to compare two versions",
+    )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--first-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, args.boxes, args.labels)))
+        print(json.dumps(child(args.child, args.boxes, args.labels, args.first_only)))
         return
     folder = Path(tempfile.mkdtemp(prefix="sonotag-bench-"))
     try:
@@ -336,6 +351,17 @@ def main() -> None:
         if args.labels:
             print("label layers: " + "; ".join(f"{n}: {r['layers']}" for n, r in results.items()))
         report(results)
+        if args.first_repeats > 0:
+            print(f"first image on screen, {args.first_repeats} more fresh starts per file (s):")
+            for name, path in files.items():
+                times = sorted(
+                    measure(path, args.boxes, args.labels, first_only=True)["first_image_s"]
+                    for _ in range(args.first_repeats)
+                )
+                print(
+                    f"  {name}: median {statistics.median(times):.3f}, "
+                    f"range {times[0]:.3f}-{times[-1]:.3f}"
+                )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
