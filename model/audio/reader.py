@@ -402,7 +402,7 @@ def resampling_margin(native: int, rate: int) -> int:
 def resample_span(buf: np.ndarray, native: int, rate: int, margin: int, n_out: int) -> np.ndarray:
     """``buf`` holds margin + span + margin native frames; returns the span's ``n_out`` samples
     at ``rate`` (zero-filled if the resampler gives fewer)."""
-    resampled = _resample(buf, native, rate)
+    resampled = resample(buf, native, rate)
     offset = round(margin * rate / native)
     out = np.zeros(n_out, dtype=np.float32)
     piece = resampled[offset : offset + n_out]
@@ -410,7 +410,8 @@ def resample_span(buf: np.ndarray, native: int, rate: int, margin: int, n_out: i
     return out
 
 
-def _resample(x: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
+def resample(x: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
+    """``x`` at ``rate_out``: soxr's high quality, output sample 0 at input sample 0."""
     import soxr
 
     if len(x) == 0:

@@ -14,7 +14,9 @@ from model.clips import ClipSettings, clip_image, clip_images, window_starts
 from model.clips.image import colour_lut
 from model.errors import AudioError
 from model.jobs import Cancelled, Reporter
+from tests.model.clips.reference_v1 import clip_image_v1
 from tests.model.clips.signals import noise, tone
+from tests.model.clips.tolerance import assert_same_picture
 
 # ---------------------------------------------------------------------------- window_starts
 
@@ -71,11 +73,18 @@ def song_48k(write_wav: Callable[..., Path]) -> Path:
     return write_wav(x, rate, "song48k.wav", subtype="PCM_16")
 
 
-def _reference(path: Path, starts: list[float], s: ClipSettings, channel: int | None = None):
+def _reference(
+    path: Path,
+    starts: list[float],
+    s: ClipSettings,
+    channel: int | None = None,
+    draw: Callable[[np.ndarray, ClipSettings], np.ndarray] = clip_image_v1,
+) -> np.ndarray:
+    """Each clip read (and resampled) on its own, drawn as before the fast path."""
     with AudioFile(path) as af:
         return np.stack(
             [
-                clip_image(
+                draw(
                     af.read(
                         t, s.clip_seconds, channel=channel, sample_rate=s.sample_rate, pad=True
                     ),
@@ -86,31 +95,61 @@ def _reference(path: Path, starts: list[float], s: ClipSettings, channel: int | 
         )
 
 
-def test_matches_clip_image_of_audiofile_read(song_48k: Path, settings: ClipSettings) -> None:
+def test_matches_clip_image_of_audiofile_read(
+    song_48k: Path, settings: ClipSettings, levels
+) -> None:
     starts = [3.0, 0.0, 7.25, 0.0, 11.0, 10.9, 1.0 / 3.0]  # unsorted, duplicate, past the end
     images = clip_images(song_48k, starts, settings)
     assert images.shape == (len(starts), 224, 224, 3)
     assert images.dtype == np.uint8 and images.flags.c_contiguous
-    assert np.array_equal(images, _reference(song_48k, starts, settings))
+    # Whole seconds share one resampled span; 7.25, 10.9 and 1/3 s are off its grid and are
+    # resampled on their own, exactly as AudioFile.read does.
+    reference = _reference(song_48k, starts, settings)
+    assert_same_picture(images, reference, levels)
+    for off_grid in (2, 5, 6):
+        assert np.array_equal(images[off_grid], reference[off_grid])
     assert np.array_equal(images[1], images[3])  # same window twice, same bytes
+
+
+def test_span_is_resampled_once_for_windows_on_its_grid(
+    song_48k: Path, settings: ClipSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import model.audio.reader as reader
+
+    calls: list[int] = []
+    original = reader.resample
+
+    def counted(x: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
+        calls.append(len(x))
+        return original(x, rate_in, rate_out)
+
+    monkeypatch.setattr(batch, "resample", counted)
+    monkeypatch.setattr(reader, "resample", counted)
+    clip_images(song_48k, window_starts(12.3, 2.0, 1.0), settings)
+    assert len(calls) == 1  # 11 windows, one resampled span
+    calls.clear()
+    clip_images(song_48k, [0.0, 1.0 / 3.0, 5.0], settings)  # sparse and off the grid: each alone
+    assert len(calls) == 3
 
 
 def test_matches_at_the_native_rate(write_wav: Callable[..., Path], settings: ClipSettings) -> None:
     path = write_wav(noise(5.5, 22050, 0.01, seed=2) + tone(4000, 5.5, 22050, 0.02), 22050)
     starts = window_starts(5.5, 2.0, 0.5).tolist()
-    assert np.array_equal(clip_images(path, starts, settings), _reference(path, starts, settings))
+    images = clip_images(path, starts, settings)  # nothing to resample: the same samples
+    assert np.array_equal(images, _reference(path, starts, settings, draw=clip_image))
 
 
 def test_image_does_not_depend_on_the_batch(
-    song_48k: Path, settings: ClipSettings, monkeypatch: pytest.MonkeyPatch
+    song_48k: Path, settings: ClipSettings, monkeypatch: pytest.MonkeyPatch, levels
 ) -> None:
     starts = window_starts(12.3, 2.0, 0.5)
     whole = clip_images(song_48k, starts, settings)
+    assert np.array_equal(whole, clip_images(song_48k, starts, settings))  # it repeats
     monkeypatch.setattr(batch, "MAX_CHUNK_SECONDS", 3.0)  # many small spans
     chunked = clip_images(song_48k, starts[::-1], settings)[::-1]
     alone = clip_images(song_48k, starts[7:8], settings)
-    assert np.array_equal(whole, chunked)
-    assert np.array_equal(whole[7], alone[0])
+    assert_same_picture(whole, chunked, levels)
+    assert_same_picture(whole[7], alone[0], levels)
 
 
 def test_different_windows_give_different_images(song_48k: Path, settings: ClipSettings) -> None:
@@ -196,9 +235,9 @@ def test_channel_choice(write_wav: Callable[..., Path], settings: ClipSettings, 
     ch0 = clip_images(path, starts, settings, channel=0)
     ch1 = clip_images(path, starts, settings, channel=1)
     mix = clip_images(path, starts, settings)
-    assert np.array_equal(ch0, _reference(path, starts, settings, channel=0))
-    assert np.array_equal(ch1, _reference(path, starts, settings, channel=1))
-    assert np.array_equal(mix, _reference(path, starts, settings, channel=None))
+    assert_same_picture(ch0, _reference(path, starts, settings, channel=0), levels)
+    assert_same_picture(ch1, _reference(path, starts, settings, channel=1), levels)
+    assert_same_picture(mix, _reference(path, starts, settings, channel=None), levels)
     row0 = int(np.argmax(levels(ch0[0]).mean(axis=1)))
     row1 = int(np.argmax(levels(ch1[0]).mean(axis=1)))
     assert row1 < row0  # 6 kHz sits higher in the picture than 1 kHz
