@@ -2,9 +2,10 @@
 
 Reopening is instant (``saved_map`` reads the map and checks it still fits the project, with no
 TensorFlow and no UMAP). When recordings were added since, only their clips are embedded and
-placed on the existing map with UMAP's ``transform``, so the map people have learnt to read
-does not move; when they make up more than ``EXTEND_SHARE`` of the clips, or the fitted model
-is gone, the whole map is fitted again. Clips of removed or replaced recordings are dropped.
+placed on the existing map by their nearest landmarks (``model.explore.landmarks``), so the
+map people have learnt to read does not move; when they make up more than ``EXTEND_SHARE`` of
+the clips, or the fitted model is gone, the whole map is fitted again. Clips of removed or
+replaced recordings are dropped.
 """
 
 from __future__ import annotations
@@ -168,7 +169,7 @@ def _refit(
     reducer = fit_reducer(vectors, seed=0 if seed is None else seed)
     reduced = reducer.apply(vectors)
     del vectors
-    layout = fit_layout(reduced, seed=seed, reporter=reporter)
+    layout = fit_layout(reduced, seed=seed, reporter=reporter, groups=grid.recording_ids[usable])
     reporter.update(0, None, "finding clusters (HDBSCAN)", stage="clusters")
     clusters = cluster(layout.coords)
     unusable = grid.keys()[~embeddings.usable]
@@ -181,6 +182,7 @@ def _refit(
             "pca_components": int(reducer.components.shape[0]),
             "pca_variance": round(reducer.explained, 4),
             "fitted_on": int(len(usable)),
+            "landmarks": layout.landmarks,
             "unusable_keys": [int(k) for k in unusable],
         },
         {"reducer": reducer, "layout": layout.model},

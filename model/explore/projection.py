@@ -11,7 +11,9 @@ and it takes a second for 100k points (in 64 dimensions it would take minutes). 
 later by ``transform`` take the cluster of their nearest neighbour on the map.
 
 umap-learn is imported without its ParametricUMAP part, which would import TensorFlow (20 s)
-for nothing; numba compiles UMAP's layout code the first time in each process.
+for nothing; numba compiles UMAP's layout code once per install and keeps it in the user's
+cache folder (``model.explore.jit_cache``). Above ``LANDMARKS`` clips UMAP lays out a sample
+and the others are placed by their nearest landmarks (``model.explore.landmarks``).
 """
 
 from __future__ import annotations
@@ -23,10 +25,12 @@ from typing import Any
 
 import numpy as np
 
+from model.explore.landmarks import LANDMARKS, Landmarks, nearest, select_landmarks
 from model.jobs import Reporter
 
 PCA_COMPONENTS = 64
 PCA_FIT_ROWS = 20_000
+PCA_POWER_ITERATIONS = 4  # sklearn's "auto" does 7: twice the time, the same map
 TRANSFORM_CHUNK = 16_384
 N_NEIGHBORS = 15
 MIN_DIST = 0.1
@@ -64,7 +68,9 @@ def fit_reducer(vectors: np.ndarray, seed: int = 0) -> Reducer:
     k = max(1, min(PCA_COMPONENTS, data.shape[0] - 1, data.shape[1]))
     if data.shape[0] < 2:
         return Reducer(data.mean(axis=0), np.eye(1, data.shape[1], dtype=np.float32), 1.0)
-    pca = PCA(n_components=k, svd_solver="randomized" if k < min(data.shape) else "full",
+    randomized = k < min(data.shape)
+    pca = PCA(n_components=k, svd_solver="randomized" if randomized else "full",
+              iterated_power=PCA_POWER_ITERATIONS if randomized else "auto",
               random_state=seed)  # fmt: skip
     pca.fit(data)
     return Reducer(
@@ -86,6 +92,9 @@ def import_umap() -> Any:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 import umap  # noqa: F401
+            from model.explore import jit_cache
+
+            jit_cache.enable()
         finally:
             if had:
                 sys.modules[blocked] = previous  # type: ignore[assignment]
@@ -99,43 +108,70 @@ def import_umap() -> Any:
 @dataclass
 class Layout:
     coords: np.ndarray  # (n, 2) float32
-    model: Any  # fitted UMAP (None for tiny maps): what ``place`` transforms with
-    method: str  # "umap" or "pca"
+    model: Any  # Landmarks (None for tiny maps): what ``place`` puts new clips by
+    method: str  # "umap", "umap+landmarks" or "pca"
+    landmarks: int = 0  # clips UMAP laid out (the others were placed by their neighbours)
 
 
 def fit_layout(
-    reduced: np.ndarray, seed: int | None = None, reporter: Reporter | None = None
+    reduced: np.ndarray,
+    seed: int | None = None,
+    reporter: Reporter | None = None,
+    groups: np.ndarray | None = None,
 ) -> Layout:
-    """UMAP of the reduced vectors. ``seed`` makes it reproducible, at the price of one thread
-    (umap-learn runs its layout in parallel only without a fixed seed)."""
+    """UMAP of the reduced vectors (of at most LANDMARKS of them, chosen per ``groups``, e.g.
+    recordings; the others placed by their nearest landmarks, see ``model.explore.landmarks``).
+    ``seed`` makes it reproducible, at the price of one thread (umap-learn runs its layout in
+    parallel only without a fixed seed)."""
     n = len(reduced)
     if n < SMALL or reduced.shape[1] < 2:
         coords = np.zeros((n, 2), np.float32)
         coords[:, : min(2, reduced.shape[1])] = reduced[:, :2]
         return Layout(coords, None, "pca")
+    chosen = select_landmarks(np.zeros(n) if groups is None else groups, LANDMARKS)
+    fitted = np.ascontiguousarray(reduced[chosen], np.float32)
+    m = len(fitted)
+    k = min(N_NEIGHBORS, m - 1)
+    if reporter is not None:
+        reporter.update(0, None, f"nearest neighbours of {m} clips", stage="umap")
+    indices, distances = nearest(fitted, fitted, k, self_first=True)
     UMAP = import_umap()  # noqa: N806 - a class
     model = UMAP(
-        n_neighbors=min(N_NEIGHBORS, n - 1),
+        n_neighbors=k,
         min_dist=MIN_DIST,
         n_components=2,
         metric="euclidean",
-        init="spectral" if n > 2 * N_NEIGHBORS else "random",
+        init="spectral" if m > 2 * N_NEIGHBORS else "random",
         random_state=seed,
         low_memory=True,
+        precomputed_knn=(indices, distances, None),
         tqdm_kwds={"disable": True},
     )
     if reporter is not None:
-        reporter.update(0, None, f"placing {n} clips on the map (UMAP)", stage="umap")
+        reporter.update(0, None, f"placing {m} clips on the map (UMAP)", stage="umap")
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "n_jobs overridden by random_state", spectral notes
-        coords = model.fit_transform(reduced).astype(np.float32)
-    return Layout(coords, model, "umap")
+        warnings.simplefilter("ignore")  # "n_jobs overridden by random_state", no transform
+        landmark_coords = model.fit_transform(fitted).astype(np.float32)
+    landmarks = Landmarks(fitted, landmark_coords)
+    if m == n:
+        return Layout(landmark_coords, landmarks, "umap", m)
+    if reporter is not None:
+        reporter.update(0, None, f"placing {n - m} more clips by their neighbours", stage="umap")
+    coords = np.empty((n, 2), np.float32)
+    coords[chosen] = landmark_coords
+    rest = np.ones(n, bool)
+    rest[chosen] = False
+    coords[rest] = landmarks.place(reduced[rest])
+    return Layout(coords, landmarks, "umap+landmarks", m)
 
 
 def place(layout_model: Any, reduced: np.ndarray) -> np.ndarray:
-    """New clips on an existing map (UMAP's ``transform``: the fitted map does not move)."""
+    """New clips on an existing map, which does not move: by their nearest landmarks, or with
+    UMAP's ``transform`` for maps saved before landmarks were kept."""
     if len(reduced) == 0:
         return np.zeros((0, 2), np.float32)
+    if isinstance(layout_model, Landmarks):
+        return layout_model.place(reduced)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return np.asarray(layout_model.transform(reduced), np.float32)
