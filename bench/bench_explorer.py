@@ -21,8 +21,10 @@ with no warm-up, both with the same empty user cache folder to begin with:
 Peak memory is the process's maximum resident set (it includes Python, NumPy, numba, sklearn
 and whatever the backbone's cache key imports).
 
-``--gui N`` times the Explorer's map view instead, with N points (offscreen Qt): colouring and
-handing the points to pyqtgraph, and full repaints while panning and zooming (median, worst).
+``--gui N`` times the Explorer's map view instead, with N points (offscreen Qt): a change of
+colouring (until painted), and each step of panning and zooming with its repaint (median,
+worst), over the whole map and zoomed in on one cluster. Run it with ``PYTHONPATH`` at an older
+checkout to time that checkout's map view the same way (before/after).
 
     .venv/bin/python bench/bench_explorer.py [--sizes 10000,100000]
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/bench_explorer.py --gui 100000
@@ -172,35 +174,48 @@ def gui(size: int) -> None:
     view.show()
     app.processEvents()
     times = {}
-    for name, colouring in (
-        ("label", by_label(codes, "#1f77b4", "wren")),
-        ("cluster", by_category(kinds.astype(np.int64), {}, "cluster")),
-    ):
+
+    def show(name: str, colouring) -> None:  # noqa: ANN001 - a Colouring
         began = time.perf_counter()
         view.set_points(coords, colouring.index, colouring.palette, None, colouring.under_all)
         app.processEvents()
-        times[f"colour by {name}"] = time.perf_counter() - began
-        if name == "label":  # a bulk label of 500 clips: only the labelled layers change
-            codes[rng.choice(np.flatnonzero(codes == 0), 500, replace=False)] = 3
-            again = by_label(codes, "#1f77b4", "wren")
-            began = time.perf_counter()
-            view.set_points(coords, again.index, again.palette, None, again.under_all)
-            app.processEvents()
-            times["after labelling 500 clips"] = time.perf_counter() - began
-    frames = []
-    for step in range(40):
+        view.grab()  # until painted
+        times[name] = time.perf_counter() - began
+
+    show("opening: colour by label (first points)", by_label(codes, "#1f77b4", "wren"))
+    show("change of colouring: by cluster", by_category(kinds.astype(np.int64), {}, "cluster"))
+    show("change of colouring: back to label", by_label(codes, "#1f77b4", "wren"))
+    codes[rng.choice(np.flatnonzero(codes == 0), 500, replace=False)] = 3
+    show("after labelling 500 clips", by_label(codes, "#1f77b4", "wren"))
+    frames, zoomed = [], []
+    for step in range(40):  # the view moves (the map is drawn again), then it is painted
+        began = time.perf_counter()
         view.box.translateBy(x=0.3 * (1 if step < 20 else -1))
         if step % 10 == 9:
             view.box.scaleBy((0.8, 0.8))
-        began = time.perf_counter()
         view.grab()
         frames.append(time.perf_counter() - began)
-    print(f"CPU: {cpu_model()}, {os.cpu_count()} CPUs; map view with {size} points")
+    mode = getattr(view, "mode", "layers")
+    centre = coords[0]
+    view.box.setRange(xRange=(centre[0] - 1, centre[0] + 1), yRange=(centre[1] - 1, centre[1] + 1))
+    for step in range(20):  # zoomed in on a cluster: a few thousand points in view
+        began = time.perf_counter()
+        view.box.translateBy(x=0.02 * (1 if step < 10 else -1))
+        view.grab()
+        zoomed.append(time.perf_counter() - began)
+    zoomed_mode = getattr(view, "mode", "layers")
+    print(f"CPU: {cpu_model()}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; "
+          f"map view with {size} points")  # fmt: skip
     for name, seconds in times.items():
         print(f"  {name}: {seconds * 1000:.0f} ms")
     print(
-        f"  repaint while panning/zooming: median {np.median(frames) * 1000:.0f} ms, "
-        f"worst {max(frames) * 1000:.0f} ms ({len(frames)} frames)"
+        f"  pan/zoom step and repaint, whole map ({mode}): median "
+        f"{np.median(frames) * 1000:.0f} ms, worst {max(frames) * 1000:.0f} ms "
+        f"({len(frames)} frames)"
+    )
+    print(
+        f"  pan step and repaint, zoomed in ({zoomed_mode}): median "
+        f"{np.median(zoomed) * 1000:.0f} ms, worst {max(zoomed) * 1000:.0f} ms"
     )
     began = time.perf_counter()
     for _ in range(20):

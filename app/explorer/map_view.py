@@ -1,26 +1,32 @@
 """The map itself: every clip as a point, lasso and rectangle selection.
 
-One pyqtgraph ScatterPlotItem per colour, each with a single brush, stacked in palette order
-(labelled clips above unlabelled ones, high scores above low): handing pyqtgraph 100k points
-with a brush each took seconds (it styles point by point), one brush per item is vectorised.
-Selection is computed in NumPy on the map's coordinates (matplotlib's
+Drawn as one picture while many points are in view (``app.explorer.raster``: binned to the
+view's pixel grid with NumPy and drawn again whenever the view moves or resizes), and as a
+real pyqtgraph scatter item once few are (up to ``SCATTER_LIMIT``), where round, antialiased
+points are cheap. Colours are a palette index per point and a lookup table, never a brush
+object per point. Selection is computed in NumPy on the map's coordinates (matplotlib's
 ``Path.contains_points`` for the lasso), never point by point in Python; clicks and hovering
-find the nearest clip with a k-d tree, within a few pixels.
+find the nearest clip with a k-d tree, within a few pixels: they work on the data, not on the
+pixels.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QWidget
 
+from app.explorer.raster import Grid, lut_of, rasterise
+
 PICK_PIXELS = 8.0
 SELECTED_PEN = "#111111"
+SCATTER_LIMIT = 5_000  # points in view up to which they are drawn as a scatter item
 
 
 class Tool(StrEnum):
@@ -48,6 +54,7 @@ class MapViewBox(pg.ViewBox):
         self._outline.setPen(pen)
         self._outline.setZValue(1e6)
         self.addItem(self._outline, ignoreBounds=True)
+        self.bounds: Callable[[], QRectF | None] | None = None  # the map's extent
 
     def mouseDragEvent(self, ev, axis=None):  # noqa: ANN001, ANN201, N802 - pyqtgraph API
         if self.tool is Tool.PAN or ev.button() != Qt.MouseButton.LeftButton:
@@ -89,6 +96,13 @@ class MapViewBox(pg.ViewBox):
             path.closeSubpath()
         self._outline.setPath(path)
 
+    def autoRange(self, padding=None, items=None, item=None):  # noqa: ANN001, ANN201, N802
+        """View all: the whole map, whatever is drawn at the moment."""
+        rect = self.bounds() if self.bounds is not None else None
+        if rect is not None:
+            self.setRange(rect=rect, padding=0.04 if padding is None else padding)
+        self.disableAutoRange()
+
     def mouseClickEvent(self, ev, axis=None):  # noqa: ANN001, ANN201, N802 - pyqtgraph API
         if ev.button() == Qt.MouseButton.LeftButton:
             ev.accept()
@@ -113,19 +127,31 @@ class MapView(pg.PlotWidget):
         for axis in ("left", "bottom"):
             self.plot_item.hideAxis(axis)
         self.coords = np.zeros((0, 2), np.float32)
-        self._tree = None
-        self.layers: list[pg.ScatterPlotItem] = []  # one per palette colour, in drawing order
+        self.index = np.zeros(0, np.int64)
         self.shown = np.zeros(0, bool)
-        self._layer_rows: dict[int, tuple[np.ndarray, str]] = {}
+        self.chosen = np.zeros(0, bool)  # selected rows (ringed)
+        self.lut = lut_of(np.zeros((0, 4)))
+        self._brushes: list[Any] = []
+        self._tree = None
+        self._drawn_key: tuple | None = None
+        self._version = 0  # of the points, colours and selection
+        self.drawn = 0  # points in the last drawing
+        self.mode = "raster"  # or "scatter": how the last drawing was made
+        self.picture = pg.ImageItem(axisOrder="row-major")
+        self.points = pg.ScatterPlotItem(pxMode=True, pen=None, antialias=True)
         self.selected = pg.ScatterPlotItem(
             pxMode=True, size=11, brush=None, pen=pg.mkPen(SELECTED_PEN, width=1.2)
         )
         self.current = pg.ScatterPlotItem(
             pxMode=True, size=18, symbol="o", brush=None, pen=pg.mkPen("#d62728", width=3)
         )
-        for z, item in ((1000, self.selected), (1001, self.current)):
+        for z, item in ((0, self.picture), (1, self.points), (1000, self.selected),
+                        (1001, self.current)):  # fmt: skip
             item.setZValue(z)
-            self.addItem(item)
+            self.addItem(item, ignoreBounds=True)
+        self.box.bounds = self.bounds
+        self.box.sigRangeChanged.connect(lambda *_: self.redraw())
+        self.box.sigResized.connect(lambda *_: self.redraw())
         self.box.dragged.connect(self._on_dragged)
         self.box.clicked.connect(self._on_clicked)
         self._hover = pg.SignalProxy(
@@ -142,55 +168,42 @@ class MapView(pg.PlotWidget):
         under_all: bool = False,
     ) -> None:
         """All points: ``index`` into ``palette`` per row (higher drawn on top); rows not
-        ``shown`` are left out of drawing, picking and lasso. ``under_all`` draws every point
-        in the first colour underneath, so that layer never changes when labels do."""
+        ``shown`` are left out of drawing, picking and lasso. ``under_all`` is accepted for
+        callers of the layered drawing this replaced: the priorities give the same picture."""
+        del under_all
         fresh = self.coords.shape != coords.shape or not np.array_equal(self.coords, coords)
         self.coords = np.asarray(coords, np.float32)
+        self.index = np.asarray(index, np.int64)
         self.shown = np.ones(len(coords), bool) if shown is None else np.asarray(shown, bool)
+        if len(self.chosen) != len(self.coords):
+            self.chosen = np.zeros(len(self.coords), bool)
+        rgba = np.array([colour.getRgb() for colour in palette], np.uint8).reshape(-1, 4)
+        self.lut = lut_of(rgba)
+        self._brushes = [pg.mkBrush(colour) for colour in palette]
+        self._version += 1
         if fresh:
             self._tree = _tree_of(self.coords)
-        size = 9 if len(coords) < 2_000 else 7 if len(coords) < 20_000 else 5
-        for layer in self.layers:
-            if layer.opts["size"] != size:
-                layer.setSize(size)
-        while len(self.layers) < len(palette):
-            layer = pg.ScatterPlotItem(pxMode=True, size=size, pen=None, antialias=False)
-            layer.setZValue(len(self.layers))
-            self.addItem(layer)
-            self.layers.append(layer)
-        for number, layer in enumerate(self.layers):
-            if number >= len(palette):
-                rows = np.zeros(0, np.int64)
-            elif number == 0 and under_all:
-                rows = np.flatnonzero(self.shown)
-            else:
-                rows = np.flatnonzero(self.shown & (index == number))
-            colour = (
-                palette[number].name(QColor.NameFormat.HexArgb) if number < len(palette) else ""
-            )
-            before = self._layer_rows.get(number)
-            if (
-                fresh
-                or before is None
-                or before[1] != colour
-                or not np.array_equal(before[0], rows)
-            ):
-                # Only layers whose clips changed are handed over again: after a bulk label
-                # that is the few labelled clips, not the 100k grey ones under them.
-                layer.setData(
-                    x=self.coords[rows, 0], y=self.coords[rows, 1],
-                    brush=pg.mkBrush(palette[number]) if number < len(palette) else None,
-                )  # fmt: skip
-                self._layer_rows[number] = (rows, colour)
-        if fresh:
-            self.box.autoRange(padding=0.04)
+            self.box.autoRange()  # draws, when the view moved
+        self.redraw()
+
+    def bounds(self) -> QRectF | None:
+        """The map's extent (what "view all" shows): the drawn items have none of their own,
+        so that drawing the points in view never moves the view."""
+        if not len(self.coords):
+            return None
+        low, high = self.coords.min(axis=0), self.coords.max(axis=0)
+        size = np.maximum(high - low, 1e-6)
+        return QRectF(float(low[0]), float(low[1]), float(size[0]), float(size[1]))
 
     def point_count(self) -> int:
-        return sum(len(layer.data) for layer in self.layers)
+        """Points in the last drawing (those shown and inside the view)."""
+        return self.drawn
 
     def set_selected(self, mask: np.ndarray) -> None:
-        rows = np.flatnonzero(mask) if len(mask) == len(self.coords) else np.zeros(0, int)
-        self.selected.setData(x=self.coords[rows, 0], y=self.coords[rows, 1])
+        mask = np.asarray(mask, bool)
+        self.chosen = mask if len(mask) == len(self.coords) else np.zeros(len(self.coords), bool)
+        self._version += 1
+        self.redraw()
 
     def set_current(self, row: int | None) -> None:
         if row is None or not 0 <= row < len(self.coords):
@@ -200,6 +213,62 @@ class MapView(pg.PlotWidget):
 
     def set_tool(self, tool: Tool) -> None:
         self.box.tool = Tool(tool)
+
+    # ----------------------------------------------------------------- drawing
+    def _grid(self) -> Grid | None:
+        (x0, x1), (y0, y1) = self.box.viewRange()
+        ratio = self.devicePixelRatioF() or 1.0
+        width = max(1, int(round(self.box.width() * ratio)))
+        height = max(1, int(round(self.box.height() * ratio)))
+        if x1 <= x0 or y1 <= y0:
+            return None
+        return Grid(x0, y0, (x1 - x0) / width, (y1 - y0) / height, width, height)
+
+    def redraw(self) -> None:
+        """Draws the points in view again, as a picture or a scatter item (see module note);
+        nothing when neither the view nor the points changed."""
+        grid = self._grid()
+        key = (grid, self._version)
+        if grid is None or key == self._drawn_key:
+            return
+        self._drawn_key = key
+        margin = np.array([grid.pixel_w, grid.pixel_h]) * 8
+        low = np.array([grid.x0, grid.y0]) - margin
+        high = low + 2 * margin + [grid.pixel_w * grid.width, grid.pixel_h * grid.height]
+        rows = np.flatnonzero(
+            self.shown & np.all((self.coords >= low) & (self.coords <= high), axis=1)
+        )
+        if len(rows) <= SCATTER_LIMIT:
+            self._draw_scatter(rows)
+        else:
+            self._draw_picture(grid, rows)
+
+    def _draw_scatter(self, rows: np.ndarray) -> None:
+        self.mode = "scatter"
+        self.picture.clear()
+        rows = rows[np.argsort(self.index[rows], kind="stable")]  # higher index on top
+        size = 9 if len(rows) < 2_000 else 7
+        self.points.setData(
+            x=self.coords[rows, 0], y=self.coords[rows, 1], size=size,
+            brush=[self._brushes[i] for i in self.index[rows]] if self._brushes else None,
+        )  # fmt: skip
+        ringed = rows[self.chosen[rows]]
+        self.selected.setData(x=self.coords[ringed, 0], y=self.coords[ringed, 1])
+        self.drawn = len(rows)
+
+    def _draw_picture(self, grid: Grid, rows: np.ndarray) -> None:
+        self.mode = "picture"
+        self.points.clear()
+        self.selected.clear()
+        ratio = self.devicePixelRatioF() or 1.0
+        radius = max(1, int(round((3 if len(rows) < 20_000 else 2) * ratio)))
+        image, self.drawn = rasterise(
+            grid, self.coords[rows], self.index[rows], self.lut, radius, self.chosen[rows]
+        )
+        self.picture.setImage(image, autoLevels=False, levels=None)
+        self.picture.setRect(
+            QRectF(grid.x0, grid.y0, grid.pixel_w * grid.width, grid.pixel_h * grid.height)
+        )
 
     # ----------------------------------------------------------------- picking
     def nearest(self, x: float, y: float) -> int | None:
