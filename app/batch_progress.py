@@ -5,12 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (
-    QProgressDialog,
-    QWidget,
-)
+from PySide6.QtWidgets import QWidget
 
-from app.dialogs import JobProgressDialog
+from app.dialogs import JobProgressDialog, ProgressDialog
 from app.jobs import Job
 from app.ml.job_control import cancel_within
 from model.batch import Throughput
@@ -80,7 +77,7 @@ class BatchProgressDialog(JobProgressDialog):
         self.setLabelText(f"{self.job.title}\n{describe_progress(progress)}")
 
 
-class ProjectScoringProgress(QProgressDialog):
+class ProjectScoringProgress(ProgressDialog):
     """Recordings scored of the project, clips/s and time left, for the controller's jobs
     (it may run more than one: the shown recording's, then the queue)."""
 
@@ -162,6 +159,5 @@ class ProjectScoringProgress(QProgressDialog):
         self.predictor.recording_scored.disconnect(self._on_scored)
         self.predictor.busy_changed.disconnect(self._on_busy)
         self.canceled.disconnect(self.predictor.cancel)
-        self.hide()
+        self.finish_quietly()
         self.scoring_ended.emit()
-        self.deleteLater()

@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QHeaderView,
     QMessageBox,
+    QProgressBar,
     QProgressDialog,
     QTableWidget,
     QTableWidgetItem,
@@ -212,7 +213,49 @@ class ShortcutSheet(QDialog):
         self.resize(560, 520)
 
 
-class JobProgressDialog(QProgressDialog):
+class ProgressDialog(QProgressDialog):
+    """The app's progress window: ``setValue`` moves the bar and nothing else.
+
+    A modal QProgressDialog, once shown, runs ``QCoreApplication.processEvents()`` inside
+    ``setValue``: whatever was queued (the job's end, which deletes the dialog, a second
+    job's results, a user's click) then ran inside our progress slot, the nested loop the app
+    rules out. Qt also shows the dialog only from ``setValue``, so a job that reports no
+    fraction (or none after the first) never showed one; here a timer shows it once
+    ``minimumDuration`` has passed, whatever the job reports, until ``finish_quietly``.
+    """
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)
+        self._bar = QProgressBar(self)
+        self.setBar(self._bar)  # the dialog owns it; we keep a handle to set it directly
+        self._show_timer = QTimer(self)
+        self._show_timer.setSingleShot(True)
+        self._show_timer.timeout.connect(self._show_late)
+        self._show_timer.start(self.minimumDuration())
+
+    def setMinimumDuration(self, ms: int) -> None:  # noqa: N802 - Qt's name, on purpose
+        super().setMinimumDuration(ms)
+        if self._show_timer.isActive():
+            self._show_timer.start(ms)
+
+    def setValue(self, value: int) -> None:  # noqa: N802 - Qt's name, on purpose
+        self._bar.setValue(value)
+
+    def bar_value(self) -> int:
+        return self._bar.value()
+
+    def _show_late(self) -> None:
+        if not self.wasCanceled():
+            self.forceShow()
+
+    def finish_quietly(self) -> None:
+        """Hidden for good and deleted later; the late show is called off."""
+        self._show_timer.stop()
+        self.hide()
+        self.deleteLater()
+
+
+class JobProgressDialog(ProgressDialog):
     """Progress of one ``app.jobs.Job``; Cancel asks the job to stop at its next step.
 
     The dialog closes itself when the job ends, whatever the outcome; the owner handles the
@@ -251,5 +294,4 @@ class JobProgressDialog(QProgressDialog):
     def _on_ended(self) -> None:
         # close() would emit ``canceled`` (QProgressDialog.closeEvent); the job is over already.
         self.canceled.disconnect(self._cancel)
-        self.hide()
-        self.deleteLater()
+        self.finish_quietly()
