@@ -231,7 +231,7 @@ class ActivityPanel(QDockWidget):
             activity_job,
             str(project.path),
             thresholds=self.threshold.value(),
-            zone=self.zone_combo.currentData(),
+            zone=self.zone_combo.zone(),
         )
         self._job = job
         job.finished.connect(self._finished)

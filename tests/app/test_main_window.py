@@ -293,15 +293,21 @@ def test_opening_a_project_reads_no_recording_list(
 ) -> None:
     """A season's project (100,000 recordings) must paint in seconds: nothing on the way to
     the first paint builds a ``Recording`` for every recording (``Project.recordings``; the
-    Explorer did, 4 s at 100,000) or imports SciPy for an empty map (1.5 s cold)."""
+    Explorer did, 4 s at 100,000), imports SciPy for an empty map (1.5 s cold) or reads every
+    time zone of the zone database (the Activity panel's list, 600 of them)."""
     import sys
 
     from model.project import Project
     from tests.app.conftest import make_window
 
+    import zoneinfo
+
     calls: list[int] = []
     every = Project.recordings
     monkeypatch.setattr(Project, "recordings", lambda self: calls.append(1) or every(self))
+    zones: list[str] = []
+    real_zone = zoneinfo.ZoneInfo
+    monkeypatch.setattr(zoneinfo, "ZoneInfo", lambda key: zones.append(key) or real_zone(key))
     for name in [m for m in sys.modules if m == "scipy.spatial" or m.startswith("scipy.spatial.")]:
         monkeypatch.delitem(sys.modules, name)
     window = make_window(qtbot, prefs, fake_output)
@@ -309,3 +315,4 @@ def test_opening_a_project_reads_no_recording_list(
     qtbot.wait(50)
     assert calls == []
     assert "scipy.spatial" not in sys.modules
+    assert len(zones) < 10  # not the whole zone database for the Activity panel's list
