@@ -296,11 +296,10 @@ def test_opening_a_project_reads_no_recording_list(
     Explorer did, 4 s at 100,000), imports SciPy for an empty map (1.5 s cold) or reads every
     time zone of the zone database (the Activity panel's list, 600 of them)."""
     import sys
+    import zoneinfo
 
     from model.project import Project
     from tests.app.conftest import make_window
-
-    import zoneinfo
 
     calls: list[int] = []
     every = Project.recordings
