@@ -141,7 +141,10 @@ class AudioFile:
         start, source = find_start_time(
             self.path, guano_chunk=guano_chunk, comment=metadata.get("comment")
         )
-        site, site_source = find_site(self.path, guano_chunk=guano_chunk, metadata=metadata)
+        # Absolute: "a.wav" in its own folder is in that folder (its site), not in "".
+        site, site_source = find_site(
+            self.path.absolute(), guano_chunk=guano_chunk, metadata=metadata
+        )
         return AudioInfo(
             path=self.path,
             format=fmt,

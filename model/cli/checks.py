@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -31,6 +32,27 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         hint = f" (see '{self.prog} --help')"
         self.exit(2, f"{self.prog}: error: {message}{hint}\n")
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        """Options may come between a command's positional arguments, as people type them:
+        ``sonotag project new P.sonotag --preset bats night1/`` (plain argparse takes
+        ``night1/`` for an unknown extra, because ``P.sonotag`` already ended the list of
+        files). A command with subcommands is parsed as usual; its subcommand's parser is
+        asked for its own arguments and mixes them."""
+        intermixable = self._subparsers is None and not any(
+            action.nargs in (argparse.PARSER, argparse.REMAINDER) for action in self._actions
+        )
+        if not intermixable or self._mixing:
+            return super().parse_known_args(args, namespace)
+        self._mixing = True
+        try:
+            return super().parse_known_intermixed_args(args, namespace)
+        finally:
+            self._mixing = False
+
+    _mixing = False
 
 
 def _number(text: str) -> float:

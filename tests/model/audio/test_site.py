@@ -56,3 +56,16 @@ def test_probe_reads_the_site_of_real_and_guano_files(real_data: Path, tmp_path:
     g.write(make_backup=False)
     info = probe(bat)
     assert (info.site, info.site_source) == ("Bridge roost", "guano")
+
+
+def test_a_file_named_from_its_own_folder_gets_that_folder_as_site(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """``sonotag info a.wav`` run in the recording's folder said "site (none)" while adding
+    the same file to a project gave it the folder's name."""
+    folder = tmp_path / "Hedge 3"
+    folder.mkdir()
+    sf.write(str(folder / "a.wav"), np.zeros(800, np.float32), 8000)
+    monkeypatch.chdir(folder)
+    info = probe(Path("a.wav"))
+    assert (info.site, info.site_source) == ("Hedge 3", "folder")

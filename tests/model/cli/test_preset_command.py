@@ -124,3 +124,17 @@ def test_adding_a_recording_too_slow_for_the_preset_warns(
     path = tmp_path / "p.sonotag"
     assert main(["project", "new", "--preset", "bats", str(path), str(wav)]) == 0
     assert ("only up to 24 kHz" in capsys.readouterr().err) is warned
+
+
+def test_options_may_come_between_the_files_as_people_type_them(tmp_path: Path) -> None:
+    """``sonotag project new P.sonotag --preset bats night1/`` used to stop with
+    "unrecognized arguments: night1/" (argparse ended the file list at the project)."""
+    folder = tmp_path / "night1"
+    folder.mkdir()
+    sf.write(str(folder / "a.wav"), np.zeros(RATE // 10, np.float32), RATE)
+    project = tmp_path / "P.sonotag"
+    assert main(["project", "new", str(project), "--preset", "bats", str(folder)]) == 0
+    with Project.open(project) as opened:
+        assert stored_clip_settings(opened) == PRESETS["bats"].settings
+        assert len(opened.recordings()) == 1
+    assert main(["project", "add", str(project), str(folder), "--bogus"]) == 2  # still refused
