@@ -111,7 +111,10 @@ class ProjectPanel(QWidget):
         table.setWordWrap(False)
         table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # dates start names, numbers end them
         header = table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        # Every column keeps its width (the name's fits an AudioMoth name) and the last, Site,
+        # takes what is left: stretching the name instead squeezed it to nothing beside the
+        # Site column. A narrow dock scrolls sideways, starting at the names.
+        header.setStretchLastSection(True)
         header.setSortIndicator(NAME, Qt.SortOrder.AscendingOrder)  # A→Z, as a file browser
         table.setSortingEnabled(True)
         fit_number_columns(table)

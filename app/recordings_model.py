@@ -47,6 +47,7 @@ OLD_MODEL = "old model"
 # once, instead of measuring the rows at every count change).
 WIDEST = {DURATION: "10:00:00", LABELS: "888888", LABELLED: "100%", PREDICTIONS: OLD_MODEL}
 WIDEST[SITE] = "Wytham North"  # a typical site name; the user drags it wider
+WIDEST[NAME] = "20240501_040000.WAV"  # an AudioMoth name, whole; longer ones are elided
 _MUTED = QColor("#8a8a8a")
 _MISSING = QColor("#c0392b")
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter

@@ -281,6 +281,71 @@ def scene_clip_images(stage: Stage) -> Any:
     return Image.fromarray(row).resize((row.shape[1] * 2, row.shape[0] * 2), Image.NEAREST)
 
 
+def scene_new_project(stage: Stage) -> Any:
+    """File ▸ New project…: what is recorded, with the clip image of that group's demo call."""
+    from app.new_project_dialog import NewProjectDialog
+
+    dialog = NewProjectDialog(stage.window.jobs, stage.window)
+    dialog.select("bats")
+    dialog.show()
+    wait(30_000, lambda: dialog.preview_ready)
+    picture = to_image(dialog)
+    dialog.close()
+    return picture
+
+
+def scene_preset_clip_images(stage: Stage) -> Any:
+    """Each preset's synthesised demo call as its clip image (``model.clips.demo_calls``), by
+    the code File ▸ New project draws them with; shown twice their size."""
+    import numpy as np
+    from PIL import Image
+
+    from model.clips.demo_calls import demo_image
+    from model.clips.presets import PRESETS
+
+    images = [demo_image(name, preset.settings)[0] for name, preset in PRESETS.items()]
+    gap = np.full((images[0].shape[0], 8, 3), 255, np.uint8)
+    row = np.concatenate([part for image in images for part in (image, gap)][:-1], axis=1)
+    return Image.fromarray(row).resize((row.shape[1] * 2, row.shape[0] * 2), Image.NEAREST)
+
+
+#: Sites given to the demo's recordings for the per-site activity picture.
+DEMO_SITES = {
+    "20210502_040000.WAV": "Wytham AudioMoth",
+    "B32_20210415_050630.flac": "Wytham nest box B32",
+    "bengalese_finch_348.flac": "Aviary",
+    "bengalese_finch_363.flac": "Aviary",
+}
+
+
+def scene_activity_sites(stage: Stage) -> Any:
+    """Activity with each site side by side, after giving the demo's recordings sites (undone
+    afterwards, as a user would with Ctrl+Z)."""
+    from PySide6.QtCore import Qt
+
+    from app.activity_sites_view import EACH
+
+    window = stage.window
+    width = window.dock.width()
+    ids = {rec.path.name: rec.id for rec in window.project.recordings()}
+    edits = 0
+    for name, site in DEMO_SITES.items():
+        edits += window.panel.set_site_of([ids[name]], site) > 0
+    activity = window.panels.activity
+    show_dock(stage, activity)
+    window.dock.setMinimumWidth(640)  # wide enough for the Site column as well
+    combo = activity.site_combo
+    wait(15_000, lambda: activity.shown() is not None and combo.isVisible())
+    combo.setCurrentIndex(combo.findData(EACH))
+    wait(1500)
+    picture = to_image(window)
+    for _ in range(edits):
+        window.undo_edit()
+    window.dock.setMinimumWidth(0)
+    window.resizeDocks([window.dock], [width], Qt.Orientation.Horizontal)
+    return picture
+
+
 #: Picture name (``docs/images/NAME.png``) -> (scene, needs a trained model). Order matters:
 #: later scenes build on the panels earlier ones opened, as a user's session would.
 SCENES: dict[str, tuple[Callable[[Stage], Any], bool]] = {
@@ -295,6 +360,9 @@ SCENES: dict[str, tuple[Callable[[Stage], Any], bool]] = {
     "review": (scene_review, True),
     "activity": (scene_activity, True),
     "batch-dialog": (scene_batch, True),
+    "activity-sites": (scene_activity_sites, True),
+    "new-project": (scene_new_project, False),
+    "preset-clip-images": (scene_preset_clip_images, False),
 }
 
 

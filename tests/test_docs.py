@@ -104,7 +104,8 @@ def cli_options() -> dict[str, set[str]]:
     return found
 
 
-COMMAND_LINE = re.compile(r"\bsonotag ((?:[a-z]+)(?: (?:new|add|zone|status|import))?)\b(.*)")
+SUBCOMMAND = r"(?: (?:new|add|zone|preset|hears|status|import))?"
+COMMAND_LINE = re.compile(rf"\bsonotag ((?:[a-z]+){SUBCOMMAND})\b(.*)")
 OPTION = re.compile(r"(?<![\w-])(--[a-z][a-z0-9-]*)")
 
 
@@ -148,6 +149,9 @@ def test_the_option_checks_catch_what_they_are_for() -> None:
     assert "--threshold" in options["predict"]
     match = COMMAND_LINE.search("sonotag project zone P.sonotag UTC")
     assert match is not None and match.group(1) == "project zone"
+    match = COMMAND_LINE.search("sonotag project preset P.sonotag custom --band 10 20")
+    assert match is not None and match.group(1) == "project preset"
+    assert "--band" in options["project preset"] and "--band" not in options["project zone"]
 
 
 def load_script():

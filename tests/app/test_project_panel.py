@@ -232,3 +232,17 @@ def test_class_names_that_would_break_a_table_are_refused_in_the_gui(window, err
     assert "contains a tab" in errors[0][1] and "contains a line break" in errors[1][1]
     assert [c.name for c in window.project.classes()] == names
     assert window.panel.class_tree.topLevelItem(2).text(0) == "Noise"  # the list shows it back
+
+
+def test_recording_names_stay_readable_beside_the_site_column(qtbot, window) -> None:
+    """With the Site column the name column (stretched into what the number columns left)
+    shrank to a few pixels in the default dock, scrolled half out of view: no recording's name
+    could be read. The name column keeps room for an AudioMoth name and the list opens on it."""
+    from app.recordings_model import NAME
+
+    table = window.panel.recordings_table
+    qtbot.wait(50)
+    name_width = table.horizontalHeader().sectionSize(NAME)
+    assert name_width >= table.fontMetrics().horizontalAdvance("20210502_040000.WAV")
+    assert table.columnViewportPosition(NAME) == 0  # scrolled to the names, not past them
+    assert table.horizontalScrollBar().value() == 0
