@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from model.audio.site import SITE_FOLDER
 from model.errors import ProjectError, SonotagError
 from model.jobs import Reporter
 from model.ml.crossval import evaluate_folds
@@ -46,9 +47,16 @@ def is_pending(metrics: dict[str, Any] | None) -> bool:
 
 
 def recording_sources(recordings: dict[int, Any]) -> dict[int, tuple[str, str]]:
-    """(file name, folder) of each recording, for the per-class warnings: the whole folder
-    path, so ``siteA/2021`` and ``siteB/2021`` stay apart."""
-    return {rid: (Path(r.path).name, str(Path(r.path).parent)) for rid, r in recordings.items()}
+    """(file name, source) of each recording, for the per-class warnings: its site where the
+    file or the user named one (GUANO, AudioMoth id, typed in the recordings list), else the
+    whole folder path, so ``siteA/2021`` and ``siteB/2021`` stay apart."""
+    return {rid: (Path(r.path).name, _source(r)) for rid, r in recordings.items()}
+
+
+def _source(recording: Any) -> str:
+    site = getattr(recording, "site", "")
+    named = site and getattr(recording, "site_source", None) not in (None, SITE_FOLDER)
+    return site if named else str(Path(recording.path).parent)
 
 
 def measure(

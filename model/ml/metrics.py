@@ -16,9 +16,9 @@ import numpy as np
 
 UNKNOWN = -1
 ONE_FOLDER_NOTE = (
-    "All labelled recordings are in one folder. Recordings carry no site or individual, so "
-    "Sonotag takes a folder as one site or source and cannot tell sites apart here: these "
-    "figures may not carry over to other sites or individuals."
+    "All labelled recordings are at one site (the recordings list's Site column: GUANO, "
+    "AudioMoth id, typed, else the folder), so these figures cannot tell sites apart: they may "
+    "not carry over to other sites or individuals."
 )
 
 
@@ -104,11 +104,11 @@ def spread(values: Sequence[float | None]) -> dict[str, Any]:
 
 def source_warning(sources: Sequence[tuple[str, str]], project_folders: int = 2) -> str | None:
     """Why a class's AP may flatter it: all its present clips come from one recording, or
-    from recordings in one folder while the labelled recordings span ``project_folders``.
-    Recordings carry no site or individual, so the folder stands in for "one site or source"
-    (field recordings are filed by site, device or night); the warning says that this is how
-    it was judged. When every recording is in one folder the folder tells nothing apart, and
-    the figures say so once (``ONE_FOLDER_NOTE``) rather than for every class."""
+    from recordings at one site while the labelled recordings span ``project_folders`` sites.
+    A source is the recording's site, else its folder (``evaluation.recording_sources``; the
+    historical name ``folders`` is kept in the figures). When every recording is at one site
+    the site tells nothing apart, and the figures say so once (``ONE_FOLDER_NOTE``) rather than
+    for every class."""
     if len(sources) == 1:
         return (
             f"all present clips come from one recording ({sources[0][0]}): its AP says how well "
@@ -117,12 +117,13 @@ def source_warning(sources: Sequence[tuple[str, str]], project_folders: int = 2)
         )
     folders = {folder for _, folder in sources}
     if len(sources) > 1 and len(folders) == 1 and project_folders > 1:
-        folder = PurePath(next(iter(folders))).name or "the project's folder"
+        source = next(iter(folders))
+        site = (PurePath(source).name if PurePath(source).is_absolute() else source) or "?"
         return (
-            f"all present clips come from recordings in one folder ({folder}); recordings "
-            "carry no site or individual, so Sonotag takes a folder as one site or source. "
-            "Its AP may say how well the model finds the same individuals at the same place "
-            "again; label this class in recordings from another site"
+            f"all present clips come from recordings at one site ({site}; the recordings "
+            "list's Site column, else the folder). Its AP may say how well the model finds "
+            "the same individuals at the same place again; label this class in recordings "
+            "from another site"
         )
     return None
 

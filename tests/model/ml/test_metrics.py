@@ -67,7 +67,7 @@ def test_a_class_from_one_folder_is_warned_about_when_the_project_has_several() 
                [("n1.wav", "/d/site1"), ("x.wav", "/d/site2")]]  # fmt: skip
     metrics = _cross_validated(sources, folders=2)
     warning = metrics["per_class"]["a"]["warning"]
-    assert "one folder (site1)" in warning and "takes a folder as one site" in warning
+    assert "one site (site1;" in warning and "else the folder" in warning
     assert metrics["per_class"]["b"]["warning"] is None and "sources_note" not in metrics
 
 
@@ -87,3 +87,28 @@ def test_folders_with_the_same_name_at_different_sites_stay_apart() -> None:
             2: type("R", (), {"path": Path("/d/siteB/2021/b.wav")})}  # fmt: skip
     sources = recording_sources(recs)
     assert sources[1][0] == "a.wav" and sources[1][1] != sources[2][1]
+
+
+def test_the_recordings_site_is_the_source_the_check_compares() -> None:
+    """The held-out check judged "one site" by folder while each recording carries a site
+    (GUANO, AudioMoth id, typed in the list): two AudioMoths copied onto one card folder were one
+    source, and one site filed in two folders two."""
+    from model.ml.evaluation import recording_sources
+
+    def rec(path: str, site: str, source: str = "audiomoth-id") -> object:
+        return type("R", (), {"path": Path(path), "site": site, "site_source": source})
+
+    recs = {
+        1: rec("/card/a.wav", "247AA5075E06337D"),
+        2: rec("/card/b.wav", "24F3190360F1A4B6"),
+        3: rec("/d/x/c.wav", "Pond", "edited"),
+        4: rec("/d/y/d.wav", "Pond", "edited"),
+        5: rec("/e/2021/e.wav", "2021", "folder"),  # a folder's name: the whole path counts
+        6: rec("/f/2021/f.wav", "2021", "folder"),
+    }
+    sources = recording_sources(recs)
+    assert sources[1][1] != sources[2][1] and sources[3][1] == sources[4][1]
+    assert sources[5][1] == str(Path("/e/2021")) != sources[6][1]
+    metrics = _cross_validated([[sources[3], sources[4]], [sources[1], sources[2]]], folders=3)
+    assert "one site (Pond;" in metrics["per_class"]["a"]["warning"]
+    assert metrics["per_class"]["b"]["warning"] is None

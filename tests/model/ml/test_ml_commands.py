@@ -40,7 +40,7 @@ def test_train_command_prints_ap_and_copies_the_bundle(
 
     assert read_manifest(out)["metrics"]["map"] is not None
     # every recording of this project sits in one folder: said once, not per class
-    assert "note: All labelled recordings are in one folder" in captured.out
+    assert "note: All labelled recordings are at one site" in captured.out
 
 
 def test_train_command_on_an_unlabelled_project_fails_cleanly(
