@@ -1,10 +1,12 @@
 """Regenerates the user guide's screenshots from the real app, offscreen, on the demo project.
 
 The guide's pictures must show the window as it is, so they are never edited by hand: this
-script copies the bundled demo project into a temporary folder, trains a model on it (the
-ImageNet backbone when its weights are installed, else the untrained one, which the pictures
-then show flagged), opens the main window with Qt's ``offscreen`` platform and grabs each
-scene with ``QWidget.grab()``. Run it from the repository root after the window changes::
+script copies the bundled demo project into a temporary folder, opens the main window with
+Qt's ``offscreen`` platform and grabs each scene with ``QWidget.grab()``: first the scenes of
+the quick start's first steps, on the demo as a user first sees it (no model yet), then, on a
+fresh copy, the others after training a model (the ImageNet backbone when its weights are
+installed, else the untrained one, which the pictures then show flagged).
+Run it from the repository root after the window changes::
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python docs/make_screenshots.py            # every scene
     QT_QPA_PLATFORM=offscreen .venv/bin/python docs/make_screenshots.py main label # some
@@ -373,16 +375,21 @@ def run(names: list[str], out: Path, backbone: str | None = None) -> list[Path]:
     if unknown:
         raise SystemExit(f"make_screenshots: unknown scene(s) {unknown}; known: {list(SCENES)}")
     chosen = [n for n in SCENES if not names or n in names]
-    trained = any(SCENES[n][1] for n in chosen)
     written = []
-    with tempfile.TemporaryDirectory(prefix="sonotag-shots-") as tmp:
-        stage = open_stage(Path(tmp), trained, backbone)
-        try:
-            for name in chosen:
-                written.append(save(SCENES[name][0](stage), name, out))
-        finally:
-            stage.window.close()
-            stage.window.jobs.wait_all(30_000)
+    # The scenes of the quick start's first steps show the demo as a user first sees it, with
+    # no model yet; the others the demo trained as ``sonotag train`` does. One stage each.
+    for trained in (False, True):
+        group = [n for n in chosen if SCENES[n][1] == trained]
+        if not group:
+            continue
+        with tempfile.TemporaryDirectory(prefix="sonotag-shots-") as tmp:
+            stage = open_stage(Path(tmp), trained, backbone)
+            try:
+                for name in group:
+                    written.append(save(SCENES[name][0](stage), name, out))
+            finally:
+                stage.window.close()
+                stage.window.jobs.wait_all(30_000)
     return written
 
 
