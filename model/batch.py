@@ -296,11 +296,14 @@ class _Run:
             self._score_on_cluster(todo)
         elif todo:
             engine = self._engine()
-            self.meter.start()
             live = Live(self, engine.description, todo)
-            live.report()
+
+            def loaded() -> None:
+                self.meter.start()  # clips/s of the scoring, not of building the model
+                live.report()
+
             jobs = (FileJob(item.path, key=item) for item in todo)
-            for result in engine.score(jobs, self.reporter, live.advance):
+            for result in engine.score(jobs, self.reporter, live.advance, on_loaded=loaded):
                 self._write(result)
                 self.meter.audio_done_s += result.job.key.duration
                 live.finished(result.job.key)
@@ -329,15 +332,15 @@ class _Run:
             self.failed.sort(key=lambda failure: order.get(failure[0], -1))
 
     def _engine(self) -> ScoringEngine:
-        """The model, built before the first file: a model that cannot run (no weights
-        offline) fails the job once rather than every file."""
+        """The model, built as scoring starts (``ScoringEngine.score`` loads it while the
+        first files are read) and before the first result: a model that cannot run (no
+        weights offline) fails the job once rather than every file."""
         from model.ml.bundle import load_bundle
         from model.ml.scoring import engine_for
 
         self.reporter.update(self.processed, self.total, "loading the model", stage="loading")
         self.bundle = load_bundle(self.model_path)
         engine = engine_for(self.bundle, hop=self.hop, allow_download=self.allow_download)
-        engine.load(self.reporter)
         self.engine_text = engine.description
         self.reporter.update(
             self.processed,

@@ -103,6 +103,7 @@ class ScoringEngine:
         self.keep_features = keep_features
         self.batch_size = backbone.batch_size
         self.stats = {"clips": 0, "batches": 0, "seconds": 0.0}
+        self.loaded = False
 
     @property
     def description(self) -> str:
@@ -110,18 +111,26 @@ class ScoringEngine:
 
     def load(self, reporter: Reporter | None = None) -> None:
         """Builds the backbone and runs one input through it (the first call plans the
-        graph: seconds that would otherwise land on the first file's figures)."""
+        graph: seconds that would otherwise land on the first file's figures). Once."""
+        if self.loaded:
+            return
         self.backbone.load(reporter)
         self.backbone.warm_up(self.settings)
+        self.loaded = True
 
     def score(
         self,
         jobs: Iterable[FileJob],
         reporter: Reporter | None = None,
         progress: Progress | None = None,
+        on_loaded: Callable[[], None] | None = None,
     ) -> Iterator[FileResult]:
         """Results in the order of ``jobs``, each as soon as it and every earlier one is done.
-        A file that cannot be read gives a result with ``error`` and the stream goes on."""
+        A file that cannot be read gives a result with ``error`` and the stream goes on.
+
+        Not loaded yet (``load``): the producer starts first, so the first files are read and
+        drawn while the backbone compiles (half a second of a short job's start-up);
+        ``on_loaded`` is called once it is ready, before the first batch."""
         started = time.monotonic()
         run = _Run(self, reporter, progress)
         source = produce(jobs, self.backbone, self.settings, self.hop, self.batch_size, reporter)
@@ -129,6 +138,9 @@ class ScoringEngine:
             blas_one_thread(),
             Prefetch(source, depth=QUEUE_PIECES, name="sonotag-scoring-inputs") as items,
         ):
+            self.load(reporter)
+            if on_loaded is not None:
+                on_loaded()
             try:
                 for item in items:
                     yield from run.take(item)

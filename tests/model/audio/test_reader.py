@@ -51,6 +51,21 @@ def test_pcm_content_is_what_was_written(made: Made) -> None:
     np.testing.assert_allclose(got, made.data[a : a + len(got), 0], atol=tol)
 
 
+def test_samples_are_libsndfiles_floats_exactly(made: Made) -> None:
+    """16-bit PCM is read as stored and scaled here (faster): the floats must be the very
+    ones libsndfile's own conversion gives, for every container."""
+    if made.lossy:
+        pytest.skip("lossy codecs: covered by the full-decode comparison")
+    import soundfile as sf
+
+    whole = sf.read(str(made.path), dtype="float32", always_2d=True)[0]
+    with AudioFile(made.path) as f:
+        for channel in range(made.channels):
+            got = f.read_frames(3, len(whole) - 6, channel=channel)
+            assert got.dtype == np.float32
+            assert np.array_equal(got, whole[3:-3, channel])
+
+
 def test_channel_select_and_mixdown(made: Made) -> None:
     ref = decoded(made.path)
     with AudioFile(made.path) as f:

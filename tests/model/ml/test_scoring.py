@@ -207,3 +207,32 @@ def test_clip_images_are_drawn_with_one_blas_thread_beside_the_engine(tmp_path: 
         list(engine(Watching()).score([FileJob(path)]))
         assert seen and all(threads == {1} for threads in seen)
         assert blas_threads() == before == {2}
+
+
+def test_files_are_read_and_drawn_while_the_backbone_loads(tmp_path: Path) -> None:
+    """Start-up: the producer starts before ``load``, so a short job's reading and drawing
+    overlap the backbone's compile; ``on_loaded`` comes once, before the first result."""
+    drawn_before_loaded = threading.Event()
+    events: list[str] = []
+
+    class Loading(Traced):
+        def load(self, reporter: Reporter | None = None) -> None:
+            drawn_before_loaded.wait(10.0)  # the producer's first piece, while "compiling"
+            events.append("load")
+
+        def inputs(self, audio: Any, starts: np.ndarray, settings: Any, reporter: Any = None):
+            drawn_before_loaded.set()
+            return super().inputs(audio, starts, settings, reporter)
+
+    paths = [write(tmp_path / f"{i}.wav", 4.0, 0.5) for i in range(2)]
+    scoring = engine(Loading())
+    results = scoring.score(
+        (FileJob(p, key=p) for p in paths), on_loaded=lambda: events.append("loaded")
+    )
+    for result in results:
+        assert result.ok
+        events.append("result")
+    assert drawn_before_loaded.is_set()
+    assert events == ["load", "loaded", "result", "result"]
+    list(scoring.score([FileJob(paths[0])]))  # loaded once: not again
+    assert events.count("load") == 1
