@@ -47,7 +47,9 @@ CLASSES = ("wren", "robin", "frog", "owl", "cricket")
 RATE = 22050
 
 
-def build(folder: Path, hours: float, labels: int, seed: int = 0) -> Path:
+def build(folder: Path, hours: float, labels: int, seed: int = 0, audio: bool = False) -> Path:
+    """The project; ``audio`` writes each recording as a real (quiet noise) WAV file, for the
+    window to open (``bench_retrain_gui.py``), instead of recordings known by their length."""
     rng = np.random.default_rng(seed)
     path = folder / "bench.sonotag"
     settings = ClipSettings()
@@ -60,14 +62,15 @@ def build(folder: Path, hours: float, labels: int, seed: int = 0) -> Path:
         duration = 600.0
         recordings = []
         for index in range(round(hours * 3600 / duration)):
+            wav = folder / f"rec{index}.wav"
+            if audio:
+                _write_noise(wav, duration, rng)
+                recordings.append(project.add_recording(wav))
+                continue
             info = SimpleNamespace(
                 sample_rate=RATE, channels=1, frames=int(duration * RATE), duration=duration
             )
-            recordings.append(
-                project.add_recording(
-                    folder / f"rec{index}.wav", info=info, fingerprint=f"f{index}"
-                )
-            )
+            recordings.append(project.add_recording(wav, info=info, fingerprint=f"f{index}"))
         for _ in range(labels):
             rec = recordings[int(rng.integers(len(recordings)))]
             start = round(float(rng.uniform(0, duration - 2)), 3)
@@ -93,6 +96,14 @@ def build(folder: Path, hours: float, labels: int, seed: int = 0) -> Path:
             noise = np.maximum(0, rng.normal(0, 1, (len(starts), 2048)))
             store.put(rec, starts, noise)
     return path
+
+
+def _write_noise(path: Path, seconds: float, rng: np.random.Generator) -> None:
+    import soundfile as sf
+
+    with sf.SoundFile(path, "w", RATE, 1, "PCM_16") as out:
+        for _ in range(round(seconds / 60)):
+            out.write((0.003 * rng.standard_normal(60 * RATE)).astype(np.float32))
 
 
 def cpu_model() -> str:

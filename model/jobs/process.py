@@ -25,6 +25,7 @@ from model.errors import SonotagError
 from model.jobs import Cancelled, Progress, Reporter, resolve
 
 PARENT_CHECK_S = 5.0  # an orphaned worker (the app was killed) notices within this time
+FOLLOW_UP_S = 1.0  # a job sent this soon after the last one runs before memory is given back
 DEFAULT_IDLE_S = 180.0  # a warm worker with nothing to do gives its memory back after this
 
 
@@ -105,18 +106,31 @@ def _parent_alive(parent: int) -> bool:
 
 
 def _worker_main(tasks: Any, events: Any, cancel_event: Any, parent: int) -> None:
+    """Runs jobs as they come. Memory is given back once the worker is idle for
+    ``FOLLOW_UP_S``, not at once after each job: that takes a second or more once TensorFlow
+    is loaded (``bench/bench_retrain_gui.py``), and the app sends the follow-up of a job
+    (re-scoring the shown recording after a training) the moment the job's result arrives;
+    it then waited behind the clean-up. At most one job runs before memory is given back, so
+    back-to-back retrains still do not grow the worker."""
+    owed = 0  # jobs run since memory was last given back
     while True:
         try:
-            item = tasks.get(timeout=PARENT_CHECK_S)
+            item = tasks.get(timeout=FOLLOW_UP_S if owed else PARENT_CHECK_S)
         except queue.Empty:
-            if not _parent_alive(parent):
+            if owed:
+                _give_memory_back()
+                owed = 0
+            elif not _parent_alive(parent):
                 return
             continue
         if item is None:
             return
+        if owed > 1:
+            _give_memory_back()
+            owed = 0
         number, target, kwargs = item
         _run_task(target, kwargs, lambda event, n=number: events.put((n, event)), cancel_event)
-        _give_memory_back()
+        owed += 1
 
 
 class ProcessJob:

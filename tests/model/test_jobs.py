@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -220,3 +221,28 @@ def test_a_new_device_or_backend_choice_starts_a_fresh_worker(monkeypatch) -> No
         assert changed.pid != first.pid
     finally:
         worker.close()
+
+
+def test_worker_runs_a_follow_up_job_before_giving_memory_back(monkeypatch) -> None:
+    """Re-scoring right after a training waited behind the worker's clean-up (clear_session
+    and a full gc: 1.2-1.5 s with TensorFlow loaded). Now a job sent within FOLLOW_UP_S runs
+    first; memory goes back when the worker idles, and never more than one job late."""
+    import queue
+    import threading
+
+    from model.jobs import process
+
+    calls: list[str] = []
+    monkeypatch.setattr(process, "FOLLOW_UP_S", 0.05)
+    monkeypatch.setattr(process, "_give_memory_back", lambda: calls.append("give back"))
+    monkeypatch.setattr(process, "_run_task", lambda target, *_: calls.append(target))
+    tasks: queue.Queue = queue.Queue()
+    for name in ("train", "score", "third"):
+        tasks.put((0, name, {}))
+    later = threading.Timer(0.5, lambda: (tasks.put((0, "alone", {})), tasks.put(None)))
+    later.start()
+    try:
+        process._worker_main(tasks, queue.Queue(), None, os.getpid())
+    finally:
+        later.cancel()
+    assert calls == ["train", "score", "give back", "third", "give back", "alone"]
