@@ -308,6 +308,12 @@ def summarise(names: Sequence[str], fit: FitResult) -> dict[str, Any]:
     }
 
 
+def fits_exactly(features: Features) -> bool:
+    """Whether the linear head is solved to its optimum on these features (in memory, up to
+    ``EXACT_WINDOWS``), rather than fitted by mini-batches."""
+    return not isinstance(features, FeatureRows) and len(features) <= EXACT_WINDOWS
+
+
 def train_head(
     features: Features,
     targets: np.ndarray,
@@ -323,7 +329,7 @@ def train_head(
     ``validation`` (to stop early), the linear head learns from the training part alone and
     chooses its regularisation on ``folds`` of it (``linear_head.tuning_folds``)."""
     if config.kind == LINEAR:
-        if isinstance(features, FeatureRows) or len(features) > EXACT_WINDOWS:
+        if not fits_exactly(features):
             from model.ml.streaming import fit_linear_streaming
 
             return fit_linear_streaming(features, targets, config, reporter=reporter)

@@ -75,6 +75,13 @@ def feature_statistics(
     else:
         mean = features.mean(axis=0, dtype=np.float64)
         variance = features.var(axis=0, dtype=np.float64)
+    return floored(mean, variance, floor)
+
+
+def floored(
+    mean: np.ndarray, variance: np.ndarray, floor: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """``feature_statistics``' rule for near-constant features, applied to moments."""
     typical = float(np.mean(variance))
     if floor > 0:
         variance = np.maximum(variance, floor * typical + 1e-12)
