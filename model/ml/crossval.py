@@ -218,13 +218,16 @@ def _scores_by_fold(
         mine = logits[np.arange(len(rows)), fold_of[where]]
         scores[where] = 0.5 * (1.0 + np.tanh(0.5 * mine))  # sigmoid without overflow
 
-    if isinstance(features, np.ndarray):
-        for begin in range(0, len(tested), CHUNK_ROWS):
-            where = tested[begin : begin + CHUNK_ROWS]
-            score(where, features[where])
-    else:
-        for index, rows in features[tested].chunks():
-            score(tested[index], rows)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):  # see linear_models_by_adam
+        if isinstance(features, np.ndarray):
+            for begin in range(0, len(tested), CHUNK_ROWS):
+                where = tested[begin : begin + CHUNK_ROWS]
+                score(where, features[where])
+        else:
+            for index, rows in features[tested].chunks():
+                score(tested[index], rows)
     return scores
 
 

@@ -88,22 +88,30 @@ class Examples:
         }
 
 
-def _ms(seconds: float) -> float:
-    return round(seconds * 1000) / 1000
-
-
 def label_windows(
     start: float, end: float, duration: float, clip: float, hop: float = DEFAULT_HOP_SECONDS
 ) -> list[float]:
     """Window starts covering one label, clamped to ``[0, last scored window's start]``."""
+    return recording_windows([start], [end], duration, clip, hop).tolist()
+
+
+def recording_windows(
+    starts: Sequence[float],
+    ends: Sequence[float],
+    duration: float,
+    clip: float,
+    hop: float = DEFAULT_HOP_SECONDS,
+) -> np.ndarray:
+    """The sorted, distinct window starts covering labels of one recording (``label_windows``
+    of each, at once: label by label it had taken 8 s of 300,000 labels)."""
     latest = ClipGeometry(clip, hop).last_start(duration)
-    length = end - start
-    if length <= clip:
-        starts = [(start + end) / 2 - clip / 2]
-    else:
-        count = math.ceil(length / clip)
-        starts = list(np.linspace(start, end - clip, count))
-    return sorted({_ms(min(max(0.0, s), latest)) for s in starts})
+    begin, end = np.asarray(starts, np.float64), np.asarray(ends, np.float64)
+    short = end - begin <= clip
+    parts = [(begin[short] + end[short]) / 2 - clip / 2]
+    for first, last in zip(begin[~short].tolist(), end[~short].tolist(), strict=True):
+        parts.append(np.linspace(first, last - clip, math.ceil((last - first) / clip)))
+    windows = np.minimum(np.maximum(0.0, np.concatenate(parts)), latest)
+    return np.unique(np.round(windows * 1000) / 1000 + 0.0)  # to the ms; + 0.0: no -0.0
 
 
 def _state_value(label: Label, window_start: float, clip: float) -> int | None:
@@ -143,10 +151,10 @@ def build_examples(
     rows: list[np.ndarray] = []
     for rid in sorted(per_recording):
         recording_labels = sorted(per_recording[rid], key=lambda lb: lb.start)
-        windows: set[float] = set()
-        for label in recording_labels:
-            windows.update(label_windows(label.start, label.end, durations[rid], clip_seconds, hop))
-        ordered = sorted(windows)
+        ordered = recording_windows(
+            [lb.start for lb in recording_labels], [lb.end for lb in recording_labels],
+            durations[rid], clip_seconds, hop,
+        ).tolist()  # fmt: skip
         rows.append(_targets(recording_labels, ordered, column, clip_seconds, len(classes)))
         starts.append(np.asarray(ordered, np.float64))
         rec_ids.append(np.full(len(ordered), rid, np.int64))

@@ -223,7 +223,7 @@ class FeatureRows:
                 total += weights.T @ block
                 squares += weights.T @ np.square(block)
                 counts += weights.sum(axis=0).astype(np.int64)
-            if counts.min(initial=0) >= most:
+            if counts.min() >= most:  # subsets > 0: members has a column each
                 break
         n = np.maximum(counts, 1)[:, None]
         mean = total / n

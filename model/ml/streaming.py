@@ -157,12 +157,29 @@ def linear_models_by_adam(
     ``progress(step, steps)`` every few steps. Returns one ``LinearWeights`` per model."""
     from threadpoolctl import threadpool_limits
 
-    from model.ml.linear_head import (
-        LINEAR_VARIANCE_FLOOR,
-        LinearWeights,
-        feature_statistics,
-        floored,
-    )
+    from model.ml.linear_head import LinearWeights
+
+    # One BLAS thread throughout (statistics too): on a busy CPU a second one spins waiting,
+    # and the fold statistics' products took 5x the CPU with two.
+    with threadpool_limits(limits=1, user_api="blas"):
+        mean, variance, members = _statistics(rows, members)
+        weights, bias = _adam_linear(
+            rows, targets, members, mean, variance, config, reporter, progress
+        )
+    return [
+        LinearWeights(
+            np.ascontiguousarray(weights[:, m]), bias[m].copy(), mean[:, m].copy(),
+            variance[:, m].copy(),
+        )
+        for m in range(members.shape[1])
+    ]
+
+
+def _statistics(
+    rows: FeatureRows | np.ndarray, members: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(mean, variance: (d, models), members) of each model's own windows."""
+    from model.ml.linear_head import LINEAR_VARIANCE_FLOOR, feature_statistics, floored
 
     if members is None:
         stats = [feature_statistics(rows, LINEAR_VARIANCE_FLOOR)]
@@ -178,19 +195,8 @@ def linear_models_by_adam(
             feature_statistics(rows[np.flatnonzero(column)], LINEAR_VARIANCE_FLOOR)
             for column in members.T
         ]
-    mean = np.stack([m for m, _ in stats], axis=1)  # (d, models)
-    variance = np.stack([v for _, v in stats], axis=1)
-    with threadpool_limits(limits=1, user_api="blas"):
-        weights, bias = _adam_linear(
-            rows, targets, members, mean, variance, config, reporter, progress
-        )
-    return [
-        LinearWeights(
-            np.ascontiguousarray(weights[:, m]), bias[m].copy(), mean[:, m].copy(),
-            variance[:, m].copy(),
-        )
-        for m in range(members.shape[1])
-    ]
+    mean = np.stack([m for m, _ in stats], axis=1)
+    return mean, np.stack([v for _, v in stats], axis=1), members
 
 
 def _adam_linear(

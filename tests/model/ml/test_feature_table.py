@@ -97,3 +97,30 @@ def test_moments_of_a_large_selection_come_from_a_random_sample(tmp_path: Path) 
     mean, variance = table.select().moments(most=1000)
     np.testing.assert_allclose(mean, vectors.mean(axis=0), atol=0.3)
     np.testing.assert_allclose(variance, vectors.var(axis=0), rtol=0.15)
+
+
+def test_moments_of_several_subsets_from_one_bounded_pass(tmp_path: Path, monkeypatch) -> None:
+    """Each subset's moments are those of its own rows, and the pass stops once every subset
+    has ``most`` rows (the evaluation's folds: not a read of the whole table)."""
+    rng = np.random.default_rng(3)
+    vectors = (rng.normal(size=(40_000, 16)) * 3 + 7).astype(np.float32)
+    members = rng.random((40_000, 3)) < np.array([0.8, 0.5, 0.8])
+    with FeatureTable.create(tmp_path, 40_000, 16) as table:
+        table.write(np.arange(40_000), vectors)
+        rows = table.select()
+        mean, variance = rows.moments_by(members, most=10**9)  # every row
+        for column in range(3):
+            alone = rows[np.flatnonzero(members[:, column])].moments(most=10**9)
+            np.testing.assert_allclose(mean[column], alone[0], rtol=1e-9, atol=1e-9)
+            np.testing.assert_allclose(variance[column], alone[1], rtol=1e-6, atol=1e-9)
+        read: list[int] = []
+        real = feature_table.FeatureRows.chunks
+
+        def counted(self, *args, **kwargs):
+            for item in real(self, *args, **kwargs):
+                read.append(len(item[0]))
+                yield item
+
+        monkeypatch.setattr(feature_table.FeatureRows, "chunks", counted)
+        rows.moments_by(members, most=5_000)
+        assert sum(read) < 20_000 and min(members[: sum(read)].sum(axis=0)) >= 5_000
