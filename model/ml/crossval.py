@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 
 from model.jobs import Reporter
+from model.ml import together
 from model.ml.dataset import POSITIVE, Examples
-from model.ml.feature_table import CHUNK_ROWS, FeatureRows
 from model.ml.head import (
     EXACT_WINDOWS,
     LINEAR,
@@ -30,7 +30,7 @@ from model.ml.head import (
 from model.ml.linear_head import LinearWeights, fit_linear_weights, tuning_folds
 from model.ml.metrics import cross_validated
 from model.ml.splitting import FoldPlan
-from model.ml.streaming import linear_models_by_adam, linear_weights_by_adam
+from model.ml.streaming import linear_weights_by_adam
 
 FOLD_WORKERS = 2  # linear folds fitted at once (see out_of_fold_scores)
 Source = tuple[str, str]  # (recording file name, the folder it is in, as a path)
@@ -95,6 +95,7 @@ def out_of_fold_scores(
     *,
     reporter: Reporter | None = None,
     on_fold: Callable[[int, int], None] | None = None,
+    heads: together.FoldHeads | None = None,
 ) -> tuple[np.ndarray, np.ndarray, list[dict[str, Any]]]:
     """(scores, fold of each window or -1, per-fold notes); each window is scored once, by the
     head of the fold that held it out.
@@ -104,9 +105,22 @@ def out_of_fold_scores(
     clip retrain were five such fits in a row while the other cores idled. Each fold's result
     is its own (seeded), whatever the order they finish in. Where every fold's linear head
     learns by mini-batches they are fitted together instead, on one stream
-    (``fit_folds_together``)."""
-    if fitted_together(features, plan, config):
-        return fit_folds_together(features, examples, plan, config, reporter, on_fold)
+    (``model.ml.together``), or come ready as ``heads`` (fitted with the kept head)."""
+    if heads is None and together.fitted_together(features, plan, config):
+        total = len(plan.folds)
+
+        def progress(step: int, steps: int) -> None:  # the shared fit, a fold's share at a time
+            share, before = step * total // steps, (step - 16) * total // steps
+            if on_fold is not None and share != before:
+                on_fold(min(share, total - 1), total)
+
+        if on_fold is not None:
+            on_fold(0, total)
+        _, heads = together.fit_folds(
+            features, examples, plan, config, reporter=reporter, progress=progress
+        )
+    if heads is not None:
+        return together.out_of_fold(heads, features, reporter)
     targets = examples.targets
     scores = np.zeros(targets.shape, np.float32)
     fold_of = np.full(len(examples), -1, np.int64)
@@ -120,7 +134,7 @@ def out_of_fold_scores(
         if config.needs_validation:
             train, validation = fold.train, fold.validation
         else:
-            train, validation = _linear_train(fold), np.empty(0, np.int64)
+            train, validation = together.linear_train(fold), np.empty(0, np.int64)
         started = time.monotonic()
         fold_scores, note = _fit_and_score(
             features, examples, train, validation, fold.test, config, reporter
@@ -135,100 +149,6 @@ def out_of_fold_scores(
         fold_of[fold.test] = number
         notes.append({**fold.describe(), **note, "seconds": seconds})
     return scores, fold_of, notes
-
-
-def _linear_train(fold: Any) -> np.ndarray:
-    """What a fold's linear head learns from: nothing stops early, so its validation part
-    trains too."""
-    return np.union1d(fold.train, fold.validation)
-
-
-def fitted_together(features: Features, plan: FoldPlan, config: HeadConfig) -> bool:
-    """Whether every fold's head is the linear head fitted by mini-batches (as
-    ``_fit_and_score`` would fit it)."""
-    if config.kind != LINEAR or not plan.folds:
-        return False
-    if isinstance(features, FeatureRows):
-        return True
-    return all(len(_linear_train(fold)) > EXACT_WINDOWS for fold in plan.folds)
-
-
-def fit_folds_together(
-    features: Features,
-    examples: Examples,
-    plan: FoldPlan,
-    config: HeadConfig,
-    reporter: Reporter | None = None,
-    on_fold: Callable[[int, int], None] | None = None,
-) -> tuple[np.ndarray, np.ndarray, list[dict[str, Any]]]:
-    """``out_of_fold_scores`` for linear heads learning by mini-batches: every fold's head
-    on one stream of batches (``streaming.linear_models_by_adam``), each from its own
-    training windows only (statistics, strength and gradient), then every test window
-    scored by its fold's head in one pass over the features. ``on_fold`` marks progress
-    through the shared fit a fold's share at a time."""
-    total = len(plan.folds)
-    members = np.zeros((len(examples), total), bool)
-    for number, fold in enumerate(plan.folds):
-        members[_linear_train(fold), number] = True
-        members[fold.test, number] = False  # never, even if a plan overlapped them
-
-    def progress(step: int, steps: int) -> None:
-        if on_fold is not None and step * total // steps != (step - 16) * total // steps:
-            on_fold(min(step * total // steps, total - 1), total)
-
-    if on_fold is not None:
-        on_fold(0, total)
-    started = time.monotonic()
-    heads = linear_models_by_adam(
-        features, examples.targets, members, config, reporter=reporter, progress=progress
-    )
-    fold_of = np.full(len(examples), -1, np.int64)
-    for number, fold in enumerate(plan.folds):
-        fold_of[fold.test] = number
-    scores = _scores_by_fold(heads, features, fold_of)
-    seconds = round((time.monotonic() - started) / total, 3)
-    notes = [
-        {**fold.describe(), "epochs": 0, "best_epoch": 0, "seconds": seconds, "together": True}
-        for fold in plan.folds
-    ]
-    if reporter is not None:
-        reporter.check()
-    return scores, fold_of, notes
-
-
-def _scores_by_fold(
-    heads: list[LinearWeights], features: Features, fold_of: np.ndarray
-) -> np.ndarray:
-    """Each tested window's scores from its fold's head, in one pass over the features: every
-    head's logits are one float32 product per chunk, standardising folded into the weights as
-    the fit folds it. Head by head, converting each chunk and standardising it in float64,
-    scoring 300,000 held-out windows had cost 30 s."""
-    k = len(heads[0].bias)
-    scales = [1.0 / np.maximum(np.sqrt(h.variance.astype(np.float64)), 1e-7) for h in heads]
-    folded = np.concatenate([h.weights * s[:, None] for h, s in zip(heads, scales, strict=True)], 1)
-    offset = np.concatenate(
-        [h.bias - (h.mean * s) @ h.weights for h, s in zip(heads, scales, strict=True)]
-    )
-    folded, offset = folded.astype(np.float32), offset.astype(np.float32)
-    scores = np.zeros((len(fold_of), k), np.float32)
-    tested = np.flatnonzero(fold_of >= 0)
-
-    def score(where: np.ndarray, rows: np.ndarray) -> None:
-        logits = (np.asarray(rows, np.float32) @ folded + offset).reshape(len(rows), -1, k)
-        mine = logits[np.arange(len(rows)), fold_of[where]]
-        scores[where] = 0.5 * (1.0 + np.tanh(0.5 * mine))  # sigmoid without overflow
-
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1, user_api="blas"):  # see linear_models_by_adam
-        if isinstance(features, np.ndarray):
-            for begin in range(0, len(tested), CHUNK_ROWS):
-                where = tested[begin : begin + CHUNK_ROWS]
-                score(where, features[where])
-        else:
-            for index, rows in features[tested].chunks():
-                score(tested[index], rows)
-    return scores
 
 
 def fold_workers(config: HeadConfig) -> int:
@@ -276,6 +196,7 @@ def evaluate_folds(
     *,
     reporter: Reporter | None = None,
     on_fold: Callable[[int, int], None] | None = None,
+    heads: together.FoldHeads | None = None,
 ) -> dict[str, Any]:
     """The figures the panel and the CLI show: per-class AP (pooled and per fold), mAP, PR
     curves, recordings (and folders) behind each class, warnings, and how the folds were
@@ -289,7 +210,7 @@ def evaluate_folds(
             "note": "too few labelled clips (or recordings) to hold any out",
         }
     scores, fold_of, notes = out_of_fold_scores(
-        features, examples, plan, config, reporter=reporter, on_fold=on_fold
+        features, examples, plan, config, reporter=reporter, on_fold=on_fold, heads=heads
     )
     tested = fold_of >= 0
     metrics = cross_validated(

@@ -26,6 +26,7 @@ from model.ml.dataset import Examples
 from model.ml.feature_table import FeatureRows
 from model.ml.head import Features, HeadConfig
 from model.ml.splitting import DEFAULT_FOLDS, plan_folds
+from model.ml.together import FoldHeads
 
 PENDING = "pending"
 STATUS = "status"
@@ -68,8 +69,10 @@ def measure(
     folds: int = DEFAULT_FOLDS,
     seed: int = 0,
     reporter: Reporter | None = None,
+    heads: FoldHeads | None = None,
 ) -> dict[str, Any]:
-    """The k-fold figures of ``config``'s head on these windows, with fold progress."""
+    """The k-fold figures of ``config``'s head on these windows, with fold progress; with
+    ``heads``, of the folds' heads fitted already (with the kept head: ``model.ml.together``)."""
 
     def on_fold(number: int, total: int) -> None:
         if reporter is not None:
@@ -78,9 +81,10 @@ def measure(
                 stage="evaluating",
             )  # fmt: skip
 
+    plan = heads.plan if heads is not None else plan_folds(examples, folds, seed)
     return evaluate_folds(
-        features, examples, plan_folds(examples, folds, seed), config, sources,
-        reporter=reporter, on_fold=on_fold,
+        features, examples, plan, config, sources,
+        reporter=reporter, on_fold=on_fold, heads=heads,
     )  # fmt: skip
 
 

@@ -20,7 +20,7 @@ from model.annotations.box_rule import training_labels
 from model.clips.geometry import geometry_of
 from model.errors import ModelBundleError, ProjectError
 from model.jobs import Reporter
-from model.ml import backbones
+from model.ml import backbones, together
 from model.ml.backbones import Backbone
 from model.ml.bundle import KIND_FINE_TUNED, KIND_HEAD, make_manifest
 from model.ml.bundle_commit import bundle_path as _bundle_path  # noqa: F401 - re-exported
@@ -39,7 +39,7 @@ from model.ml.head import (
     train_head,
 )
 from model.ml.linear_head import tuning_folds
-from model.ml.splitting import DEFAULT_FOLDS, final_split
+from model.ml.splitting import DEFAULT_FOLDS, FoldPlan, final_split
 
 MIN_POSITIVES = 2
 GATHER_WINDOWS = 4096  # labelled windows' features fetched at a time
@@ -226,7 +226,10 @@ def train_job(
         examples, features, reasons = labelled_features(project, source, recordings, reporter)
         lap("features_s")
         reporter.check()
-        final, history = _fit_final(features, examples, config, seed, reporter, device)
+        plan = together.plan_with_final(features, examples, config, folds, seed, evaluate)
+        final, history, fold_heads = _fit_final(
+            features, examples, config, seed, reporter, device, plan
+        )
         kind = KIND_HEAD
         if fine_tune:
             from model.ml.finetune import fine_tune_stage
@@ -277,7 +280,7 @@ def train_job(
         if evaluate:
             metrics = measure(
                 features, examples, config, recording_sources(recordings),
-                folds=folds, seed=seed, reporter=reporter,
+                folds=folds, seed=seed, reporter=reporter, heads=fold_heads,
             )  # fmt: skip
             metrics.update({"untrained_backbone": chosen.flagged, "backbone": chosen.name})
             if fine_tune:
@@ -328,8 +331,12 @@ def _fit_final(
     seed: int,
     reporter: Reporter,
     device: Any,
-) -> tuple[Any, dict[str, Any]]:
-    """The head that is kept: every labelled window, less the MLP's validation part."""
+    plan: FoldPlan | None = None,
+) -> tuple[Any, dict[str, Any], together.FoldHeads | None]:
+    """The head that is kept: every labelled window, less the MLP's validation part; with
+    ``plan``, fitted with the folds' heads on one stream (returned for the figures)."""
+    if plan is not None:
+        return together.fit_final_with_folds(features, examples, plan, config, reporter)
     if config.needs_validation:
         split = final_split(examples, seed)
         train, validation = split.train, split.validation
@@ -353,7 +360,7 @@ def _fit_final(
     history = summarise(examples.class_names, fit)
     history["head"] = config.kind
     history["train_clips"], history["validation_clips"] = int(len(train)), int(len(validation))
-    return inference_copy(fit.model), history
+    return inference_copy(fit.model), history, None
 
 
 def _score(

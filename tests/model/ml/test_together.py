@@ -1,4 +1,4 @@
-"""The evaluation's folds fitted together on one stream of batches (large label sets)."""
+"""The evaluation's folds (and the kept head) fitted together on one stream of batches."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.ml import crossval, streaming
+from model.ml import crossval, streaming, together
 from model.ml.dataset import Examples
 from model.ml.feature_table import FeatureTable
 from model.ml.head import EXACT_WINDOWS, HeadConfig
@@ -40,22 +40,22 @@ def test_big_folds_read_the_features_once_and_score_like_folds_fitted_in_turn(
     features, targets = _task(ROWS, dim=64)
     examples = _examples(targets)
     plan = plan_folds(examples, 5)
-    assert crossval.fitted_together(features, plan, HeadConfig())
+    assert together.fitted_together(features, plan, HeadConfig())
     streams: list[int] = []
     real = streaming.batches
     monkeypatch.setattr(streaming, "batches", lambda *a, **k: streams.append(1) or real(*a, **k))
     turns: list[int] = []
-    together = crossval.out_of_fold_scores(
+    jointly = crossval.out_of_fold_scores(
         features, examples, plan, HeadConfig(), on_fold=lambda n, total: turns.append(n)
     )
     assert len(streams) == 1
     assert turns == sorted(turns) and turns[0] == 0 and turns[-1] == len(plan.folds) - 1
-    monkeypatch.setattr(crossval, "fitted_together", lambda *a: False)
+    monkeypatch.setattr(together, "fitted_together", lambda *a: False)
     in_turn = crossval.out_of_fold_scores(features, examples, plan, HeadConfig())
     assert len(streams) == 1 + len(plan.folds)
-    np.testing.assert_array_equal(together[1], in_turn[1])  # the same windows held out
-    assert (together[1] >= 0).all()
-    ap_together, ap_in_turn = _map(examples, *together[:2]), _map(examples, *in_turn[:2])
+    np.testing.assert_array_equal(jointly[1], in_turn[1])  # the same windows held out
+    assert (jointly[1] >= 0).all()
+    ap_together, ap_in_turn = _map(examples, *jointly[:2]), _map(examples, *in_turn[:2])
     print(f"mAP together {ap_together:.4f}, in turn {ap_in_turn:.4f}")
     assert ap_in_turn > 0.6 and abs(ap_together - ap_in_turn) < 0.01
 
@@ -107,3 +107,27 @@ def test_folds_together_from_disk_and_cancel(tmp_path: Path) -> None:
     np.testing.assert_array_equal(in_memory[1], from_disk[1])
     assert abs(_map(examples, *in_memory[:2]) - _map(examples, *from_disk[:2])) < 0.01
     assert all(note["together"] for note in from_disk[2])
+
+
+def test_a_big_retrain_fits_the_kept_head_with_its_folds_on_one_stream(
+    project_copy: Path, no_backbone: None, monkeypatch
+) -> None:
+    """``sonotag train`` measures after fitting: past the in-memory limit the kept head is
+    one more model on the folds' stream (one stream for the whole job), and both it and the
+    figures are as good as when they are fitted apart."""
+    from model.jobs import run_inline
+    from model.ml import train
+
+    monkeypatch.setattr(train, "IN_MEMORY_BYTES", 0)
+    streams: list[int] = []
+    real = streaming.batches
+    monkeypatch.setattr(streaming, "batches", lambda *a, **k: streams.append(1) or real(*a, **k))
+    joint = run_inline(train.train_job, str(project_copy), untrained_backbone=True)
+    assert len(streams) == 1 and joint["history"]["fitted_with_folds"] == 5
+    assert all(note["together"] for note in joint["metrics"]["split"]["per_fold"])
+    monkeypatch.setattr(together, "plan_with_final", lambda *a: None)
+    apart = run_inline(train.train_job, str(project_copy), untrained_backbone=True)
+    assert len(streams) == 3  # the kept head's, then the folds'
+    assert joint["metrics"]["map"] > 0.9
+    assert abs(joint["metrics"]["map"] - apart["metrics"]["map"]) < 0.02
+    assert joint["scoring"]["recordings_scored"] == apart["scoring"]["recordings_scored"] == 6
