@@ -30,6 +30,7 @@ import numpy as np
 
 from model.jobs import Reporter
 from model.ml.feature_table import FeatureRows
+from model.ml.scoring.prefetch import Prefetch
 
 LINEAR_STEPS = 600  # most Adam steps for the linear head (two passes over 300k windows)
 # Fewest: 150 steps on 5,000 windows lost 0.01 mAP to the exact fit, 300 none (2 tasks, 96-512
@@ -40,6 +41,7 @@ LINEAR_BATCH = 1024
 LINEAR_RATE = 3e-3
 EPOCH_WINDOWS = 65_536
 MAX_BATCH = 1024
+RING = 4  # float32 batch buffers of the linear head's prefetch thread
 
 
 def batch_size_for(windows: int, smallest: int) -> int:
@@ -231,10 +233,12 @@ def _adam_linear(
     bias = np.zeros((models, k), np.float32)
     moments = [np.zeros_like(weights), np.zeros_like(weights), np.zeros_like(bias)]
     moments.append(np.zeros_like(bias))
-    buffer = np.empty((LINEAR_BATCH, dim), np.float32)
     # Which models a window trains rides along with its targets through the shuffle.
     carried = np.hstack([np.asarray(targets, np.float32), members.astype(np.float32)])
-    stream = batches(rows, carried, LINEAR_BATCH, config.seed)
+    stream = Prefetch(
+        _float32(batches(rows, carried, LINEAR_BATCH, config.seed), dim),
+        depth=RING - 2, name="sonotag-batches",
+    )  # fmt: skip
     try:
         for step in range(1, steps + 1):
             if step % 16 == 0:
@@ -242,9 +246,7 @@ def _adam_linear(
                     reporter.check()
                 if progress is not None:
                     progress(step, steps)
-            half, block = next(stream)
-            x = buffer[: len(half)]
-            np.copyto(x, half)  # float32 into one buffer: a new 8 MB array per step page-faults
+            x, block = next(stream)
             y, mine = block[:, :k], block[:, k:] > 0.5
             folded = (weights * scale[:, :, None]).reshape(dim, models * k)
             offset = bias - np.einsum("dm,dmk->mk", mean * scale, weights)
@@ -263,6 +265,26 @@ def _adam_linear(
     finally:
         stream.close()
     return weights, bias
+
+
+def _float32(
+    stream: Iterator[tuple[np.ndarray, np.ndarray]], dim: int
+) -> Generator[tuple[np.ndarray, np.ndarray], None, None]:
+    """The batches as float32, into a ring of ``RING`` buffers (a new 8 MB array per step
+    page-faults). Run in a thread (``Prefetch``, ``RING - 2`` deep, so a buffer is never
+    refilled while the fit or the queue holds it): reading, shuffling and converting the next
+    batch, half of a step's work, overlaps the products of this one, and all of it releases
+    the GIL."""
+    ring = [np.empty((LINEAR_BATCH, dim), np.float32) for _ in range(RING)]
+    try:
+        for number, (half, block) in enumerate(stream):
+            x = ring[number % RING][: len(half)]
+            np.copyto(x, half)
+            yield x, block
+    finally:
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()
 
 
 def _adam_step(

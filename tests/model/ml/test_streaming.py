@@ -207,3 +207,36 @@ def test_linear_folds_run_two_at_a_time_with_the_same_result(monkeypatch) -> Non
     reporter.cancel()
     with pytest.raises(Cancelled):
         crossval.out_of_fold_scores(features, examples, plan, HeadConfig(), reporter=reporter)
+
+
+def test_linear_batches_are_read_in_a_thread_that_ends_with_the_fit(monkeypatch) -> None:
+    """Reading, shuffling and converting the next batch overlaps this step's products (a
+    thread); it stops when the fit ends or is cancelled, and the fit is the same."""
+    import threading
+
+    import pytest
+
+    from model.jobs import Cancelled, Reporter
+    from model.ml import streaming
+
+    features, targets = _task(5_000, dim=32)
+    where: set[str] = set()
+    real = streaming.batches
+
+    def spy(*args, **kwargs):
+        for item in real(*args, **kwargs):
+            where.add(threading.current_thread().name)
+            yield item
+
+    monkeypatch.setattr(streaming, "batches", spy)
+    fitted = streaming.linear_weights_by_adam(features, targets, HeadConfig())
+    assert where == {"sonotag-batches"}
+    assert not [t for t in threading.enumerate() if t.name == "sonotag-batches"]
+    monkeypatch.setattr(streaming, "batches", real)
+    again = streaming.linear_weights_by_adam(features, targets, HeadConfig())
+    np.testing.assert_array_equal(fitted.weights, again.weights)
+    reporter = Reporter()
+    reporter.cancel()
+    with pytest.raises(Cancelled):
+        streaming.linear_weights_by_adam(features, targets, HeadConfig(), reporter=reporter)
+    assert not [t for t in threading.enumerate() if t.name == "sonotag-batches"]
