@@ -97,14 +97,17 @@ class FeatureSource:
         reporter: Reporter | None = None,
         message: str = "computing clip features",
         on_progress: Callable[[int, int, float | None], None] | None = None,
+        dtype: type = np.float32,
     ) -> list[np.ndarray | None]:
         """One (n, dim) array per request, or None where the recording cannot be read and
-        nothing is cached for it (its name goes to ``stats.missing_recordings``)."""
+        nothing is cached for it (its name goes to ``stats.missing_recordings``). ``dtype``
+        float16: as the cache holds them (every vector is rounded to it), for a caller that
+        stores them as float16 again."""
         results: list[np.ndarray | None] = []
         todo: list[tuple[int, np.ndarray]] = []
         for i, (recording, starts) in enumerate(requests):
             starts = np.asarray(starts, np.float64)
-            found, vectors = self.store.get(recording, starts)
+            found, vectors = self.store.get(recording, starts, dtype)
             results.append(vectors)  # (n, 0) while the store is empty: sized by the backbone
             self.stats.cached += int(found.sum())
             if not found.all():
@@ -213,7 +216,7 @@ class FeatureSource:
             target = results[i]
             if target is not None and target.shape[1] != part.shape[1]:
                 # nothing was cached, so every row comes from the backbone
-                target = results[i] = np.zeros((len(starts), part.shape[1]), np.float32)
+                target = results[i] = np.zeros((len(starts), part.shape[1]), target.dtype)
             if target is not None:
                 target[positions] = part
         progress.advance(len(images))

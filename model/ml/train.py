@@ -87,13 +87,16 @@ def gather_features(
     table = None
     if not in_memory(len(examples), dim):
         table = FeatureTable.create(source.store.tmp, len(examples), dim, seed=len(examples))
-    features = np.zeros((0 if table else len(examples), dim), np.float32)
+    kind = np.float16 if table is not None else np.float32
+    features = np.zeros((0 if table else len(examples), dim), kind)
     group: list[tuple[Any, np.ndarray, np.ndarray]] = []
     for number, request in enumerate(requests):
         group.append(request)
         if sum(len(r[2]) for r in group) < GATHER_WINDOWS and number + 1 < len(requests):
             continue
-        arrays = source.features([(rec, starts) for rec, starts, _ in group], reporter, message)
+        pieces = [(rec, starts) for rec, starts, _ in group]
+        # float16 for the table, as the cache holds them: no round trip through float32
+        arrays = source.features(pieces, reporter, message, dtype=features.dtype)
         for (_, _, index), vectors in zip(group, arrays, strict=True):
             if vectors is None:
                 continue

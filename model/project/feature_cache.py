@@ -177,36 +177,39 @@ class FeatureStore:
             return np.zeros(len(to_ms(starts)), bool)
         return self._index(recording).find(to_ms(starts))[0]
 
-    def get(self, recording: RecordingKey, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(found mask[n], float32 vectors[n, dim] with zero rows where not found).
+    def get(
+        self, recording: RecordingKey, starts: np.ndarray, dtype: type = np.float32
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(found mask[n], vectors[n, dim] with zero rows where not found): float32, or
+        float16 as stored (no conversion, for a caller that stores them as float16 again).
 
         With nothing stored at all, ``dim`` is 0.
         """
         starts_ms = to_ms(starts)
         dim = self.dim
         if dim is None:
-            return np.zeros(len(starts_ms), bool), np.zeros((len(starts_ms), 0), np.float32)
+            return np.zeros(len(starts_ms), bool), np.zeros((len(starts_ms), 0), dtype)
         for attempt in range(2):
             try:
-                return self._get(recording, starts_ms, dim)
+                return self._get(recording, starts_ms, dim, dtype)
             except FileNotFoundError:
                 if attempt:  # merged away twice under us: let the caller recompute
-                    missing = np.zeros((len(starts_ms), dim), np.float32)
+                    missing = np.zeros((len(starts_ms), dim), dtype)
                     return np.zeros(len(starts_ms), bool), missing
         raise AssertionError("unreachable")
 
     def _get(
-        self, recording: RecordingKey, starts_ms: np.ndarray, dim: int
+        self, recording: RecordingKey, starts_ms: np.ndarray, dim: int, dtype: type
     ) -> tuple[np.ndarray, np.ndarray]:
         index = self._index(recording)
         found, position = index.find(starts_ms)
-        out = np.zeros((len(starts_ms), dim), np.float32)
+        out = np.zeros((len(starts_ms), dim), dtype)
         which = np.where(found, index.segment[position] if len(index.starts) else -1, -1)
         for number in np.unique(which[found]):
             selected = which == number
             segment = index.segments[int(number)]
             try:
-                out[selected] = segment.rows(index.row[position[selected]], dim)
+                out[selected] = segment.rows(index.row[position[selected]], dim, dtype)
             except FileNotFoundError:
                 if not segment.starts_path.exists():
                     raise  # merged away meanwhile: look again

@@ -68,11 +68,12 @@ class Segment:
             )
         return array
 
-    def rows(self, rows: np.ndarray, dim: int) -> np.ndarray:
-        """float32 copies of some rows; non-finite values mean the file was damaged."""
+    def rows(self, rows: np.ndarray, dim: int, dtype: type = np.float32) -> np.ndarray:
+        """Copies of some rows (float32, or the stored float16 as it is); non-finite values
+        mean the file was damaged."""
         array = self.vectors(dim)
         order = np.argsort(rows, kind="stable")  # in file order: sequential reads
-        taken = np.empty((len(rows), dim), np.float32)
+        taken = np.empty((len(rows), dim), dtype)
         try:
             taken[order] = array[np.asarray(rows)[order]]
         except (OSError, ValueError) as exc:

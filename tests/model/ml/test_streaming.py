@@ -87,7 +87,13 @@ def test_training_a_project_from_disk(project_copy: Path, no_backbone: None, mon
 
     monkeypatch.setattr(train, "IN_MEMORY_BYTES", 0)
     monkeypatch.setattr(train.FeatureTable, "create", spy)
+    kinds: set[str] = set()
+    real_write = FeatureTable.write
+    monkeypatch.setattr(
+        FeatureTable, "write", lambda self, i, v: kinds.add(v.dtype.name) or real_write(self, i, v)
+    )
     from_disk = run_inline(train.train_job, str(project_copy), untrained_backbone=True)
+    assert kinds == {"float16"}  # as the cache holds them: no round trip through float32
     assert len(written) == 1 and written[0].is_relative_to(cache_folder(project_copy))
     assert not written[0].exists()
     assert from_disk["features"]["computed"] == 0

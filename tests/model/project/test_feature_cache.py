@@ -60,6 +60,10 @@ def test_round_trip_in_float16(store: FeatureStore) -> None:
     assert not got[2].any()
     assert store.lookup(REC, ask).tolist() == [True, True, False, True]
     assert store.recordings() == [REC.id] and store.dim == DIM
+    # as stored, for a caller that keeps float16 (a big training's table): the same values
+    found, half = store.get(REC, ask, np.float16)
+    assert half.dtype == np.float16 and found.tolist() == [True, True, False, True]
+    np.testing.assert_array_equal(half.astype(np.float32), got)
 
 
 def test_other_settings_backbone_or_audio_find_nothing(store: FeatureStore) -> None:
