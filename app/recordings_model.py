@@ -23,6 +23,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor
 
+from app.recording_coverage import SHOWN_AHEAD, UNREAD, CoverageColumn
 from app.recording_sites import SITE, SiteColumn
 from model.pathtext import display
 from model.project import Project
@@ -59,7 +60,7 @@ def format_duration(seconds: float) -> str:
     return f"{seconds:.1f} s" if seconds < 60 else format_clock(seconds)
 
 
-class RecordingsModel(SiteColumn, QAbstractTableModel):
+class RecordingsModel(CoverageColumn, SiteColumn, QAbstractTableModel):
     """One row per recording: name, duration, label count, windows scored by the active model.
 
     Items are kept in id order (ids only grow); ``_order`` maps a row to its item, so sorting
@@ -100,7 +101,7 @@ class RecordingsModel(SiteColumn, QAbstractTableModel):
             self._append_columns(project)
             self._labels = self._count_array(project.label_counts())
             self._scored = self._count_array(project.scored_window_counts())
-            self._covered = self._count_array(project.labelled_ms())
+            self._covered = np.full(len(self._ids), UNREAD, np.int64)  # read when shown
             self._stale = self._count_array(_flags(project.scored_by_other_models()))
         self._sort_column, self._sort_order = column, order
         self._order = self._sorted_order()
@@ -119,7 +120,7 @@ class RecordingsModel(SiteColumn, QAbstractTableModel):
         zeros = np.zeros(len(new), np.int64)
         self._labels = np.concatenate([self._labels, zeros])
         self._scored = np.concatenate([self._scored, zeros])
-        self._covered = np.concatenate([self._covered, zeros])
+        self._covered = np.concatenate([self._covered, np.full(len(new), UNREAD, np.int64)])
         self._stale = np.concatenate([self._stale, zeros])
         self._haystacks += [None] * len(new)
         self._name_keys = None
@@ -148,12 +149,10 @@ class RecordingsModel(SiteColumn, QAbstractTableModel):
             self._append_columns(project)
             counts = project.label_counts(new.ids)
             scored = project.scored_window_counts(new.ids)
-            covered = project.labelled_ms(new.ids)
             stale = project.scored_by_other_models(new.ids)
             for k, rec_id in enumerate(new.ids.tolist()):
                 self._labels[before + k] = counts.get(rec_id, 0)
                 self._scored[before + k] = scored.get(rec_id, 0)
-                self._covered[before + k] = covered.get(rec_id, 0)
                 self._stale[before + k] = int(rec_id in stale)
             self._order = np.concatenate([self._order, np.arange(before, len(self._ids))])
             self._row_of = _inverse(self._order)
@@ -268,6 +267,14 @@ class RecordingsModel(SiteColumn, QAbstractTableModel):
             self._stored, paths, strict=True
         )]  # fmt: skip
 
+    def _load_all_names(self) -> None:
+        """Every name in one pass (sorting by name), not a method call per row."""
+        self._load_all_paths()
+        base = os.path.basename
+        self._names = [old if old is not None else display(base(path)) for old, path in zip(
+            self._names, self._stored, strict=True
+        )]  # fmt: skip
+
     def _name(self, item: int) -> str:
         name = self._names[item]
         if name is None:  # Qt cannot take the bytes of a name that is not UTF-8: shown as U+FFFD
@@ -302,13 +309,6 @@ class RecordingsModel(SiteColumn, QAbstractTableModel):
             return TOOLTIPS.get(section)
         return None
 
-    def labelled_share(self, item: int) -> float:
-        """Fraction of the recording under labels (0-1)."""
-        duration = float(self._durations[item])
-        if duration <= 0:
-            return 0.0
-        return min(float(self._covered[item]) / 1000.0 / duration, 1.0)
-
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():
             return None
@@ -319,6 +319,8 @@ class RecordingsModel(SiteColumn, QAbstractTableModel):
             if column == DURATION:
                 return format_duration(float(self._durations[item]))
             if column == LABELLED:
+                if self._covered[item] == UNREAD:  # this row and the rows shown below it
+                    self._read_covered(self._order[index.row() : index.row() + SHOWN_AHEAD])
                 return f"{self.labelled_share(item):.0%}"
             if column == PREDICTIONS and not self._scored[item] and self._stale[item]:
                 return OLD_MODEL
@@ -382,11 +384,13 @@ class RecordingsModel(SiteColumn, QAbstractTableModel):
             return np.arange(n, dtype=np.int64)
         if self._sort_column == NAME:
             if self._name_keys is None:  # rank of each lower-case name, computed once
-                self._load_all_paths()
-                name = self._name
-                names = np.array([name(item).lower() for item in range(n)])
+                self._load_all_names()
+                names = np.array([name.lower() for name in self._names])
                 self._name_keys = np.unique(names, return_inverse=True)[1].astype(np.int64)
             key: np.ndarray = self._name_keys
+        elif self._sort_column == LABELLED:
+            self._read_all_covered()
+            key = self._covered / np.maximum(self._durations * 1000.0, 1e-9)
         elif self._sort_column == SITE:
             folded = np.array([site.casefold() for site in self._sites] or [""])[:n]
             key = np.unique(folded, return_inverse=True)[1].astype(np.int64)
@@ -394,7 +398,6 @@ class RecordingsModel(SiteColumn, QAbstractTableModel):
             key = {
                 DURATION: self._durations,
                 LABELS: self._labels,
-                LABELLED: self._covered / np.maximum(self._durations * 1000.0, 1e-9),
                 PREDICTIONS: self._scored + 0.5 * self._stale,  # old scores above none
             }[self._sort_column]
         if self._sort_order == Qt.SortOrder.DescendingOrder:
