@@ -142,6 +142,7 @@ class MainWindow(RecordingIntake, QMainWindow):
         self.setCentralWidget(centre)
 
         self.panel = ProjectPanel(self)
+        self.panel.columns.keep(self.prefs)
         self.panel.recording_selected.connect(self.show_recording)
         self.panel.class_selected.connect(self.labelling.set_active_class)
         self.labelling.active_class_changed.connect(self.panel.select_class)

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSplitter,
-    QStyle,
     QTableView,
     QTreeWidget,
     QTreeWidgetItem,
@@ -32,11 +31,11 @@ from PySide6.QtWidgets import (
 
 from app import dialogs
 from app.recording_sites import SITE
+from app.recordings_columns import RecordingsColumns
 from app.recordings_filter import RecordingsFilter
 from app.recordings_model import (
     ID_ROLE,
     NAME,
-    WIDEST,
     RecordingsModel,
     format_duration,
 )
@@ -111,13 +110,9 @@ class ProjectPanel(QWidget):
         table.setWordWrap(False)
         table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # dates start names, numbers end them
         header = table.horizontalHeader()
-        # Every column keeps its width (the name's fits an AudioMoth name) and the last, Site,
-        # takes what is left: stretching the name instead squeezed it to nothing beside the
-        # Site column. A narrow dock scrolls sideways, starting at the names.
-        header.setStretchLastSection(True)
         header.setSortIndicator(NAME, Qt.SortOrder.AscendingOrder)  # A→Z, as a file browser
         table.setSortingEnabled(True)
-        fit_number_columns(table)
+        self.columns = RecordingsColumns(table)  # names readable; a header menu hides columns
         self.recordings.dataChanged.connect(
             lambda top, _bottom, _roles=(): top.column() == SITE and self.sites_changed.emit()
         )
@@ -468,18 +463,4 @@ class ProjectPanel(QWidget):
         )
         if dialogs.confirm(self, "Delete class", question):
             self.delete_class(cls.id)
-
-
-def fit_number_columns(table: QTableView) -> None:
-    """Number columns as wide as their widest likely text (``WIDEST``) or their header, and
-    the user's to drag after that. Not ResizeToContents: that measures the rows on screen
-    again at every count change, ten of the 20 ms a label key-press took at 100,000
-    recordings; and a width that follows the data makes the name column jump while labelling."""
-    header = table.horizontalHeader()
-    metrics = table.fontMetrics()
-    padding = 2 * table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 12
-    for column, widest in WIDEST.items():
-        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-        text = metrics.horizontalAdvance(widest) + padding
-        header.resizeSection(column, max(text, header.sectionSizeHint(column)))
 

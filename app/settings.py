@@ -227,6 +227,14 @@ class Preferences:
     def set_dock_size(self, name: str, pixels: int) -> None:
         self.qsettings.setValue(f"docks/{name}", int(pixels))
 
+    def header_state(self, name: str) -> QByteArray | None:
+        """A list's column layout (widths, hidden columns, sort) as its header saved it."""
+        state = self.qsettings.value(f"headers/{name}")
+        return state if isinstance(state, QByteArray) else None
+
+    def set_header_state(self, name: str, state: QByteArray) -> None:
+        self.qsettings.setValue(f"headers/{name}", state)
+
     @property
     def last_audio_dir(self) -> Path | None:
         value = self.qsettings.value("paths/last_audio_dir")
