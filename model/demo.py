@@ -40,4 +40,17 @@ def ensure_demo_project(data_dir: str | Path | None = None) -> Path:
     shutil.copytree(
         source, target_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.py", "__pycache__")
     )
+    _upgrade_fresh_copy(target)
     return target
+
+
+def _upgrade_fresh_copy(path: Path) -> None:
+    """The shipped file lags whenever the schema moves on. A copy the user has not touched is
+    upgraded here, without the backup and the "Project upgraded" note an upgrade of their own
+    work gets: the bundled original is the backup."""
+    from model.project import Project
+
+    with Project.open(path, deep_check=False) as project:
+        backup = project.backup
+    if backup is not None:
+        backup.unlink(missing_ok=True)
