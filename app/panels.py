@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QTabBar, QWidget
 
 from app.activity_panel import ActivityPanel
 from app.annotations.actions import export_action, import_annotations_action
@@ -65,6 +65,33 @@ def play_clip(window: MainWindow, recording: Recording, start: float, end: float
         window.playback.play_span(recording.path, start, end)
 
 
+def show_raise_or_hide(dock: QDockWidget) -> None:
+    """A panel's key (F5-F11): shows a hidden panel, brings one that sits behind another tab
+    to the front, and hides only the one the user is looking at. Qt's toggle hid a panel
+    that was open behind a tab, so the key seemed to do nothing the first time."""
+    if dock.isHidden():
+        dock.show()
+        dock.raise_()
+    elif not dock.isVisible() or _behind_a_tab(dock):
+        dock.raise_()
+    else:
+        dock.hide()
+    dock.toggleViewAction().setChecked(not dock.isHidden())
+
+
+def _behind_a_tab(dock: QDockWidget) -> bool:
+    """Docked as a tab that is not the current one (Qt moves such a dock out of sight rather
+    than hiding it, so ``isVisible`` stays true)."""
+    window = dock.parentWidget()
+    if dock.isFloating() or window is None:
+        return False
+    for bar in window.findChildren(QTabBar):
+        titles = [bar.tabText(i) for i in range(bar.count())]
+        if bar.isVisible() and dock.windowTitle() in titles:
+            return bar.currentIndex() != titles.index(dock.windowTitle())
+    return False
+
+
 def install_panels(window: MainWindow, file_menu: QMenu, view_menu: QMenu) -> Panels:
     context = window.context
     ml = build_ml_ui(context, window.spectrogram)
@@ -115,7 +142,8 @@ def install_panels(window: MainWindow, file_menu: QMenu, view_menu: QMenu) -> Pa
         dock.hide()
         toggle = dock.toggleViewAction()
         toggle.setShortcut(key)
-        toggle.triggered.connect(lambda checked, d=dock: d.raise_() if checked else None)
+        toggle.triggered.disconnect()  # Qt's own slot hides a panel that sits behind a tab
+        toggle.triggered.connect(lambda _checked, d=dock: show_raise_or_hide(d))
         view_menu.addAction(toggle)
     # The plots under the view open at the height they were last given, else a modest one:
     # the spectrogram is what the window is for.

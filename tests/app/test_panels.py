@@ -168,3 +168,24 @@ def test_activity_dock_with_words_only_takes_their_height_not_the_plots(
     qtbot.wait(600)
     assert prefs.dock_size("activity-dock") == given  # the words' height is not remembered
     window.close()
+
+
+def test_a_panel_key_brings_a_panel_behind_a_tab_to_the_front(qtbot, window) -> None:
+    """F6 on a Training panel open behind the Project tab hid it (Qt's toggle); it must come
+    to the front, and only a second press (now that it is seen) hides it."""
+    from app.panels import _behind_a_tab
+
+    dock = window.panels.training_dock
+    toggle = dock.toggleViewAction()
+    toggle.trigger()  # open: it comes to the front
+    qtbot.waitUntil(dock.isVisible)
+    window.dock.raise_()  # the user clicks the Project tab: Training sits behind it
+    qtbot.waitUntil(lambda: _behind_a_tab(dock))
+    assert not dock.isHidden() and toggle.isChecked()
+    toggle.trigger()  # F6
+    qtbot.waitUntil(lambda: not _behind_a_tab(dock))
+    assert dock.isVisible() and toggle.isChecked()
+    toggle.trigger()  # F6 again, while it is seen: now it hides
+    assert dock.isHidden() and not toggle.isChecked()
+    toggle.trigger()
+    qtbot.waitUntil(dock.isVisible)
