@@ -98,12 +98,16 @@ def report_skipped_files(
 
 
 def report_file_warnings(
-    parent: QWidget | None, title: str, warned: Sequence[tuple[Path, str]]
+    parent: QWidget | None,
+    title: str,
+    warned: Sequence[tuple[Path, str]],
+    what: str = "were added, but with a problem",
 ) -> QMessageBox | None:
-    """Files that opened but are not whole (cut short, NaN samples), with what is wrong."""
+    """Files that were added with something to know, each with what it is (not whole, or a
+    sample rate too low for the project's band)."""
     if not warned:
         return None
-    return _report_files(parent, title, "were added, but with a problem", warned)
+    return _report_files(parent, title, what, warned)
 
 
 def _report_files(

@@ -69,6 +69,12 @@ class RecordingIntake:
         self.statusBar().showMessage(result.summary(), 10_000)
         dialogs.report_skipped_files(self, "Some files were skipped", result.skipped)
         dialogs.report_file_warnings(self, "Some recordings are damaged", result.warned)
+        dialogs.report_file_warnings(
+            self,
+            "Some recordings cannot hold the project's band",
+            result.band,
+            "were added, but their sample rate is too low for the band this project hears",
+        )
         if self.recording is None and new_ids:
             self.panel.select_recording(new_ids[0])
 

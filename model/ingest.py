@@ -20,12 +20,14 @@ from model.pathtext import resolved
 @dataclass
 class IngestResult:
     """What an add run did: recordings added, how many were there already, files skipped with
-    why, and files added with a warning (cut short, NaN samples) with what is wrong."""
+    why, files added with a warning (cut short, NaN samples) with what is wrong, and files
+    whose sample rate cannot hold the project's band (whole, but the model will hear less)."""
 
     added: list[Path] = field(default_factory=list)
     already_present: int = 0
     skipped: list[tuple[Path, str]] = field(default_factory=list)
     warned: list[tuple[Path, str]] = field(default_factory=list)
+    band: list[tuple[Path, str]] = field(default_factory=list)
 
     def summary(self) -> str:
         text = f"added {len(self.added)} recording(s)"
@@ -35,6 +37,8 @@ class IngestResult:
             text += f", skipped {len(self.skipped)} unreadable file(s)"
         if self.warned:
             text += f", {len(self.warned)} with warnings"
+        if self.band:
+            text += f", {len(self.band)} below the band's sample rate"
         return text
 
 
@@ -128,11 +132,10 @@ def add_audio_job(
             try:
                 info = probe(path)
                 project.add_recording(path, info=info)
-                warning = "; ".join(
-                    w for w in (info.warning, rate_warning(settings, info.sample_rate)) if w
-                )
-                if warning:
-                    result.warned.append((path, warning))
+                if info.warning:
+                    result.warned.append((path, info.warning))
+                if band := rate_warning(settings, info.sample_rate):
+                    result.band.append((path, band))
             except AudioError as exc:
                 result.skipped.append((path, exc.cause))
                 continue

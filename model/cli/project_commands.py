@@ -56,7 +56,7 @@ def _add(project_path: Path, inputs: list[Path]) -> int:
         bar.close()
     for path, cause in result.skipped:
         print(f"sonotag: skipped {display(path)}: {cause}", file=sys.stderr)
-    for path, warning in result.warned:
+    for path, warning in [*result.warned, *result.band]:
         print(f"sonotag: warning: {display(path)}: {warning}", file=sys.stderr)
     print(f"{project_path}: {result.summary()}")
     if inputs and not (result.added or result.already_present):

@@ -36,3 +36,20 @@ def test_damaged_recordings_are_flagged(qtbot, window, errors, real_data, tmp_pa
     assert window.show_recording(by_name["fine.wav"].id)
     assert not warning.isVisible()
     assert Path(folder / "fine.wav").is_file()
+
+
+def test_a_recording_below_the_bands_rate_is_not_called_damaged(
+    qtbot, window, errors, tmp_path
+) -> None:
+    """An 8 kHz file in a songbird project is whole; it only cannot hold the band. The dialog
+    said "Some recordings are damaged" (a newcomer's bat project with a 48 kHz file too)."""
+    import numpy as np
+    import soundfile as sf
+
+    path = tmp_path / "phone_8k.wav"
+    sf.write(path, np.zeros(8000 * 3, np.float32), 8000)
+    wait_job(qtbot, window.add_recordings([path]))
+    titles = [title for title, _message in errors]
+    assert "Some recordings are damaged" not in titles
+    (message,) = [m for t, m in errors if t == "Some recordings cannot hold the project's band"]
+    assert "phone_8k.wav" in message and "sample rate is too low" in message
