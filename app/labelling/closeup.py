@@ -212,6 +212,7 @@ class ClipCloseup(QWidget):
         if clip is None or info is None:
             self.closeup = None
             self.image.clear()
+            self.plot.hide()  # not an empty frame of the last clip (another project's, maybe)
             self.header.setText("Select a clip (click the spectrogram) to see it close up.")
             return
         self.header.setText(f"<b>{display(info.path.name)}</b>  {clip.start:.2f}–{clip.end:.2f} s")
@@ -250,6 +251,7 @@ class ClipCloseup(QWidget):
             self.header.setText(value)
             return
         self.closeup = value
+        self.plot.show()
         self._paint_image()
         self.shown.emit()
 

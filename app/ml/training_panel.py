@@ -154,6 +154,9 @@ class TrainingPanel(QWidget):
             self._cancel_requested = True
             self.status_label.setStyleSheet("")
             self.status_label.setText("Training stopped: another project was opened.")
+        else:  # one current state: the last project's message is not about this one
+            self.status_label.setStyleSheet("")
+            self.status_label.setText("")
         self._update_buttons()
         if project is not None and project.read_only and self.job is None:
             self.status_label.setText("The project is open read-only: training cannot save.")

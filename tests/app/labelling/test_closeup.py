@@ -60,3 +60,13 @@ def test_closeup_lists_scores_highest_first_with_threshold_and_labels(qtbot, win
     assert rows[1].label is LabelState.ABSENT and rows[0].label is None
     assert closeup.scores.height() >= closeup.scores.ROW_PX * len(rows)
     assert "4.00–6.00 s" in closeup.note.text()
+
+
+def test_another_project_does_not_keep_the_last_clips_frame(qtbot, window, tmp_path) -> None:
+    closeup = _show_closeup(qtbot, window)
+    with qtbot.waitSignal(closeup.shown, timeout=10_000):
+        click_at(qtbot, window, 5.0)
+    assert closeup.plot.isVisible()
+    assert window.new_project(tmp_path / "bats.sonotag")
+    qtbot.waitUntil(lambda: closeup.closeup is None)
+    assert not closeup.plot.isVisible() and "Select a clip" in closeup.header.text()

@@ -261,3 +261,18 @@ def test_compare_backbones_then_train_the_chosen_one(qtbot, lab, audio_set, outp
     assert panel.backbone_name == backbones.UNTRAINED
     assert trained.args[0]["backbone"] == backbones.UNTRAINED
 
+
+
+def test_another_project_does_not_show_the_last_projects_training_message(
+    qtbot, lab, tmp_path
+) -> None:
+    """A newcomer's new project still read "Trained 'model-…' Left out: Noise" (the demo's)."""
+    from model.project import Project
+
+    panel = lab.ml.training
+    panel.status_label.setText("Trained “model-1” in 0:03. Left out: Noise (see below).")
+    other = tmp_path / "other.sonotag"
+    Project.create(other).close()
+    lab.open(other)
+    assert panel.status_label.text() == ""
+    assert "No model trained yet" in panel.figures.results.title.text()
