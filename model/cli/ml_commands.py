@@ -294,6 +294,9 @@ def run_predict(args: argparse.Namespace) -> int:
 
     check_cluster_options(args)
     check_output_folder(args.out, "detection tables (--out)")
+    untrained = _untrained_warning(manifest, args.model)
+    if untrained:  # said before the work and again under the summary, where it is read
+        print(untrained, file=sys.stderr)
     bar = BatchProgressBar("scoring")
     try:
         result = run_inline(
@@ -320,6 +323,8 @@ def run_predict(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     print(format_batch_summary(result, args.threshold))
+    if untrained:
+        print(untrained, file=sys.stderr)
     for path, warning in result.get("warnings", []):
         print(f"sonotag: warning: {display(path)}: {warning}", file=sys.stderr)
     if result["failed"]:
@@ -331,6 +336,17 @@ def run_predict(args: argparse.Namespace) -> int:
         print("sonotag: error: no audio files found among the inputs", file=sys.stderr)
         return 1
     return 0
+
+
+def _untrained_warning(manifest: dict[str, Any], model: Path) -> str:
+    """The app flags such a model on every screen; the command line wrote its tables
+    ("Great tit 0.9999" on storm-petrels) without a word."""
+    if not manifest.get("untrained_backbone"):
+        return ""
+    return (
+        f"sonotag: WARNING: {display(model)} was trained on the UNTRAINED backbone "
+        "(random weights): its scores are for testing only"
+    )
 
 
 def format_batch_summary(result: dict[str, Any], threshold: float) -> str:

@@ -92,6 +92,8 @@ def test_predict_command_writes_detections(
     assert code == 1, captured.err  # a named file is missing: reported, the rest is done
     assert "gone.wav: no such file" in captured.err
     assert "1 file(s) done" in captured.out and "1 file(s) failed" in captured.out
+    assert trained.result["untrained_backbone"]  # offline: the fixture trains on it
+    assert captured.err.count("trained on the UNTRAINED backbone") == 2
     lines = (out / f"rec00{suffix}").read_text().splitlines()
     if header:
         assert lines[0].startswith(header)
