@@ -161,8 +161,13 @@ class Soak(Actions):
         for owner, name, value in reversed(self._patches):
             setattr(owner, name, value)
         self.reader.close()
-        for path in self.models:  # before any reader: a read-only reader leaves empty side files
-            if path.with_name(path.name + "-wal").exists():
+        for path in self.models:  # before any new reader: a read-only one leaves side files
+            wal = path.with_name(path.name + "-wal")
+            # The app only ever opens ``main``. On ``other`` an empty log is what the oracle's
+            # own read-only reads leave (the demo copy is in WAL mode since its first-copy
+            # upgrade); a log with pages in it would still be a fault there.
+            reader_only = path != self.main and wal.exists() and wal.stat().st_size == 0
+            if wal.exists() and not reader_only:
                 self._fail(self.stats.steps, f"after quitting, {path.name}-wal is left")
         checker = Reader(REPO, check=True)
         try:
