@@ -244,6 +244,7 @@ class RememberedHeight(QObject):
 
 def sheet_rows(panels: Panels) -> list[tuple[str, str, str]]:
     """The panels' keys for the shortcut sheet (F1), read from the same tables they bind."""
+    from app.explorer.gallery import GALLERY_KEYS
     from app.review_panel import BACK_KEY, DECISION_KEYS, REPLAY_KEY
 
     rows = [
@@ -267,6 +268,7 @@ def sheet_rows(panels: Panels) -> list[tuple[str, str, str]]:
         rows.append(
             ("View", action.shortcut().toString(), f"show / hide the {action.text()} panel")
         )
+    rows += [("Explorer grid", keys, what) for keys, what in GALLERY_KEYS]
     rows += [
         ("File", "Ctrl+I", "import annotations"),
         ("File", "Ctrl+E", "export labels or detections"),

@@ -10,11 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import PurePath
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtGui import QColor
 
 from model.explore.table import ABSENT, PRESENT, UNCERTAIN
+from model.pathtext import display
+
+if TYPE_CHECKING:
+    from app.explorer.panel import ExplorerPanel
 
 GREY = "#c8c8c8"
 BINS = 32
@@ -101,3 +107,32 @@ def legend_html(legend: list[tuple[str, str]]) -> str:
         f"<span style='color:{colour}; font-size:14pt'>●</span>&nbsp;{escape(text)}"
         for colour, text in legend
     )
+
+
+def colouring_of(panel: ExplorerPanel) -> Colouring | None:
+    """The Explorer panel's map coloured as its "Colour by" choice says."""
+    clip_map = panel.map
+    if clip_map is None:
+        return None
+    mode = ColourBy(panel.top.colour_by.currentData())
+    if mode is ColourBy.LABEL:
+        project = panel.context.project
+        cls = project.label_class(panel.class_id) if project and panel.class_id else None
+        return by_label(panel.codes, cls.colour if cls else "#1f77b4", cls.name if cls else "")
+    if mode is ColourBy.SCORE:
+        name = panel.extra.get("model_name") or "no active model"
+        scores = panel.extra.get("scores", np.full(len(clip_map), np.nan))
+        return by_value(scores, "viridis", 0.0, 1.0, f"top score ({name})")
+    if mode is ColourBy.HOUR:
+        hours = panel.extra.get("hours", np.full(len(clip_map), np.nan))
+        return by_value(hours, "twilight", 0.0, 24.0, "hour")
+    if mode is ColourBy.RECORDING:
+        ids = np.unique(clip_map.recording_ids)
+        numbers = np.searchsorted(ids, clip_map.recording_ids)
+        paths = panel.recordings.stored_paths(ids.tolist())
+        names = {
+            i: display(PurePath(paths[int(r)]).name)
+            for i, r in enumerate(ids) if int(r) in paths
+        }  # fmt: skip
+        return by_category(numbers, names, "recording")
+    return by_category(clip_map.clusters, {}, "cluster")

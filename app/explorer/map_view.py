@@ -293,10 +293,15 @@ class MapView(pg.PlotWidget):
 
     def _on_moved(self, scene_pos: QPointF) -> None:
         if not self.box.sceneBoundingRect().contains(scene_pos):
+            self.clip_hovered.emit(-1)
             return
         point = self.box.mapSceneToView(scene_pos)
         row = self.nearest(float(point.x()), float(point.y()))
         self.clip_hovered.emit(-1 if row is None else row)
+
+    def leaveEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
+        self.clip_hovered.emit(-1)  # the pointer left the map: no clip is hovered
+        super().leaveEvent(event)
 
     def _on_dragged(self, polygon: np.ndarray, add: bool) -> None:
         self.area_selected.emit(inside(self.coords, polygon) & self.shown, add)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
-from pathlib import PurePath
 from typing import Any
 
 import numpy as np
@@ -19,15 +18,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from app.context import AppContext
-from app.explorer.colours import ColourBy, Colouring, by_category, by_label, by_value, legend_html
+from app.explorer.colours import Colouring, colouring_of, legend_html
 from app.explorer.controls import ActionRow, ToolRow, TopRow
 from app.explorer.gallery import CELL, Gallery, pixmap_of
+from app.explorer.hover_popup import HoverPopup
 from app.explorer.map_view import MapView
 from app.explorer.selection_actions import SelectionActions
 from model.explore.store import ClipMap
 from model.explore.table import label_codes
 from model.ml import backbones
-from model.pathtext import display
 from model.project import Recording
 from model.project.listing import RecordingLookup
 
@@ -73,6 +72,7 @@ class ExplorerPanel(QDockWidget):
         self.preview.setMinimumSize(2 * CELL + 20, 2 * CELL + 40)
         self.preview.setWordWrap(True)
         self.gallery = Gallery()
+        self.popup = HoverPopup(self)  # the hovered clip beside the pointer
         self.legend = QLabel("")
         side = QSplitter(Qt.Orientation.Vertical)
         side.addWidget(self.preview)
@@ -283,6 +283,7 @@ class ExplorerPanel(QDockWidget):
         else:
             self.codes = label_codes(project, clip_map.grid, [self.class_id])[:, 0]
         self.recolour()
+        self.act.show_states()
 
     def visible(self) -> np.ndarray:
         clip_map = self.map
@@ -303,31 +304,7 @@ class ExplorerPanel(QDockWidget):
             self._scope_changed()
 
     def colouring(self) -> Colouring | None:
-        clip_map = self.map
-        if clip_map is None:
-            return None
-        mode = ColourBy(self.top.colour_by.currentData())
-        if mode is ColourBy.LABEL:
-            project = self.context.project
-            cls = project.label_class(self.class_id) if project and self.class_id else None
-            return by_label(self.codes, cls.colour if cls else "#1f77b4", cls.name if cls else "")
-        if mode is ColourBy.SCORE:
-            name = self.extra.get("model_name") or "no active model"
-            scores = self.extra.get("scores", np.full(len(clip_map), np.nan))
-            return by_value(scores, "viridis", 0.0, 1.0, f"top score ({name})")
-        if mode is ColourBy.HOUR:
-            hours = self.extra.get("hours", np.full(len(clip_map), np.nan))
-            return by_value(hours, "twilight", 0.0, 24.0, "hour")
-        if mode is ColourBy.RECORDING:
-            ids = np.unique(clip_map.recording_ids)
-            numbers = np.searchsorted(ids, clip_map.recording_ids)
-            paths = self.recordings.stored_paths(ids.tolist())
-            names = {
-                i: display(PurePath(paths[int(r)]).name)
-                for i, r in enumerate(ids) if int(r) in paths
-            }  # fmt: skip
-            return by_category(numbers, names, "recording")
-        return by_category(clip_map.clusters, {}, "cluster")
+        return colouring_of(self)
 
     def recolour(self) -> None:
         colouring = self.colouring()
@@ -382,7 +359,12 @@ class ExplorerPanel(QDockWidget):
         self.act.activate(row)
 
     def hover(self, row: int) -> None:
-        self.act.hover(row)
+        """The pointer is over a clip of the map (-1: over none)."""
+        self.act.hover(row, popup=True)
+
+    def hideEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
+        self.popup.leave()
+        super().hideEvent(event)
 
     def show_picture(self, row: int, image: Any) -> None:
         """A thumbnail arrived: the preview (if it is the hovered clip) and the gallery."""
@@ -391,6 +373,7 @@ class ExplorerPanel(QDockWidget):
         while len(self.pictures) > PICTURES_KEPT:
             self.pictures.popitem(last=False)
         self.gallery.set_picture(row, image)
+        self.popup.set_picture(row, image)
         if row == self._hover_row:
             if isinstance(image, np.ndarray):
                 pixmap = pixmap_of(image).scaled(

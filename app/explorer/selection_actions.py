@@ -7,13 +7,15 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from PySide6.QtGui import QColor, QCursor
 
 from app.explorer.gallery import MAX_CELLS
 from model.explore.commands import label_clips
 from model.explore.similar import similar
+from model.explore.table import CODE
 from model.explore.thumbnails import thumbnails_job
 from model.pathtext import display
-from model.project.records import LabelState
+from model.project.records import LabelState, to_ms
 from model.review import ReviewQueue
 
 if TYPE_CHECKING:
@@ -30,6 +32,10 @@ class SelectionActions:
         row.review.clicked.connect(self.review_selection)
         row.similar.clicked.connect(self.find_similar)
         row.clear.clicked.connect(lambda: self.select(np.zeros(0, bool)))
+        gallery = panel.gallery
+        gallery.label_key.connect(self.label_cell)
+        gallery.play_key.connect(self.play)
+        gallery.focused.connect(self.hover)
 
     # ----------------------------------------------------------------- selection
     def select(self, mask: np.ndarray, add: bool = False) -> None:
@@ -43,6 +49,7 @@ class SelectionActions:
         if len(rows) > MAX_CELLS:  # a fair look at a big selection: spread over all of it
             rows = rows[np.linspace(0, len(rows) - 1, MAX_CELLS).astype(np.int64)]
         panel.gallery.show_rows(rows, [self.caption(int(r)) for r in rows])
+        self.show_states()
         for row in rows:
             if int(row) in panel.pictures:
                 panel.gallery.set_picture(int(row), panel.pictures[int(row)])
@@ -98,25 +105,57 @@ class SelectionActions:
                 row = panel.map.nearest_start(recording.id, clip.centre)
         panel.view.set_current(row)
 
+    def show_states(self) -> None:
+        """Marks the gallery's cells with the label their own clip carries for the Explorer's
+        class (the exact span a key or button labels; the map's colours follow the training
+        rule, where a neighbouring clip's label can count too)."""
+        panel, project = self.panel, self.panel.context.project
+        rows = panel.gallery.rows()
+        if project is None or panel.map is None or panel.class_id is None or not rows:
+            panel.gallery.set_states({})
+            return
+        panel.gallery.present_colour = QColor(project.label_class(panel.class_id).colour)
+        clips = {}
+        for row in rows:
+            start = float(panel.map.starts[row])
+            end = start + panel.map.clip_seconds
+            clips[(int(panel.map.recording_ids[row]), to_ms(start), to_ms(end))] = row
+        states = project.label_states(panel.class_id, list(clips))
+        panel.gallery.set_states({clips[key]: CODE[state] for key, state in states.items()})
+
     # ----------------------------------------------------------------- pictures
-    def hover(self, row: int) -> None:
+    def hover(self, row: int, popup: bool = False) -> None:
+        """The clip under the pointer (``popup``: on the map, shown beside the pointer too) or
+        the gallery's focused cell: in the preview pane; -1: none."""
         panel = self.panel
+        if popup:
+            if row < 0 or panel.map is None:
+                panel.popup.leave()
+            elif row != panel.popup.row or not panel.popup.isVisible():
+                panel.popup.show_clip(row, self.describe(row), panel.pictures.get(row))
+            else:
+                panel.popup.place(QCursor.pos())
         if row == panel._hover_row or panel.map is None:
             return
         panel._hover_row = row
         if row < 0:
             return
+        text = self.describe(row)
+        panel.preview.setToolTip(text.replace("\n", " "))
+        panel.preview.setText(text)
+        if row in panel.pictures:
+            panel.show_picture(row, panel.pictures[row])
+        else:
+            self.request_pictures()
+
+    def describe(self, row: int) -> str:
+        """File, span and (when the recording's start is known) the clock time of a clip."""
         recording, start, end = self.clip(row)
         name = display(recording.path.name) if recording is not None else "?"
         when = ""
         if recording is not None and recording.start_time is not None:
             when = f" ({recording.start_time + timedelta(seconds=start):%Y-%m-%d %H:%M:%S})"
-        panel.preview.setToolTip(f"{name} {start:.1f}–{end:.1f} s{when}")
-        panel.preview.setText(f"{name}\n{start:.1f}–{end:.1f} s{when}")
-        if row in panel.pictures:
-            panel.show_picture(row, panel.pictures[row])
-        else:
-            self.request_pictures()
+        return f"{name}\n{start:.1f}–{end:.1f} s{when}"
 
     def request_pictures(self) -> None:
         """The hovered clip first, then gallery cells still without a picture."""
@@ -164,6 +203,40 @@ class SelectionActions:
             return
         stack.push(command)
         panel.context.status.emit(f"{command.text} (Ctrl+Z undoes all of them)")
+
+    def label_cell(self, row: int, digit: str | None, state: LabelState) -> None:
+        """A label key on the gallery's focused cell: that one clip, one undo step; the focus
+        then moves on to the next cell. ``digit`` names the class by its key (the main
+        window's binding); None is the Explorer's class (``?``)."""
+        panel = self.panel
+        stack, project = panel.context.undo_stack, panel.context.project
+        if stack is None or project is None or panel.map is None or project.read_only:
+            return
+        if digit is None:
+            cls = project.label_class(panel.class_id) if panel.class_id is not None else None
+        else:
+            cls = next((c for c in project.classes() if c.shortcut == digit), None)
+        if cls is None:
+            panel.context.status.emit(
+                f'No class uses key "{digit}" (set one in the class list)' if digit
+                else "Pick the Explorer's class first"
+            )  # fmt: skip
+            return
+        command = label_clips(
+            stack.project, panel.map.recording_ids[[row]], panel.map.starts[[row]],
+            panel.map.clip_seconds, cls.id, state,
+        )  # fmt: skip
+        if command is not None:
+            stack.push(command)
+            _, start, _ = self.clip(row)
+            panel.context.status.emit(f"{cls.name} {state.value} at {start:.1f} s (Ctrl+Z undoes)")
+        panel.gallery.advance()
+
+    def play(self, row: int) -> None:
+        """Space on the gallery's focused cell plays its clip."""
+        recording, start, end = self.clip(row)
+        if recording is not None and self.panel.on_play is not None:
+            self.panel.on_play(recording, start, end)
 
     def _queue(self, rows: np.ndarray, scores: np.ndarray) -> ReviewQueue:
         clip_map = self.panel.map

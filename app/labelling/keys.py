@@ -7,6 +7,8 @@ types "!" on a US keyboard and "+" on a Swiss one, but Qt matches ``Shift+1`` on
 
 One action per digit and state stays in place for the life of the window; only the texts
 follow the classes, so the Label menu and the shortcut sheet show what each key does now.
+A focused widget with clips of its own (the Explorer's grid) takes the label keys first
+(``app.labelling.key_target``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
 from app.labelling.controller import LabellingController
+from app.labelling.key_target import LABEL, taken
 from model.project import LabelState
 
 DIGITS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0")
@@ -37,12 +40,17 @@ class LabelActions(QObject):
             self.present[digit] = self._action(
                 f"Key {digit}: present",
                 [QKeySequence(key)],
-                lambda _=False, d=digit: controller.apply_key(d, LabelState.PRESENT),
+                lambda _=False, d=digit: (
+                    taken(LABEL, d, LabelState.PRESENT)
+                    or controller.apply_key(d, LabelState.PRESENT)
+                ),
             )
             self.absent[digit] = self._action(
                 f"Key Shift+{digit}: absent",
                 [QKeySequence(Qt.KeyboardModifier.ShiftModifier | key)],
-                lambda _=False, d=digit: controller.apply_key(d, LabelState.ABSENT),
+                lambda _=False, d=digit: (
+                    taken(LABEL, d, LabelState.ABSENT) or controller.apply_key(d, LabelState.ABSENT)
+                ),
             )
         # "?" arrives as Key_Question with Shift held on most layouts; accept it either way.
         self.uncertain = self._action(
@@ -51,7 +59,7 @@ class LabelActions(QObject):
                 QKeySequence("?"),
                 QKeySequence(Qt.KeyboardModifier.ShiftModifier | Qt.Key.Key_Question),
             ],
-            lambda: controller.mark_uncertain(),
+            lambda: taken(LABEL, None, LabelState.UNCERTAIN) or controller.mark_uncertain(),
         )
         self.repeat = self._action(
             "Repeat the last label", [QKeySequence(Qt.Key.Key_R)], lambda: controller.repeat_last()

@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QLabel, QMenu, QWidget
 
+from app.labelling.key_target import PLAY, taken
 from app.labelling.selection import ClipSelection
 from app.playback import PlaybackController
 from app.settings import SPEEDS, Preferences
@@ -102,6 +103,8 @@ class ListeningActions(QObject):
         self.path = path
 
     def play_pause(self) -> bool:
+        if taken(PLAY):  # the focused widget played a clip of its own (the Explorer's grid)
+            return True
         if not self.playback.available:
             self._show_unavailable(self.playback.unavailable_reason)
             return False
