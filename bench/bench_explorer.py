@@ -196,7 +196,7 @@ def gui(size: int) -> None:
         view.grab()
         frames.append(time.perf_counter() - began)
     mode = getattr(view, "mode", "layers")
-    centre = coords[0]
+    centre = [float(v) for v in coords[0]]  # numpy float32 overflows in pyqtgraph checks
     view.box.setRange(xRange=(centre[0] - 1, centre[0] + 1), yRange=(centre[1] - 1, centre[1] + 1))
     for step in range(20):  # zoomed in on a cluster: a few thousand points in view
         began = time.perf_counter()
@@ -204,6 +204,8 @@ def gui(size: int) -> None:
         view.grab()
         zoomed.append(time.perf_counter() - began)
     zoomed_mode = getattr(view, "mode", "layers")
+    if hasattr(view, "drawn"):
+        zoomed_mode += f", {view.drawn} points in view"
     print(f"CPU: {cpu_model()}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; "
           f"map view with {size} points")  # fmt: skip
     for name, seconds in times.items():

@@ -138,15 +138,14 @@ class MapView(pg.PlotWidget):
         self.drawn = 0  # points in the last drawing
         self.mode = "raster"  # or "scatter": how the last drawing was made
         self.picture = pg.ImageItem(axisOrder="row-major")
-        self.points = pg.ScatterPlotItem(pxMode=True, pen=None, antialias=True)
+        self.layers: list[pg.ScatterPlotItem] = []  # scatter items, one per colour
         self.selected = pg.ScatterPlotItem(
             pxMode=True, size=11, brush=None, pen=pg.mkPen(SELECTED_PEN, width=1.2)
         )
         self.current = pg.ScatterPlotItem(
             pxMode=True, size=18, symbol="o", brush=None, pen=pg.mkPen("#d62728", width=3)
         )
-        for z, item in ((0, self.picture), (1, self.points), (1000, self.selected),
-                        (1001, self.current)):  # fmt: skip
+        for z, item in ((0, self.picture), (1000, self.selected), (1001, self.current)):
             item.setZValue(z)
             self.addItem(item, ignoreBounds=True)
         self.box.bounds = self.bounds
@@ -232,39 +231,56 @@ class MapView(pg.PlotWidget):
         if grid is None or key == self._drawn_key:
             return
         self._drawn_key = key
-        margin = np.array([grid.pixel_w, grid.pixel_h]) * 8
-        low = np.array([grid.x0, grid.y0]) - margin
-        high = low + 2 * margin + [grid.pixel_w * grid.width, grid.pixel_h * grid.height]
-        rows = np.flatnonzero(
-            self.shown & np.all((self.coords >= low) & (self.coords <= high), axis=1)
-        )
+        pad_x, pad_y = grid.pixel_w * 8, grid.pixel_h * 8  # discs of points just outside
+        x, y = self.coords[:, 0], self.coords[:, 1]
+        inside = (x >= grid.x0 - pad_x) & (x <= grid.x0 + grid.pixel_w * grid.width + pad_x)
+        inside &= (y >= grid.y0 - pad_y) & (y <= grid.y0 + grid.pixel_h * grid.height + pad_y)
+        rows = np.flatnonzero(inside & self.shown)
         if len(rows) <= SCATTER_LIMIT:
             self._draw_scatter(rows)
         else:
             self._draw_picture(grid, rows)
 
     def _draw_scatter(self, rows: np.ndarray) -> None:
+        """One scatter item per colour, each with one shared brush (pyqtgraph styles a whole
+        item at once; a brush per point is styled point by point), higher colours on top."""
         self.mode = "scatter"
         self.picture.clear()
-        rows = rows[np.argsort(self.index[rows], kind="stable")]  # higher index on top
         size = 9 if len(rows) < 2_000 else 7
-        self.points.setData(
-            x=self.coords[rows, 0], y=self.coords[rows, 1], size=size,
-            brush=[self._brushes[i] for i in self.index[rows]] if self._brushes else None,
-        )  # fmt: skip
+        index = self.index[rows]
+        while len(self.layers) < len(self._brushes):
+            layer = pg.ScatterPlotItem(pxMode=True, pen=None, antialias=True)
+            layer.setZValue(1 + len(self.layers) / 100)
+            self.addItem(layer, ignoreBounds=True)
+            self.layers.append(layer)
+        for number, layer in enumerate(self.layers):
+            mine = rows[index == number] if number < len(self._brushes) else rows[:0]
+            if len(mine) or len(layer.data):
+                layer.setData(
+                    x=self.coords[mine, 0], y=self.coords[mine, 1], size=size,
+                    brush=self._brushes[number] if len(mine) else None,
+                )  # fmt: skip
         ringed = rows[self.chosen[rows]]
         self.selected.setData(x=self.coords[ringed, 0], y=self.coords[ringed, 1])
         self.drawn = len(rows)
 
+    def _clear_scatter(self) -> None:
+        for layer in self.layers:
+            if len(layer.data):
+                layer.clear()
+        self.selected.clear()
+
     def _draw_picture(self, grid: Grid, rows: np.ndarray) -> None:
         self.mode = "picture"
-        self.points.clear()
-        self.selected.clear()
+        self._clear_scatter()
         ratio = self.devicePixelRatioF() or 1.0
         radius = max(1, int(round((3 if len(rows) < 20_000 else 2) * ratio)))
+        every = len(rows) == len(self.coords)  # the whole map in view: no copies
         image, self.drawn = rasterise(
-            grid, self.coords[rows], self.index[rows], self.lut, radius, self.chosen[rows]
-        )
+            grid, self.coords if every else self.coords[rows],
+            self.index if every else self.index[rows], self.lut, radius,
+            self.chosen if every else self.chosen[rows],
+        )  # fmt: skip
         self.picture.setImage(image, autoLevels=False, levels=None)
         self.picture.setRect(
             QRectF(grid.x0, grid.y0, grid.pixel_w * grid.width, grid.pixel_h * grid.height)

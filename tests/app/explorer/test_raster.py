@@ -71,11 +71,13 @@ def test_many_points_make_a_picture_few_a_scatter(view: MapView) -> None:
     coords, kind = blobs()
     view.set_points(coords, kind, [QColor("red"), QColor("blue")])
     assert view.mode == "picture" and view.point_count() == 2000
-    assert len(view.points.data) == 0 and view.picture.image is not None
+    assert not any(len(layer.data) for layer in view.layers) and view.picture.image is not None
     view.box.setRange(xRange=(19.5, 20.5), yRange=(-0.5, 0.5), padding=0)
     in_view = int((np.abs(coords - [20, 0]) <= 0.5).all(axis=1).sum())
     assert view.mode == "scatter" and 0 < in_view <= view.point_count() <= 300
-    assert view.picture.image is None and len(view.points.data) == view.point_count()
+    assert view.picture.image is None
+    assert sum(len(layer.data) for layer in view.layers) == view.point_count()
+    assert [len(layer.data) for layer in view.layers] == [0, view.point_count()]  # by colour
     view.box.autoRange()
     assert view.mode == "picture" and view.point_count() == 2000
 
