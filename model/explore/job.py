@@ -171,7 +171,7 @@ def _refit(
     del vectors
     layout = fit_layout(reduced, seed=seed, reporter=reporter, groups=grid.recording_ids[usable])
     reporter.update(0, None, "finding clusters (HDBSCAN)", stage="clusters")
-    clusters = cluster(layout.coords)
+    clusters = cluster(layout.coords, layout.fitted)
     unusable = grid.keys()[~embeddings.usable]
     clip_map = ClipMap(
         grid.recording_ids[usable], grid.starts[usable], layout.coords, clusters, reduced,

@@ -65,6 +65,7 @@ def test_placed_clips_land_among_their_own_kind(monkeypatch: pytest.MonkeyPatch)
     layout = fit_layout(vectors, seed=0, groups=groups)
     assert layout.method == "umap+landmarks" and layout.landmarks == 400
     assert isinstance(layout.model, Landmarks) and len(layout.model.vectors) == 400
+    assert np.array_equal(layout.fitted, select_landmarks(groups, 400))
     landmark = np.zeros(3000, bool)
     landmark[select_landmarks(groups, 400)] = True
     centres = np.array([layout.coords[landmark & (kind == k)].mean(axis=0) for k in range(5)])
@@ -110,3 +111,25 @@ def test_umaps_compiled_code_is_kept_in_the_user_cache() -> None:
     fit_layout(vectors, seed=0)
     kept = list(jit_cache.cache_folder().rglob("*.nbi"))
     assert any("layouts" in p.name for p in kept), kept  # UMAP's epoch loop among them
+
+
+def test_clusters_of_a_big_map_are_found_among_its_landmarks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sklearn.cluster import HDBSCAN
+
+    rng = np.random.default_rng(0)
+    side = np.repeat([0, 1], 600)
+    coords = (np.array([[0.0, 0.0], [30.0, 0.0]])[side] + rng.normal(0, 1, (1200, 2))).astype(
+        np.float32
+    )
+    seen: list[int] = []
+    fit = HDBSCAN.fit_predict
+    monkeypatch.setattr(
+        HDBSCAN, "fit_predict", lambda self, x, *a, **k: seen.append(len(x)) or fit(self, x)
+    )
+    sample = select_landmarks(np.zeros(1200), 300)
+    labels = projection.cluster(coords, sample)
+    assert seen == [300]  # HDBSCAN saw the landmarks only
+    assert len(labels) == 1200 and len(set(labels[side == 0])) == 1
+    assert len(set(labels[side == 1])) == 1 and labels[0] != labels[-1]
