@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-LANDMARKS = 25_000  # clips UMAP lays out; the rest are placed by their nearest landmarks
+LANDMARKS = 20_000  # clips UMAP lays out; the rest are placed by their nearest landmarks
 PLACE_NEIGHBOURS = 10  # landmarks whose positions a placed clip averages
 CHUNK_CELLS = 8_000_000  # similarities held at a time (32 MB of float32)
 

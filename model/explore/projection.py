@@ -8,7 +8,7 @@ neighbours exactly as cosine similarity does (|a-b|^2 = 2 - 2 cos), and is UMAP'
 
 Clusters come from scikit-learn's HDBSCAN on the 2-D map: they are the groups a person sees
 (in 64 dimensions it would take far longer). On big maps HDBSCAN sees the landmarks only (a
-few seconds for 25k points, two minutes for 100k); the other clips, and clips placed later,
+few seconds for 20k points, two minutes for 100k); the other clips, and clips placed later,
 take the cluster of their nearest neighbour on the map.
 
 umap-learn is imported without its ParametricUMAP part, which would import TensorFlow (20 s)
@@ -31,7 +31,7 @@ from model.jobs import Reporter
 
 PCA_COMPONENTS = 64
 PCA_FIT_ROWS = 20_000
-PCA_POWER_ITERATIONS = 4  # sklearn's "auto" does 7: twice the time, the same map
+PCA_POWER_ITERATIONS = 2  # sklearn's "auto" does 7: three times the time, the same map
 TRANSFORM_CHUNK = 16_384
 N_NEIGHBORS = 15
 MIN_DIST = 0.1
@@ -188,7 +188,7 @@ def cluster(coords: np.ndarray, sample: np.ndarray | None = None) -> np.ndarray:
     """HDBSCAN cluster number per clip (-1: in no cluster). With ``sample`` (rows, e.g. the
     landmarks UMAP laid out) the clusters are found among those points and every other point
     takes the cluster of its nearest sampled neighbour on the map: HDBSCAN of 100k points took
-    two minutes on two cores, of 25k a few seconds."""
+    two minutes on two cores, of 20k a few seconds."""
     if sample is not None and len(sample) < len(coords):
         found = cluster(coords[sample])
         return nearest_clusters(coords[sample], found, coords)
