@@ -375,7 +375,8 @@ class ReviewPanel(QDockWidget):
             if len(session):
                 c = session.counts()
                 self.clip_label.setText(
-                    f"Review done: {c.decided} clips labelled. Train again to use them."
+                    f"Review done: {c.decided} clip{'' if c.decided == 1 else 's'} labelled. "
+                    "Train again to use them."
                 )
             return
         recording = self._recording(item)

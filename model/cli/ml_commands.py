@@ -357,7 +357,8 @@ def format_batch_summary(result: dict[str, Any], threshold: float) -> str:
         f"{len(result['skipped'])} file(s) skipped as already done by an earlier run",
         f"{len(result['failed'])} file(s) failed"
         + (f" (listed in {result['errors_file']})" if result["failed"] else ""),
-        f"{len(result.get('warnings', []))} file(s) scored with warnings (damaged; see below)",
+        f"{len(result.get('warnings', []))} file(s) scored with warnings"
+        + (" (damaged; listed below)" if result.get("warnings") else ""),
         f"tables in {result['out_dir']}",
     ]
     if result.get("engine"):

@@ -169,3 +169,14 @@ def test_weights_commands(
     wrong.write_bytes(b"x" * 100)
     assert main(["weights", "import", str(wrong)]) == 1
     assert "MD5 checksum" in capsys.readouterr().err
+
+
+def test_the_summary_points_below_only_when_something_is_listed_there() -> None:
+    """'0 file(s) scored with warnings (damaged; see below)' pointed at nothing (outsider)."""
+    from model.cli.ml_commands import format_batch_summary
+
+    base = {"done": ["a"], "clips": 4, "detections": 1, "skipped": [], "failed": [],
+            "out_dir": "out"}  # fmt: skip
+    assert "see below" not in format_batch_summary({**base, "warnings": []}, 0.5)
+    text = format_batch_summary({**base, "warnings": [("a.wav", "cut short")]}, 0.5)
+    assert "1 file(s) scored with warnings (damaged; listed below)" in text
