@@ -22,8 +22,8 @@ from app.recordings_model import NAME, WIDEST
 if TYPE_CHECKING:
     from app.settings import Preferences
 
-#: The narrowest the name column goes by itself: a whole AudioMoth file name.
-NAME_FLOOR_TEXT = "20210415_050630.WAV"
+#: The narrowest the name column goes by itself: a whole AudioMoth file name (``WIDEST``'s).
+NAME_FLOOR_TEXT = WIDEST[NAME]
 PREFS_KEY = "recordings"
 
 
@@ -54,9 +54,8 @@ class RecordingsColumns(QObject):
         self._prefs: Preferences | None = None
         self._fitting = False
         self.name_dragged = False  # the user set the name's width: leave it to them
-        header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        fit_number_columns(table)
+        fit_number_columns(table)  # every WIDEST column, the name's included, Interactive
         header.sectionResized.connect(self._on_section_resized)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._show_menu)
