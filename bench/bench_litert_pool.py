@@ -4,8 +4,8 @@ single-threaded interpreters (``model.ml.backbones.litert_pool``), A/B in one pr
 The two run interleaved, round after round, on the same windows (real recordings from
 ``tests/data``, 3-s windows at 48 kHz), so a shared machine's swings land on both; medians of
 the rounds are printed with the CPU model and the load. Then, each in a fresh process, the
-memory that embedding the same windows adds (RSS after minus before: the model and the
-planned graphs stay; the pool holds one planned graph per interpreter).
+memory that embedding as many windows adds (RSS after minus before, the edited model file
+already in memory: the planned graphs stay; the pool holds one per interpreter).
 
     .venv/bin/python bench/bench_litert_pool.py [--windows 128] [--rounds 5] [--batch 16]
 """
@@ -64,15 +64,17 @@ def single(inputs: np.ndarray, batch: int, it: Any) -> np.ndarray:
 
 
 def rss_added(way: str, count: int, batch: int) -> float:
-    """MB the process grew by embedding ``count`` windows one way (fresh process each)."""
+    """MB the process grew by embedding ``count`` windows one way (fresh process each; the
+    windows are made in place, so no freed memory is lying around to be reused)."""
     code = (
-        f"import sys, psutil; sys.path.insert(0, {str(REPO)!r}); "
-        "from bench.bench_litert_pool import windows, single; "
-        f"from model.ml.backbones import birdnet as b; x = windows({count}); "
-        f"bb = b.BirdNetV24(batch_size={batch}); base = psutil.Process().memory_info().rss; "
-        f"(bb.embed(x) if {way!r} == 'pool' else "
-        f"single(x, {batch}, b.interpreter(str(b.model_path()), bb.workers))); "
-        "print(psutil.Process().memory_info().rss - base)"
+        f"import sys, psutil, numpy as np; sys.path.insert(0, {str(REPO)!r}); "
+        "from bench.bench_litert_pool import single; from model.ml.backbones import birdnet as b; "
+        f"x = np.zeros(({count}, 144000), np.float32); x += 0.01; "
+        f"b._model_content(str(b.model_path())); bb = b.BirdNetV24(batch_size={batch}); "
+        "base = psutil.Process().memory_info().rss; "
+        f"it = None if {way!r} == 'pool' else b.interpreter(str(b.model_path()), bb.workers); "
+        f"bb.embed(x) if it is None else single(x, {batch}, it); "
+        "print(psutil.Process().memory_info().rss - base)"  # the interpreter is still alive
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return float(out.stdout.split()[-1]) / 2**20
@@ -114,7 +116,7 @@ def main() -> None:
     rss_one = rss_added("one", len(x), args.batch)
     rss_pool = rss_added("pool", len(x), args.batch)
     print(
-        f"RSS added by embedding (model and planned graphs): one {rss_one:.0f} MB, "
+        f"RSS added by embedding (planned graphs and packed weights): one {rss_one:.0f} MB, "
         f"pool {rss_pool:.0f} MB"
     )
 
