@@ -18,6 +18,8 @@ from model.activity import Activity
 from model.activity_sites import site_colour, site_rates
 
 EACH = "\x00each"  # the combo's data for "Each site" (no site is called that: names are one line)
+
+
 class SiteCombo(QComboBox):
     """All sites / Each site / one site; hidden while the project has a single site."""
 

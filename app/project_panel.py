@@ -177,8 +177,12 @@ class ProjectPanel(QWidget):
             button.setEnabled(project is not None and not project.read_only)
         if self._unsubscribe_sites is not None:
             self._unsubscribe_sites()
-        self._unsubscribe_sites = None if undo is None else undo.subscribe(
-            lambda: self.recordings.show_sites(undo.last_sites)  # a site edit, undo or redo
+        self._unsubscribe_sites = (
+            None
+            if undo is None
+            else undo.subscribe(
+                lambda: self.recordings.show_sites(undo.last_sites)  # a site edit, undo or redo
+            )
         )
         self.recordings.undo = undo
         self.recordings.set_project(project)
@@ -463,4 +467,3 @@ class ProjectPanel(QWidget):
         )
         if dialogs.confirm(self, "Delete class", question):
             self.delete_class(cls.id)
-

@@ -72,8 +72,13 @@ def run_once(model: Path, card: Path, out: Path, **kwargs: Any) -> dict[str, Any
     clock = Clock()
     try:
         result = run_inline(
-            batch.batch_predict_job, str(model), [str(card)], str(out),
-            on_progress=clock, threshold=0.5, **kwargs,
+            batch.batch_predict_job,
+            str(model),
+            [str(card)],
+            str(out),
+            on_progress=clock,
+            threshold=0.5,
+            **kwargs,
         )
     finally:
         batch._Run._write = original  # type: ignore[method-assign]
@@ -162,11 +167,16 @@ def main() -> None:
 
         began = time.monotonic()
         ray.init(
-            num_cpus=os.cpu_count(), include_dashboard=False, object_store_memory=200 * 2**20,
-            log_to_driver=False, logging_level=logging.WARNING,
+            num_cpus=os.cpu_count(),
+            include_dashboard=False,
+            object_store_memory=200 * 2**20,
+            log_to_driver=False,
+            logging_level=logging.WARNING,
         )
-        print(f"local Ray cluster started in {time.monotonic() - began:.1f} s "
-              "(not counted below: 'auto' joins a running cluster)")
+        print(
+            f"local Ray cluster started in {time.monotonic() - began:.1f} s "
+            "(not counted below: 'auto' joins a running cluster)"
+        )
         try:
             rates: dict[int, dict[str, Any]] = {}
             for count in counts:

@@ -233,8 +233,10 @@ class Check:
         out = self.embed(where, precision, images, batch)
         rate = len(images) / (time.perf_counter() - begun)
         FIGURES[f"clips_per_s_{where}_{precision}_b{batch}"] = round(rate, 1)
-        say(f"backbone {where} {precision:15s} batch {batch:3d}: {rate:8.1f} clips/s "
-            f"({len(images)} clips)")
+        say(
+            f"backbone {where} {precision:15s} batch {batch:3d}: {rate:8.1f} clips/s "
+            f"({len(images)} clips)"
+        )
         return out
 
     def reference(self) -> None:
@@ -255,8 +257,10 @@ class Check:
         batch = 256
         x = torch.randn(batch, 3, 224, 224, device="cuda").to(memory_format=torch.channels_last)
         for dtype, name in ((torch.float32, "float32"), (torch.bfloat16, "bfloat16")):
-            with torch.inference_mode(), torch.autocast("cuda", dtype=dtype,
-                                                        enabled=dtype != torch.float32):
+            with (
+                torch.inference_mode(),
+                torch.autocast("cuda", dtype=dtype, enabled=dtype != torch.float32),
+            ):
                 for _ in range(3):
                     net(x)
                 torch.cuda.synchronize()
@@ -267,8 +271,10 @@ class Check:
                 torch.cuda.synchronize()
             rate = rounds * batch / (time.perf_counter() - begun)
             FIGURES[f"reference_torchvision_{name}_b{batch}"] = round(rate, 1)
-            say(f"plain PyTorch ResNet50 {name:8s} batch {batch}: {rate:8.1f} clips/s "
-                "(channels-last, data already on the GPU)")
+            say(
+                f"plain PyTorch ResNet50 {name:8s} batch {batch}: {rate:8.1f} clips/s "
+                "(channels-last, data already on the GPU)"
+            )
 
     def layouts(self) -> None:
         """Where Keras-on-PyTorch loses against the yardstick: the same Keras ResNet50 fed a
@@ -288,8 +294,9 @@ class Check:
                 keras.config.set_dtype_policy(precision)
                 shape = (224, 224, 3) if layout == "channels_last" else (3, 224, 224)
                 try:
-                    net = keras.applications.ResNet50(include_top=False, weights=None,
-                                                      input_shape=shape, pooling="avg")
+                    net = keras.applications.ResNet50(
+                        include_top=False, weights=None, input_shape=shape, pooling="avg"
+                    )
                 finally:
                     keras.config.set_image_data_format("channels_last")
                     keras.config.set_dtype_policy("float32")
@@ -305,8 +312,10 @@ class Check:
                     torch.cuda.synchronize()
                 rate = rounds * batch / (time.perf_counter() - begun)
                 FIGURES[f"keras_{layout}_{precision}_on_gpu_b{batch}"] = round(rate, 1)
-                say(f"Keras ResNet50 {layout:14s} {precision:15s} batch {batch}, input on the "
-                    f"GPU: {rate:8.1f} clips/s")
+                say(
+                    f"Keras ResNet50 {layout:14s} {precision:15s} batch {batch}, input on the "
+                    f"GPU: {rate:8.1f} clips/s"
+                )
 
     def images(self, count: int) -> np.ndarray:
         return np.random.default_rng(0).integers(0, 256, (count, 224, 224, 3), np.uint8)
@@ -327,8 +336,10 @@ class Check:
         main = self.embed(self.main, "float32", images, 32)
         diff = float(np.max(np.abs(main - cpu)) / (np.max(np.abs(cpu)) + 1e-12))
         FIGURES["features_max_rel_diff_main_vs_cpu_fp32"] = diff
-        say(f"features {self.main} vs CPU (float32, {len(images)} clips): max |diff| / max = "
-            f"{diff:.2e}")
+        say(
+            f"features {self.main} vs CPU (float32, {len(images)} clips): max |diff| / max = "
+            f"{diff:.2e}"
+        )
         self._rate("CPU", "mixed_bfloat16", 32, images)
 
     def data(self) -> None:
@@ -340,8 +351,10 @@ class Check:
         path = folder / "one_hour.wav"
         begun = time.monotonic()
         calls = write_recording(path, self.args.minutes)
-        say(f"wrote {self.args.minutes:g} min of synthetic audio ({len(calls)} calls) in "
-            f"{time.monotonic() - begun:.1f} s")
+        say(
+            f"wrote {self.args.minutes:g} min of synthetic audio ({len(calls)} calls) in "
+            f"{time.monotonic() - begun:.1f} s"
+        )
         settings = ClipSettings()
         duration = self.args.minutes * 60
         hop = max((duration - settings.clip_seconds) / self.args.clips, 0.05)
@@ -350,15 +363,25 @@ class Check:
         images = clip_images(path, starts, settings)
         seconds = time.monotonic() - begun
         FIGURES["clip_images_per_s"] = round(len(images) / seconds, 1)
-        say(f"drew {len(images)} clip images in {seconds:.1f} s ({len(images) / seconds:.0f}/s, "
-            "one CPU thread)")
+        say(
+            f"drew {len(images)} clip images in {seconds:.1f} s ({len(images) / seconds:.0f}/s, "
+            "one CPU thread)"
+        )
         targets = targets_for(starts, calls, settings.clip_seconds)
         begun = time.monotonic()
         features = self.embed(self.main, "float32", images, 256 if not self.args.cpu else 32)
-        say(f"features of {len(images)} clips on {self.main} in "
-            f"{time.monotonic() - begun:.1f} s; positives per class {targets.sum(0).tolist()}")
-        self.state.update(path=path, settings=settings, images=images, targets=targets,
-                          features=features, calls=calls)
+        say(
+            f"features of {len(images)} clips on {self.main} in "
+            f"{time.monotonic() - begun:.1f} s; positives per class {targets.sum(0).tolist()}"
+        )
+        self.state.update(
+            path=path,
+            settings=settings,
+            images=images,
+            targets=targets,
+            features=features,
+            calls=calls,
+        )
 
     def head(self) -> None:
         from model.ml.head import MLP, HeadConfig, inference_copy, train_head
@@ -380,8 +403,10 @@ class Check:
             FIGURES[f"head_train_{where}_s"] = round(seconds, 2)
             FIGURES[f"head_epochs_{where}"] = len(fit.history)
             FIGURES[f"head_heldout_map_{where}"] = round(float(ap), 4)
-            say(f"head on {where}: {seconds:.2f} s for {len(fit.history)} epochs on {cut} "
-                f"clips; held-out mAP {ap:.3f}")
+            say(
+                f"head on {where}: {seconds:.2f} s for {len(fit.history)} epochs on {cut} "
+                f"clips; held-out mAP {ap:.3f}"
+            )
             if where == self.main:
                 self.state["head"] = inference_copy(fit.model)
         from model.ml.linear_head import fit_linear_weights
@@ -418,10 +443,17 @@ class Check:
             FIGURES[f"finetune_epoch_{tag}_s"] = round(seconds, 2)
             FIGURES[f"finetune_clips_{tag}"] = count
             FIGURES[f"finetune_epoch_{tag}_s_per_{len(images)}"] = round(per * len(images), 1)
-            scaled = "" if count == len(images) else (
-                f" (sized down; {per * len(images):.0f} s for {len(images)} clips at this rate)")
-            say(f"fine-tune conv5 on {where} ({precision}, batch {batch}): one epoch of {count} "
-                f"clips in {seconds:.1f} s ({count / seconds:.1f} clips/s){scaled}")
+            scaled = (
+                ""
+                if count == len(images)
+                else (
+                    f" (sized down; {per * len(images):.0f} s for {len(images)} clips at this rate)"
+                )
+            )
+            say(
+                f"fine-tune conv5 on {where} ({precision}, batch {batch}): one epoch of {count} "
+                f"clips in {seconds:.1f} s ({count / seconds:.1f} clips/s){scaled}"
+            )
 
     def score(self) -> None:
         from model.ml import backbones
@@ -441,33 +473,46 @@ class Check:
                 audio, rate = sf.read(self.state["path"], frames=int(minutes * 60 * RATE))
                 sf.write(path, audio, rate)
             # The app's ResNet50 backbone on Keras, given the network built for this device.
-            backbone = backbones.create("resnet50-untrained", precision="float32",
-                                        batch_size=self.args.score_batch, engine="keras")
+            backbone = backbones.create(
+                "resnet50-untrained",
+                precision="float32",
+                batch_size=self.args.score_batch,
+                engine="keras",
+            )
             extractor: Any = backbone.extractor
             extractor._network, extractor._step = self.state["nets"][(where, "float32")]
             with scope(where):
                 head = inference_copy(self.state["head"])
-                engine = ScoringEngine(backbone, lambda f, h=head: predict_scores(h, f),
-                                       self.state["settings"], hop=1.0, outputs=len(CLASSES))
+                engine = ScoringEngine(
+                    backbone,
+                    lambda f, h=head: predict_scores(h, f),
+                    self.state["settings"],
+                    hop=1.0,
+                    outputs=len(CLASSES),
+                )
                 begun = time.monotonic()
                 [result] = list(engine.score([FileJob(path, key=where)]))
                 seconds = time.monotonic() - begun
             if not result.ok:
                 raise RuntimeError(result.error)
             scores[where] = result.scores
-            audio_min = (self.args.minutes if minutes is None else minutes)
+            audio_min = self.args.minutes if minutes is None else minutes
             FIGURES[f"score_{where}_s"] = round(seconds, 2)
             FIGURES[f"score_{where}_audio_min"] = audio_min
             FIGURES[f"score_{where}_windows_per_s"] = round(len(result.scores) / seconds, 1)
-            say(f"scored {audio_min:g} min of audio on {where} in {seconds:.1f} s "
+            say(
+                f"scored {audio_min:g} min of audio on {where} in {seconds:.1f} s "
                 f"({len(result.scores)} windows at hop 1 s, {len(result.scores) / seconds:.0f}/s"
-                f"{'' if minutes is None else '; sized down'})")
+                f"{'' if minutes is None else '; sized down'})"
+            )
         if len(scores) == 2:
             n = len(scores["CPU"])
             diff = float(np.max(np.abs(scores[self.main][:n] - scores["CPU"])))
             FIGURES["score_max_abs_diff_main_vs_cpu"] = diff
-            say(f"scores {self.main} vs CPU on the first {n} windows: max |diff| {diff:.2e} "
-                f"(agree within 1e-3: {diff <= 1e-3})")
+            say(
+                f"scores {self.main} vs CPU on the first {n} windows: max |diff| {diff:.2e} "
+                f"(agree within 1e-3: {diff <= 1e-3})"
+            )
 
 
 def _cpu_model() -> str:
@@ -530,12 +575,14 @@ def main() -> int:
     FIGURES["total_s"] = round(time.monotonic() - STARTED, 1)
     # What a machine without this project's dependencies must be given (bench/gpu_wheels.sh).
     FIGURES["third_party_modules"] = sorted(
-        {name.split(".")[0] for name in sys.modules} - set(sys.stdlib_module_names)
+        {name.split(".")[0] for name in sys.modules}
+        - set(sys.stdlib_module_names)
         - {"model", "app", "__main__", "_distutils_hack"}
     )
     say(f"total {FIGURES['total_s']} s; failed steps: {sorted(FIGURES.get('failed', {}))}")
-    out = args.json or (Path(os.environ["OUT"]) / "gpu_check.json" if os.environ.get("OUT")
-                        else None)
+    out = args.json or (
+        Path(os.environ["OUT"]) / "gpu_check.json" if os.environ.get("OUT") else None
+    )
     if out is not None:
         out.write_text(json.dumps(FIGURES, indent=1, default=str))
         say(f"figures written to {out}")

@@ -130,8 +130,8 @@ class CompareView(QWidget):
         for column in range(1, self.table.columnCount()):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.table.resizeRowsToContents()
-        height = header.height() + 6 + sum(
-            self.table.rowHeight(r) for r in range(self.table.rowCount())
+        height = (
+            header.height() + 6 + sum(self.table.rowHeight(r) for r in range(self.table.rowCount()))
         )
         self.table.setFixedHeight(min(height, 420))
 

@@ -72,4 +72,3 @@ def add_compute_menu(menu: QMenu, prefs: Preferences) -> QMenu:
             action.setText(f"{backends.label(name)} (not installed: pip install 'sonotag[{name}]')")
     group.triggered.connect(lambda action: _choose_backend(prefs, str(action.data())))
     return sub
-

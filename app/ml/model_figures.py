@@ -158,9 +158,7 @@ class ModelFigures(QObject):
     def _on_failed(self, model_id: int, message: str) -> None:
         if self._shows(model_id):
             self.results.pending_box.hide()
-            self.results.pending_label.setText(
-                f"Held-out figures could not be measured: {message}"
-            )
+            self.results.pending_label.setText(f"Held-out figures could not be measured: {message}")
         self.context.status.emit(f"Measuring the model failed: {message}")
 
     def _on_stopped(self, model_id: int) -> None:

@@ -383,5 +383,6 @@ class TrainingPanel(QWidget):
     def import_weights_from(self, path: str | Path) -> Job:
         return self.weights.import_from(path)
 
+
 def _num(value: Any) -> str:
     return "–" if value is None else f"{float(value):.3f}"

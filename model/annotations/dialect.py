@@ -90,7 +90,13 @@ def detection_rows(
         spans = detection_spans(starts, scores[:, k], thresholds[k], clip, merge)
         rows += [
             Annotation(
-                file, s, e, band[0], band[1], label=name, score=round(score, 4),
+                file,
+                s,
+                e,
+                band[0],
+                band[1],
+                label=name,
+                score=round(score, 4),
                 clock_start=clock_at(start_time, s),
             )  # fmt: skip
             for s, e, score in spans

@@ -118,9 +118,7 @@ def format_comparison(result: dict[str, Any]) -> str:
     )
     lines.append(f"{'mAP':<{width}}  {'':>4}  {means}")
     warnings = {
-        name: figures["warning"]
-        for name, figures in first.items()
-        if figures.get("warning")
+        name: figures["warning"] for name, figures in first.items() if figures.get("warning")
     }
     lines += [f"warning: {name}: {text}" for name, text in warnings.items()]
     note = entries[0]["metrics"].get("sources_note")

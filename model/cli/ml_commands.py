@@ -45,9 +45,7 @@ def register(commands: Any) -> None:
     )
     train.add_argument("--fine-tune-epochs", type=positive_int, default=5, metavar="N")
     train.add_argument("--out", type=Path, metavar="FILE", help="also copy the model here")
-    train.add_argument(
-        "--name", type=model_name, help="model name (default: model-<date>-<time>)"
-    )
+    train.add_argument("--name", type=model_name, help="model name (default: model-<date>-<time>)")
     train.add_argument(
         "--backbone",
         metavar="NAME",

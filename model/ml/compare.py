@@ -104,9 +104,7 @@ def compare_job(
             )
             try:
                 source = FeatureSource(project, settings, chosen)
-                examples, features, reasons = labelled_features(
-                    project, source, recordings, share
-                )
+                examples, features, reasons = labelled_features(project, source, recordings, share)
             except SonotagError as exc:
                 entry["error"] = exc.cause
                 continue

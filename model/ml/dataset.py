@@ -83,9 +83,7 @@ class Examples:
         """Indices of the examples of each recording (features are fetched per recording)."""
         order = np.argsort(self.recording_ids, kind="stable")
         rids, first = np.unique(self.recording_ids[order], return_index=True)
-        return {
-            int(rid): part for rid, part in zip(rids, np.split(order, first[1:]), strict=True)
-        }
+        return {int(rid): part for rid, part in zip(rids, np.split(order, first[1:]), strict=True)}
 
 
 def label_windows(

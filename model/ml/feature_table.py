@@ -76,9 +76,7 @@ class FeatureTable:
         positions = self.position[np.asarray(examples, np.int64)]
         if len(positions) == 0:
             return
-        table = np.memmap(
-            self.path, DTYPE, "r+", offset=self._offset, shape=(self.rows, self.dim)
-        )
+        table = np.memmap(self.path, DTYPE, "r+", offset=self._offset, shape=(self.rows, self.dim))
         try:
             table[positions] = np.asarray(vectors)
         finally:

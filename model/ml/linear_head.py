@@ -78,9 +78,7 @@ def feature_statistics(
     return floored(mean, variance, floor)
 
 
-def floored(
-    mean: np.ndarray, variance: np.ndarray, floor: float
-) -> tuple[np.ndarray, np.ndarray]:
+def floored(mean: np.ndarray, variance: np.ndarray, floor: float) -> tuple[np.ndarray, np.ndarray]:
     """``feature_statistics``' rule for near-constant features, applied to moments."""
     typical = float(np.mean(variance))
     if floor > 0:

@@ -141,9 +141,7 @@ def cross_validated(
     folders) hold the class's present clips, and a warning when that is one."""
     pooled = evaluate(targets, scores, class_names)
     folds = sorted(set(int(f) for f in fold_of if f >= 0))
-    per_fold = [
-        average_precision(targets[fold_of == f], scores[fold_of == f]) for f in folds
-    ]
+    per_fold = [average_precision(targets[fold_of == f], scores[fold_of == f]) for f in folds]
     fold_maps = [mean_ap(aps) for aps in per_fold]
     for column, name in enumerate(class_names):
         entry = pooled["per_class"][name]

@@ -170,7 +170,9 @@ def linear_models_by_adam(
         )
     return [
         LinearWeights(
-            np.ascontiguousarray(weights[:, m]), bias[m].copy(), mean[:, m].copy(),
+            np.ascontiguousarray(weights[:, m]),
+            bias[m].copy(),
+            mean[:, m].copy(),
             variance[:, m].copy(),
         )
         for m in range(members.shape[1])

@@ -16,7 +16,10 @@ SITES = ("North hedge", "Pond", "Wood edge")
 
 
 def test_sites_pooled_side_by_side_or_one(
-    qtbot, context: AppContext, tmp_path: Path, output_dir: Path  # noqa: F811
+    qtbot,
+    context: AppContext,  # noqa: F811 - the fixture imported above
+    tmp_path: Path,
+    output_dir: Path,
 ) -> None:
     panel = open_panel(qtbot, context)
     with make_phenology_project(tmp_path, days=6) as project:

@@ -126,7 +126,10 @@ def test_preview_counts_match_the_clip_rule(qtbot, context, xmls) -> None:
     expected = sum(
         len(
             plan_import(
-                project, read_annotations(p), recording_for=rec, default_label="song",
+                project,
+                read_annotations(p),
+                recording_for=rec,
+                default_label="song",
                 keep_boxes=False,
             ).labels
         )  # fmt: skip

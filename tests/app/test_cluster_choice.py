@@ -19,22 +19,48 @@ from tests.model.test_batch import write_wav
 
 REPO = Path(__file__).resolve().parents[2]
 WORKERS = [
-    {"name": "worker 1", "host": "lab-1", "stage": "scoring", "file": "20230401_0500.WAV",
-     "fraction": 0.4, "files_done": 12, "device": "CPU (OpenVINO, bfloat16, 16 cores)"},
-    {"name": "worker 2", "host": "lab-2", "stage": "restarting", "files_done": 7,
-     "device": "CPU (OpenVINO, float32, 8 cores)"},
+    {
+        "name": "worker 1",
+        "host": "lab-1",
+        "stage": "scoring",
+        "file": "20230401_0500.WAV",
+        "fraction": 0.4,
+        "files_done": 12,
+        "device": "CPU (OpenVINO, bfloat16, 16 cores)",
+    },
+    {
+        "name": "worker 2",
+        "host": "lab-2",
+        "stage": "restarting",
+        "files_done": 7,
+        "device": "CPU (OpenVINO, float32, 8 cores)",
+    },
 ]
 
 
 def fake_cluster_job(reporter: Reporter, **kwargs: Any) -> dict[str, Any]:
     reporter.update(
-        19, 40, "19 of 40 files; 1 of 2 worker(s) busy", stage="scoring", failed=0,
-        engine="Ray cluster at lab-1:6379, 2 nodes, 2 worker(s)", workers=WORKERS,
-        audio_hours_per_min=1.5, clips_per_s=90.0, eta_s=600.0, audio_done_s=10.0,
+        19,
+        40,
+        "19 of 40 files; 1 of 2 worker(s) busy",
+        stage="scoring",
+        failed=0,
+        engine="Ray cluster at lab-1:6379, 2 nodes, 2 worker(s)",
+        workers=WORKERS,
+        audio_hours_per_min=1.5,
+        clips_per_s=90.0,
+        eta_s=600.0,
+        audio_done_s=10.0,
         audio_total_s=20.0,
     )
-    return {"done": [], "skipped": [], "failed": [], "detections": 0,
-            "out_dir": kwargs["out_dir"], "errors_file": ""}
+    return {
+        "done": [],
+        "skipped": [],
+        "failed": [],
+        "detections": 0,
+        "out_dir": kwargs["out_dir"],
+        "errors_file": "",
+    }
 
 
 def make_dialog(qtbot, runner: ThreadRunner) -> BatchDialog:
@@ -93,7 +119,12 @@ def test_no_cluster_choice_without_the_extra(qtbot, monkeypatch: pytest.MonkeyPa
 
 def test_the_dialog_does_not_import_ray() -> None:
     probe = "import sys, app.batch_dialog, app.main_window; sys.exit(10 + ('ray' in sys.modules))"
-    result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True,
-                            text=True, timeout=120, env={"QT_QPA_PLATFORM": "offscreen",
-                                                          "PATH": "/usr/bin:/bin"})
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"},
+    )
     assert result.returncode == 10, result.stderr

@@ -15,7 +15,9 @@ from tests.app.test_recordings_model import project  # noqa: F401 - the fixture
 
 
 def test_sites_come_from_the_folders_and_a_typed_site_is_stored(
-    qtbot, qtmodeltester, project: Project  # noqa: F811
+    qtbot,
+    qtmodeltester,
+    project: Project,  # noqa: F811
 ) -> None:
     model = RecordingsModel()
     model.set_project(project)
@@ -35,7 +37,8 @@ def test_sites_come_from_the_folders_and_a_typed_site_is_stored(
 
 
 def test_sorting_by_site_and_the_filter_finds_a_site(
-    qtbot, project: Project  # noqa: F811
+    qtbot,
+    project: Project,  # noqa: F811
 ) -> None:
     panel = ProjectPanel()
     qtbot.addWidget(panel)

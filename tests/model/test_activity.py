@@ -208,7 +208,9 @@ def test_a_named_zone_bins_with_daylight_saving(tmp_path: Path) -> None:
         assert london.zone == "Europe/London"
         # Each recording's effort falls in its own local hours: 05-07 BST, 04-06 GMT.
         assert {h: e for h, e in enumerate(london.hour_effort) if e} == {
-            4: HOUR, 5: 2 * HOUR, 6: HOUR
+            4: HOUR,
+            5: 2 * HOUR,
+            6: HOUR,
         }
         fixed = summarise_activity(project, zone=timezone(timedelta(hours=1)))
         assert {h: int(n) for h, n in enumerate(fixed.by_hour[0]) if n} == {6: 2}

@@ -50,7 +50,6 @@ def inference_step(network: Any) -> Callable[[np.ndarray], np.ndarray]:
     """One traced graph for any batch size (Keras' ``predict`` would retrace per shape)."""
     import tensorflow as tf
 
-
     @tf.function(input_signature=[tf.TensorSpec((None, *INPUT_SHAPE), tf.float32)])
     def step(batch: Any) -> Any:
         return tf.cast(network(batch, training=False), tf.float32)
@@ -81,6 +80,4 @@ def stream_data(generator: Iterator[tuple[np.ndarray, np.ndarray]], dim: int, cl
         tf.TensorSpec((None, dim), tf.float16),
         tf.TensorSpec((None, classes), tf.float32),
     )
-    return tf.data.Dataset.from_generator(lambda: generator, output_signature=signature).prefetch(
-        2
-    )
+    return tf.data.Dataset.from_generator(lambda: generator, output_signature=signature).prefetch(2)

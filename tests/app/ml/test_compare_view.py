@@ -33,8 +33,13 @@ def _result() -> dict:
         "backbones": [
             entry("resnet50-untrained", 0.71, 0.9, flagged=True),
             entry("birdnet-v2.4", 0.93, 0.88, licence_notice="CC BY-NC-SA 4.0 notice"),
-            {"name": "resnet50-imagenet", "title": "x", "flagged": False, "licence_notice": "",
-             "error": "weights missing: import them"},  # fmt: skip
+            {
+                "name": "resnet50-imagenet",
+                "title": "x",
+                "flagged": False,
+                "licence_notice": "",
+                "error": "weights missing: import them",
+            },  # fmt: skip
         ],
     }
 

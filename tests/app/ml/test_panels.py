@@ -55,9 +55,7 @@ def test_models_are_listed_with_the_active_one_and_the_untrained_flag(qtbot, con
     assert panel.radios.button(first.id).isChecked()
 
 
-def test_models_list_names_each_backbone_and_says_when_figures_are_pending(
-    qtbot, context
-) -> None:
+def test_models_list_names_each_backbone_and_says_when_figures_are_pending(qtbot, context) -> None:
     from model.ml.backbones.birdnet import NOTICE
     from model.ml.evaluation import pending_metrics
 
@@ -268,9 +266,7 @@ def test_training_panel_says_which_classes_training_left_out(qtbot, context) -> 
     assert label.isHidden()
 
 
-def test_figures_that_arrive_after_the_model_or_project_is_gone_are_ignored(
-    qtbot, context
-) -> None:
+def test_figures_that_arrive_after_the_model_or_project_is_gone_are_ignored(qtbot, context) -> None:
     """A measurement runs in a worker for seconds: its model may be deleted, or its project
     closed, before it reports; the panel must not fail on either."""
     from model.ml.evaluation import pending_metrics

@@ -262,7 +262,6 @@ def test_compare_backbones_then_train_the_chosen_one(qtbot, lab, audio_set, outp
     assert trained.args[0]["backbone"] == backbones.UNTRAINED
 
 
-
 def test_another_project_does_not_show_the_last_projects_training_message(
     qtbot, lab, tmp_path
 ) -> None:

@@ -18,8 +18,9 @@ REPO = Path(__file__).resolve().parents[3]
 def test_workers_must_be_at_least_one(tmp_path, capsys):
     model_file = tmp_path / "m.sonotag-model"
     model_file.write_bytes(b"")
-    code = main(["predict", str(model_file), str(tmp_path), "--out", str(tmp_path / "o"),
-                 "--workers", "0"])
+    code = main(
+        ["predict", str(model_file), str(tmp_path), "--out", str(tmp_path / "o"), "--workers", "0"]
+    )
     assert code == 2 and "--workers" in capsys.readouterr().err
 
 
@@ -30,13 +31,13 @@ def test_cluster_without_the_extra_names_what_to_install(tmp_path, capsys, monke
     write_wav(tmp_path / "in" / "a.wav", 2.0, 0)
     monkeypatch.setattr(model.cluster, "available", lambda: False)
     out = tmp_path / "out"
-    code = main(["predict", str(bundle), str(tmp_path / "in"), "--out", str(out),
-                 "--cluster", "auto"])
+    code = main(
+        ["predict", str(bundle), str(tmp_path / "in"), "--out", str(out), "--cluster", "auto"]
+    )
     err = capsys.readouterr().err
     assert code == 1 and 'pip install "sonotag[cluster]"' in err
     assert not out.exists()  # refused before any work
-    code = main(["predict", str(bundle), str(tmp_path / "in"), "--out", str(out),
-                 "--workers", "2"])
+    code = main(["predict", str(bundle), str(tmp_path / "in"), "--out", str(out), "--workers", "2"])
     assert code == 2 and "--cluster" in capsys.readouterr().err
 
 
@@ -47,8 +48,9 @@ def test_a_local_run_never_imports_ray():
         "import model.batch, model.cluster\n"
         "sys.exit(10 + ('ray' in sys.modules))"
     )
-    result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 10, result.stderr
     assert "--cluster auto|ADDRESS" in result.stdout
 
@@ -57,13 +59,21 @@ def test_progress_words_for_a_cluster_run():
     data = {
         "audio_hours_per_min": 1.234,
         "workers": [
-            {"name": "worker 1", "host": "lab-1", "stage": "scoring", "file": "a.wav",
-             "fraction": 0.5, "files_done": 3, "device": "CPU (OpenVINO, float32, 8 cores)"},
+            {
+                "name": "worker 1",
+                "host": "lab-1",
+                "stage": "scoring",
+                "file": "a.wav",
+                "fraction": 0.5,
+                "files_done": 3,
+                "device": "CPU (OpenVINO, float32, 8 cores)",
+            },
             {"name": "worker 2", "host": "lab-2", "stage": "restarting", "files_done": 0},
         ],
     }
     assert cluster_parts(data) == ["1.23 h audio/min", "1/2 workers busy"]
     lines = worker_lines(data)
-    assert lines[0] == ("worker 1 on lab-1: scoring a.wav (50%); 3 file(s) done; "
-                        "CPU (OpenVINO, float32, 8 cores)")
+    assert lines[0] == (
+        "worker 1 on lab-1: scoring a.wav (50%); 3 file(s) done; CPU (OpenVINO, float32, 8 cores)"
+    )
     assert lines[1].startswith("worker 2 on lab-2: restarting; 0 file(s) done")

@@ -81,8 +81,19 @@ def test_cluster_tables_are_the_local_tables_byte_for_byte(
 
     out = tmp_path / "out"
     code = main(
-        ["predict", str(bundle), str(card), "--out", str(out), "--threshold", "0",
-         "--cluster", "auto", "--workers", "2"]
+        [
+            "predict",
+            str(bundle),
+            str(card),
+            "--out",
+            str(out),
+            "--threshold",
+            "0",
+            "--cluster",
+            "auto",
+            "--workers",
+            "2",
+        ]
     )
     captured = capsys.readouterr()
     assert code == 1  # the broken file
@@ -118,8 +129,14 @@ def test_killed_worker_loses_no_finished_file_and_scores_none_twice(
         os.kill(busy[0]["pid"], signal.SIGKILL)
 
     result = run_inline(
-        batch_predict_job, str(bundle), [str(card)], str(out), threshold=0.0,
-        cluster="auto", workers=2, on_progress=kill_one_worker,
+        batch_predict_job,
+        str(bundle),
+        [str(card)],
+        str(out),
+        threshold=0.0,
+        cluster="auto",
+        workers=2,
+        on_progress=kill_one_worker,
     )
     assert killed, "the run ended before a worker could be killed"
     assert len(result["done"]) == FILES and len(result["failed"]) == 1
@@ -130,21 +147,21 @@ def test_killed_worker_loses_no_finished_file_and_scores_none_twice(
         assert table.stat().st_mtime_ns == mtime
     assert tables(out) == tables(local_run)
 
-    again = run_inline(batch_predict_job, str(bundle), [str(card)], str(out), threshold=0.0,
-                       cluster="auto")
+    again = run_inline(
+        batch_predict_job, str(bundle), [str(card)], str(out), threshold=0.0, cluster="auto"
+    )
     assert len(again["skipped"]) == FILES and not again["done"]
 
 
 def _entry(out: Path, path: str) -> str:
     return next(
-        line for line in (out / STATE_FILE).read_text().splitlines()
+        line
+        for line in (out / STATE_FILE).read_text().splitlines()
         if f'"path": {json.dumps(path)}' in line and '"done"' in line
     )
 
 
-def test_file_failing_on_a_worker_is_listed_once_and_the_run_goes_on(
-    ray_cluster, bundle, tmp_path
-):
+def test_file_failing_on_a_worker_is_listed_once_and_the_run_goes_on(ray_cluster, bundle, tmp_path):
     """A file that vanishes between the driver's check and its worker's read: the worker's
     error comes back with its cause, lands in errors.csv, and is not sent again."""
     root = tmp_path / "card"
@@ -156,8 +173,14 @@ def test_file_failing_on_a_worker_is_listed_once_and_the_run_goes_on(
             paths[1].unlink()
 
     result = run_inline(
-        batch_predict_job, str(bundle), [str(root)], str(out), threshold=0.0,
-        cluster="auto", workers=1, on_progress=remove_while_loading,
+        batch_predict_job,
+        str(bundle),
+        [str(root)],
+        str(out),
+        threshold=0.0,
+        cluster="auto",
+        workers=1,
+        on_progress=remove_while_loading,
     )
     assert len(result["done"]) == 2
     assert [Path(p).name for p, _ in result["failed"]] == ["f1.wav"]

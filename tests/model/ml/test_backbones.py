@@ -96,9 +96,7 @@ def test_birdnet_embedding_is_the_layer_before_the_species_logits(real_data: Pat
         model_path=str(birdnet.model_path()), experimental_preserve_all_tensors=True
     )
     index = next(
-        d["index"]
-        for d in reference.get_tensor_details()
-        if d["name"] == birdnet.EMBEDDING_TENSOR
+        d["index"] for d in reference.get_tensor_details() if d["name"] == birdnet.EMBEDDING_TENSOR
     )
     reference.resize_tensor_input(0, [1, inputs.shape[1]])
     reference.allocate_tensors()

@@ -105,4 +105,3 @@ def test_every_backend_trains_the_same_head_and_reads_every_bundle(tmp_path: Pat
             for way in ("keras", "numpy"):
                 got = np.asarray(scores[backend][path][way])
                 assert np.max(np.abs(got - reference)) <= SCORE_TOLERANCE, (path, backend, way)
-

@@ -165,10 +165,13 @@ def test_folds_are_fitted_like_the_final_head(monkeypatch, tmp_path: Path) -> No
             table.select(), examples, big, none, test, HeadConfig(), None
         )
     assert exact == [1_000] and from_disk.shape == scores.shape
-    assert abs(
-        mean_ap(average_precision(targets[test], from_disk))
-        - mean_ap(average_precision(targets[test], scores))
-    ) < 0.02
+    assert (
+        abs(
+            mean_ap(average_precision(targets[test], from_disk))
+            - mean_ap(average_precision(targets[test], scores))
+        )
+        < 0.02
+    )
 
 
 def test_linear_folds_run_two_at_a_time_with_the_same_result(monkeypatch) -> None:

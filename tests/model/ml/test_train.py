@@ -122,9 +122,7 @@ def test_class_with_too_few_examples_is_left_out(project_copy: Path) -> None:
     with Project.open(project_copy) as project:
         owl = project.add_class("owl")
         project.put_label(project.recordings()[0].id, 0.2, 0.5, owl.id, "present")
-    result = run_inline(
-        train_job, str(project_copy), untrained_backbone=True, epochs=5, name="q1"
-    )
+    result = run_inline(train_job, str(project_copy), untrained_backbone=True, epochs=5, name="q1")
     assert result["name"] == "q1"  # not a left-out class's name (a loop once reused `name`)
     assert result["classes_left_out"] == ["owl"]
     assert result["classes"] == list(CLASSES)

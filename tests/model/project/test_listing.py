@@ -82,9 +82,11 @@ def test_path_texts_of_absolute_and_undecodable_paths(project: Project, tmp_path
         conn.execute("UPDATE recordings SET path = ? WHERE id = ?", (str(elsewhere), ids[0]))
         conn.execute("UPDATE recordings SET path = ? WHERE id = ?", (os.fsencode(odd), ids[1]))
     expected = {str(project.absolute_path(p)) for p in project.stored_paths().values()}
-    assert project.recording_path_texts() == expected == {
-        str(elsewhere), str(tmp_path / odd), str(tmp_path / "site" / "r3.wav")
-    }
+    assert (
+        project.recording_path_texts()
+        == expected
+        == {str(elsewhere), str(tmp_path / odd), str(tmp_path / "site" / "r3.wav")}
+    )
 
 
 def test_stored_path_column_follows_the_ids_given(project: Project, tmp_path: Path) -> None:
