@@ -40,6 +40,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import soundfile as sf
@@ -266,6 +267,51 @@ def main() -> None:
         run(Path(tmp), args)
 
 
+Figures = dict[str, Any]  # one ``predict`` run: rate, wall, cpu, rss, clips, engine, ratio...
+
+
+def interleaved_rounds(
+    model: Path, inputs: dict[str, list[Path]], tmp: Path, count: int, seconds: float
+) -> tuple[list[tuple[float, float, str]], list[dict[str, Figures]]]:
+    """(every reference run, each round's ``predict`` figures by input): reference, each
+    input, reference, each input..., every ratio against the references around its round."""
+    ref = [reference_rate(seconds)]
+    rounds: list[dict[str, Figures]] = []
+    for number in range(max(1, count)):
+        figures = {
+            key: predict(model, paths, tmp / f"out-{key}-{number}") for key, paths in inputs.items()
+        }
+        ref.append(reference_rate(seconds))
+        around = (ref[-2][0] + ref[-1][0]) / 2
+        around_cpu = (ref[-2][1] + ref[-1][1]) / 2
+        for fig in figures.values():
+            fig["ratio"] = fig["rate"] / around
+            fig["reference"], fig["reference_cpu"] = around, around_cpu
+        rounds.append(figures)
+    return ref, rounds
+
+
+def print_rounds(label: str, runs: list[Figures], start: Figures) -> None:
+    """One input's rounds: the median round's ratio and figures, every round's ratio."""
+    fig = runs[int(np.argsort([r["ratio"] for r in runs])[len(runs) // 2])]  # the median
+    print(
+        f"predict, {label}, hop 1 s: {fig['clips']} clips; median of {len(runs)} rounds "
+        f"{fig['ratio']:.2f}x the reference around it (rounds: "
+        + ", ".join(f"{r['rate']:.1f}/{r['reference']:.1f} = {r['ratio']:.2f}x" for r in runs)
+        + f"); that round's whole command {fig['wall']:.1f} s ({fig['cpu']:.1f} s CPU); "
+        f"peak RSS {max(r['rss'] for r in runs):.0f} MB"
+    )
+    # On a shared machine wall-clock rates follow the share of the cores each process got;
+    # clips per CPU-second (start-up's CPU taken off) say whether the pipeline wastes any.
+    # (only where scoring outweighs start-up: a few windows say nothing of the pipeline).
+    if fig["cpu"] > 2 * start["cpu"]:
+        per_cpu = fig["clips"] / (fig["cpu"] - start["cpu"])
+        print(
+            f"  clips per CPU-second past start-up: {per_cpu:.1f} = "
+            f"{per_cpu / fig['reference_cpu']:.2f}x the reference's"
+        )
+
+
 def run(tmp: Path, args: argparse.Namespace) -> None:
     long = write_recording(tmp / "long.wav", args.minutes * 60, 1)
     folder = tmp / "folder"
@@ -279,20 +325,8 @@ def run(tmp: Path, args: argparse.Namespace) -> None:
     keras_rate, keras_text = keras_out[2].split()
     images = float(python(IMAGES.format(repo=str(REPO), path=str(long)))[2])
     start = predict(model, [one], tmp / "out-one")
-    ref = [reference_rate(args.reference_seconds)]
-    rounds: list[dict[str, dict[str, float]]] = []
-    for number in range(max(1, args.rounds)):
-        figures = {
-            "file": predict(model, [long], tmp / f"out-long-{number}"),
-            "folder": predict(model, [folder], tmp / f"out-folder-{number}"),
-        }
-        ref.append(reference_rate(args.reference_seconds))
-        around = (ref[-2][0] + ref[-1][0]) / 2
-        around_cpu = (ref[-2][1] + ref[-1][1]) / 2
-        for fig in figures.values():
-            fig["ratio"] = fig["rate"] / around
-            fig["reference"], fig["reference_cpu"] = around, around_cpu
-        rounds.append(figures)
+    inputs = {"file": [long], "folder": [folder]}
+    ref, rounds = interleaved_rounds(model, inputs, tmp, args.rounds, args.reference_seconds)
     reference = float(np.median([rate for rate, _, _ in ref]))
     reference_cpu = float(np.median([per_cpu for _, per_cpu, _ in ref]))
 
@@ -316,24 +350,7 @@ def run(tmp: Path, args: argparse.Namespace) -> None:
         ("file", f"{args.minutes:g}-min file"),
         ("folder", f"folder of {args.files} x {args.file_seconds:g}-s files"),
     ):
-        runs = [figures[key] for figures in rounds]
-        fig = runs[int(np.argsort([r["ratio"] for r in runs])[len(runs) // 2])]  # the median
-        print(
-            f"predict, {label}, hop 1 s: {fig['clips']} clips; median of {len(runs)} rounds "
-            f"{fig['ratio']:.2f}x the reference around it (rounds: "
-            + ", ".join(f"{r['rate']:.1f}/{r['reference']:.1f} = {r['ratio']:.2f}x" for r in runs)
-            + f"); that round's whole command {fig['wall']:.1f} s ({fig['cpu']:.1f} s CPU); "
-            f"peak RSS {max(r['rss'] for r in runs):.0f} MB"
-        )
-        # On a shared machine wall-clock rates follow the share of the cores each process got;
-        # clips per CPU-second (start-up's CPU taken off) say whether the pipeline wastes any.
-        # (only where scoring outweighs start-up: a few windows say nothing of the pipeline).
-        if fig["cpu"] > 2 * start["cpu"]:
-            per_cpu = fig["clips"] / (fig["cpu"] - start["cpu"])
-            print(
-                f"  clips per CPU-second past start-up: {per_cpu:.1f} = "
-                f"{per_cpu / fig['reference_cpu']:.2f}x the reference's"
-            )
+        print_rounds(label, [figures[key] for figures in rounds], start)
     print(
         f"start-up, predict on one 5-s file ({start['clips']} windows), whole command: "
         f"{start['wall']:.2f} s "

@@ -129,15 +129,14 @@ class _Worker:
         while (job := self.pool._jobs.get()) is not None:
             client, tag, batch = job
             try:
-                result: tuple[Any, np.ndarray] | None = (tag, self.run(batch))
-                error = None
+                outputs: np.ndarray | BaseException = self.run(batch)
             except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
-                result, error = None, exc
+                outputs = exc
             with self.pool._changed:
-                if error is not None:
-                    client.errors.append(error)
-                elif result is not None:
-                    client.done.append(result)
+                if isinstance(outputs, BaseException):
+                    client.errors.append(outputs)
+                else:
+                    client.done.append((tag, outputs))
                 client.in_flight -= 1
                 self.pool._changed.notify_all()
             self.pool._free.release()
